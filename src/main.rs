@@ -1,0 +1,2 @@
+//! The thin binary: parse the command line, run, map the outcome to an exit code.
+fn main() {}
