@@ -1,0 +1,286 @@
+//! A layer blob as a stream: compression sniffed from the first bytes, decompressed, and hashed on
+//! both sides (blob digest and diff_id) while it is read, so verification costs no second pass.
+
+use std::io::{self, BufRead, BufReader, Chain, Cursor, Read};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::digest::{Algorithm, Digest, Hasher};
+
+/// Read buffers are large so that decompressors and the tar parser work in big chunks.
+pub const READ_BUFFER: usize = 256 * 1024;
+
+/// How a layer blob is compressed, as recognised from its magic bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    None,
+    Gzip,
+    Zstd,
+}
+
+impl Compression {
+    pub fn name(self) -> &'static str {
+        match self {
+            Compression::None => "none",
+            Compression::Gzip => "gzip",
+            Compression::Zstd => "zstd",
+        }
+    }
+
+    /// Recognises a compression format from the first bytes of a blob.
+    pub fn sniff(head: &[u8]) -> Result<Compression, BlobError> {
+        match head {
+            [0x1f, 0x8b, ..] => Ok(Compression::Gzip),
+            [0x28, 0xb5, 0x2f, 0xfd, ..] => Ok(Compression::Zstd),
+            [0xfd, b'7', b'z', b'X', b'Z', ..] => Err(BlobError::Unsupported("xz")),
+            [b'B', b'Z', b'h', ..] => Err(BlobError::Unsupported("bzip2")),
+            _ => Ok(Compression::None),
+        }
+    }
+}
+
+/// What the blob is expected to hash to. `None` means unknown, so not checked.
+#[derive(Debug, Clone, Default)]
+pub struct Expected {
+    pub digest: Option<Digest>,
+    pub diff_id: Option<Digest>,
+}
+
+/// What reading the whole blob established.
+#[derive(Debug, Clone)]
+pub struct BlobSummary {
+    pub compression: Compression,
+    /// The blob's digest; `None` when verification was off.
+    pub digest: Option<Digest>,
+    /// The uncompressed tar's digest; `None` when verification was off.
+    pub diff_id: Option<Digest>,
+    pub compressed_bytes: u64,
+    pub uncompressed_bytes: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BlobError {
+    #[error("{0}")]
+    Io(#[from] io::Error),
+    #[error("unsupported layer compression {0} (plummet reads gzip, zstd and plain tar)")]
+    Unsupported(&'static str),
+    #[error("blob digest mismatch: expected {expected}, got {actual}")]
+    DigestMismatch { expected: Digest, actual: Digest },
+    #[error(
+        "diff_id mismatch: the uncompressed layer hashes to {actual}, the config says {expected}"
+    )]
+    DiffIdMismatch { expected: Digest, actual: Digest },
+}
+
+/// Counts and hashes the raw (compressed) bytes as the decompressor consumes them.
+struct Raw<R: Read> {
+    inner: BufReader<Chain<Cursor<Vec<u8>>, R>>,
+    hasher: Option<Hasher>,
+    bytes: u64,
+    progress: Option<Arc<AtomicU64>>,
+}
+
+impl<R: Read> Read for Raw<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.account(&buf[..n]);
+        Ok(n)
+    }
+}
+
+impl<R: Read> Raw<R> {
+    fn account(&mut self, data: &[u8]) {
+        if let Some(h) = &mut self.hasher {
+            h.update(data);
+        }
+        self.bytes += data.len() as u64;
+        if let Some(p) = &self.progress {
+            p.fetch_add(data.len() as u64, Ordering::Relaxed);
+        }
+    }
+}
+
+impl<R: Read> BufRead for Raw<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, amt: usize) {
+        let buffered = self.inner.buffer();
+        let amt = amt.min(buffered.len());
+        // Hash exactly what the decoder consumed; the slice is copied out of the borrow first.
+        if let Some(h) = &mut self.hasher {
+            h.update(&buffered[..amt]);
+        }
+        self.bytes += amt as u64;
+        if let Some(p) = &self.progress {
+            p.fetch_add(amt as u64, Ordering::Relaxed);
+        }
+        self.inner.consume(amt);
+    }
+}
+
+enum Decoder<R: Read> {
+    Plain(Raw<R>),
+    Gzip(Box<flate2::bufread::MultiGzDecoder<Raw<R>>>),
+    Zstd(Box<zstd::stream::read::Decoder<'static, Raw<R>>>),
+}
+
+/// A blob being read: yields the uncompressed tar stream.
+pub struct Blob<R: Read> {
+    decoder: Decoder<R>,
+    compression: Compression,
+    uncompressed: Option<Hasher>,
+    uncompressed_bytes: u64,
+    max_uncompressed: u64,
+    /// Plain blob hashed once: the diff_id is also the blob digest.
+    same_stream: bool,
+    expected: Expected,
+}
+
+/// Options for opening a blob.
+#[derive(Debug, Clone)]
+pub struct BlobOptions {
+    /// Hash and compare against the expected digests.
+    pub verify: bool,
+    /// Stop with an error once this many uncompressed bytes came out (decompression bombs).
+    pub max_uncompressed: u64,
+    /// Incremented by the number of raw bytes read, for progress display.
+    pub progress: Option<Arc<AtomicU64>>,
+}
+
+impl<R: Read> Blob<R> {
+    /// Sniffs the compression from the first bytes and sets up decompression and hashing.
+    pub fn open(
+        mut reader: R,
+        expected: Expected,
+        options: BlobOptions,
+    ) -> Result<Self, BlobError> {
+        let mut head = vec![0u8; 6];
+        let mut filled = 0;
+        while filled < head.len() {
+            match reader.read(&mut head[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        head.truncate(filled);
+        let compression = Compression::sniff(&head)?;
+        let hasher_for = |d: &Option<Digest>| {
+            options
+                .verify
+                .then(|| Hasher::new(d.as_ref().map_or(Algorithm::Sha256, Digest::algorithm)))
+        };
+        // A plain blob is its own uncompressed stream: hash it once, on the uncompressed side.
+        let algorithm_of =
+            |d: &Option<Digest>| d.as_ref().map_or(Algorithm::Sha256, Digest::algorithm);
+        let same_stream = compression == Compression::None
+            && algorithm_of(&expected.digest) == algorithm_of(&expected.diff_id);
+        let raw = Raw {
+            inner: BufReader::with_capacity(READ_BUFFER, Cursor::new(head).chain(reader)),
+            hasher: if same_stream {
+                None
+            } else {
+                hasher_for(&expected.digest)
+            },
+            bytes: 0,
+            progress: options.progress,
+        };
+        let decoder = match compression {
+            Compression::None => Decoder::Plain(raw),
+            Compression::Gzip => Decoder::Gzip(Box::new(flate2::bufread::MultiGzDecoder::new(raw))),
+            Compression::Zstd => {
+                let mut z = zstd::stream::read::Decoder::with_buffer(raw)?;
+                // Allow the largest windows zstd supports; layers are often compressed with --long.
+                z.window_log_max(31)?;
+                Decoder::Zstd(Box::new(z))
+            }
+        };
+        Ok(Blob {
+            decoder,
+            compression,
+            uncompressed: hasher_for(&expected.diff_id),
+            uncompressed_bytes: 0,
+            max_uncompressed: options.max_uncompressed,
+            same_stream,
+            expected,
+        })
+    }
+
+    pub fn compression(&self) -> Compression {
+        self.compression
+    }
+
+    /// Reads whatever is left (bytes after the tar trailer still count towards the digests),
+    /// then checks both digests.
+    pub fn finish(mut self) -> Result<BlobSummary, BlobError> {
+        io::copy(&mut self, &mut io::sink())?;
+        let raw = match self.decoder {
+            Decoder::Plain(raw) => raw,
+            Decoder::Gzip(d) => d.into_inner(),
+            Decoder::Zstd(d) => d.finish(),
+        };
+        let diff_id = self.uncompressed.map(Hasher::finish);
+        let digest = if self.same_stream {
+            diff_id.clone()
+        } else {
+            raw.hasher.map(Hasher::finish)
+        };
+        if let (Some(expected), Some(actual)) = (&self.expected.digest, &digest) {
+            if expected != actual {
+                return Err(BlobError::DigestMismatch {
+                    expected: expected.clone(),
+                    actual: actual.clone(),
+                });
+            }
+        }
+        if let (Some(expected), Some(actual)) = (&self.expected.diff_id, &diff_id) {
+            if expected != actual {
+                return Err(BlobError::DiffIdMismatch {
+                    expected: expected.clone(),
+                    actual: actual.clone(),
+                });
+            }
+        }
+        Ok(BlobSummary {
+            compression: self.compression,
+            digest,
+            diff_id,
+            compressed_bytes: raw.bytes,
+            uncompressed_bytes: self.uncompressed_bytes,
+        })
+    }
+}
+
+impl<R: Read> Read for Blob<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let result = match &mut self.decoder {
+            Decoder::Plain(r) => r.read(buf),
+            Decoder::Gzip(d) => d.read(buf),
+            Decoder::Zstd(d) => d.read(buf),
+        };
+        let n = result.map_err(|e| {
+            if e.kind() == io::ErrorKind::UnexpectedEof || self.compression == Compression::None {
+                e
+            } else {
+                io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!("corrupt {} stream: {e}", self.compression.name()),
+                )
+            }
+        })?;
+        if let Some(h) = &mut self.uncompressed {
+            h.update(&buf[..n]);
+        }
+        self.uncompressed_bytes += n as u64;
+        if self.uncompressed_bytes > self.max_uncompressed {
+            return Err(io::Error::other(format!(
+                "layer expands past the limit of {} uncompressed bytes (--max-layer-bytes)",
+                self.max_uncompressed
+            )));
+        }
+        Ok(n)
+    }
+}

@@ -1,0 +1,364 @@
+//! One layer's tar stream -> a compact index of its entries (no tree yet).
+//!
+//! Paths are cleaned lexically (`./a//b/../c` -> `a/c`, never above the root) and stored as bytes in
+//! one buffer per layer; whiteout markers become entries of their own kind.
+
+use std::io::{self, Read};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The name prefix that marks a whiteout (a deletion of a lower path).
+pub const WHITEOUT_PREFIX: &[u8] = b".wh.";
+/// The marker that makes a directory opaque (hides everything below it in lower layers).
+pub const OPAQUE_MARKER: &[u8] = b".wh..wh..opq";
+
+/// The type of a tar entry, plus the two whiteout forms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EntryKind {
+    File,
+    Dir,
+    Symlink,
+    Hardlink,
+    CharDevice,
+    BlockDevice,
+    Fifo,
+    /// `.wh.NAME`: the path is that of NAME.
+    Whiteout,
+    /// `.wh..wh..opq`: the path is that of the directory made opaque.
+    Opaque,
+}
+
+impl EntryKind {
+    /// Whether this entry is a deletion marker rather than a filesystem object.
+    pub fn is_marker(self) -> bool {
+        matches!(self, EntryKind::Whiteout | EntryKind::Opaque)
+    }
+
+    /// Whether this entry is a file-like object that counts as a touch of its path.
+    pub fn is_file_like(self) -> bool {
+        !matches!(
+            self,
+            EntryKind::Dir | EntryKind::Whiteout | EntryKind::Opaque
+        )
+    }
+}
+
+/// A span of bytes in a layer's name buffer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Span {
+    pub offset: u32,
+    pub len: u32,
+}
+
+/// One tar entry, with its path and link target stored in the layer's name buffer.
+#[derive(Debug, Clone, Copy)]
+pub struct RawEntry {
+    pub path: Span,
+    /// Symlink or hardlink target; empty otherwise.
+    pub link: Span,
+    pub size: u64,
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+    pub kind: EntryKind,
+}
+
+/// Small files whose content the analysis needs (package.json, key files), captured while
+/// streaming so nothing is read twice.
+#[derive(Debug, Clone)]
+pub struct Capture {
+    pub entry: u32,
+    pub content: Vec<u8>,
+}
+
+/// The index of one layer: its entries in tar order.
+#[derive(Debug, Default, Clone)]
+pub struct LayerIndex {
+    names: Vec<u8>,
+    entries: Vec<RawEntry>,
+    captures: Vec<Capture>,
+}
+
+impl LayerIndex {
+    pub fn entries(&self) -> &[RawEntry] {
+        &self.entries
+    }
+
+    pub fn captures(&self) -> &[Capture] {
+        &self.captures
+    }
+
+    /// The cleaned path, relative to the root, without a leading `/` (empty for the root).
+    pub fn path(&self, entry: &RawEntry) -> &[u8] {
+        self.span(entry.path)
+    }
+
+    pub fn link(&self, entry: &RawEntry) -> &[u8] {
+        self.span(entry.link)
+    }
+
+    fn span(&self, span: Span) -> &[u8] {
+        let start = span.offset as usize;
+        self.names
+            .get(start..start + span.len as usize)
+            .unwrap_or_default()
+    }
+
+    /// Approximate heap bytes held, for the index memory limit.
+    pub fn heap_bytes(&self) -> u64 {
+        (self.names.capacity()
+            + self.entries.capacity() * std::mem::size_of::<RawEntry>()
+            + self
+                .captures
+                .iter()
+                .map(|c| c.content.capacity() + 32)
+                .sum::<usize>()) as u64
+    }
+
+    /// Builds an index directly, for tests and for sources that list entries without a tar.
+    pub fn push(&mut self, path: &[u8], link: &[u8], kind: EntryKind, size: u64, mode: u32) {
+        let path = self.push_name(path);
+        let link = self.push_name(link);
+        self.entries.push(RawEntry {
+            path,
+            link,
+            size,
+            mode,
+            uid: 0,
+            gid: 0,
+            kind,
+        });
+    }
+
+    fn push_name(&mut self, bytes: &[u8]) -> Span {
+        let offset = self.names.len() as u32;
+        self.names.extend_from_slice(bytes);
+        Span {
+            offset,
+            len: bytes.len() as u32,
+        }
+    }
+}
+
+/// Limits that stop hostile images before they exhaust the machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Entries over the whole image.
+    pub max_entries: u64,
+    /// Bytes of path names over the whole image (the bulk of the index's memory).
+    pub max_name_bytes: u64,
+    /// Length of one path.
+    pub max_path_len: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_entries: 5_000_000,
+            max_name_bytes: 2 << 30,
+            max_path_len: 64 * 1024,
+        }
+    }
+}
+
+/// Counters shared by all layers of one image, checked against [`Limits`].
+#[derive(Debug, Default)]
+pub struct Budget {
+    pub limits: Limits,
+    entries: AtomicU64,
+    name_bytes: AtomicU64,
+}
+
+impl Budget {
+    pub fn new(limits: Limits) -> Budget {
+        Budget {
+            limits,
+            ..Budget::default()
+        }
+    }
+
+    fn charge(&self, name_bytes: u64) -> Result<(), IndexError> {
+        let entries = self.entries.fetch_add(1, Ordering::Relaxed) + 1;
+        if entries > self.limits.max_entries {
+            return Err(IndexError::Limit(format!(
+                "more than {} entries in the image (--max-entries)",
+                self.limits.max_entries
+            )));
+        }
+        let names = self.name_bytes.fetch_add(name_bytes, Ordering::Relaxed) + name_bytes;
+        if names > self.limits.max_name_bytes {
+            return Err(IndexError::Limit(format!(
+                "more than {} bytes of path names in the image (--max-index-bytes)",
+                self.limits.max_name_bytes
+            )));
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error("{0}")]
+    Io(#[from] io::Error),
+    #[error("limit reached: {0}")]
+    Limit(String),
+}
+
+/// Which files to keep the content of: called with the cleaned path and size.
+pub type CaptureRule = fn(path: &[u8], size: u64) -> bool;
+
+/// The largest content [`index`] keeps for one captured file.
+pub const MAX_CAPTURE: u64 = 64 * 1024;
+
+/// Reads a whole uncompressed layer tar and indexes its entries.
+///
+/// A stream that ends where a header would start is accepted as the end of the archive: real
+/// layers written without the two zero blocks exist (umoci 0.4.7 `insert`).
+pub fn index<R: Read>(
+    reader: R,
+    budget: &Budget,
+    capture: CaptureRule,
+) -> Result<(LayerIndex, R), IndexError> {
+    let mut archive = tar::Archive::new(reader);
+    let mut layer = LayerIndex::default();
+    let mut scratch = Vec::new();
+    for entry in archive.entries()? {
+        let mut entry = entry?;
+        let header = entry.header();
+        let kind = match header.entry_type() {
+            tar::EntryType::Directory => EntryKind::Dir,
+            tar::EntryType::Symlink => EntryKind::Symlink,
+            tar::EntryType::Link => EntryKind::Hardlink,
+            tar::EntryType::Char => EntryKind::CharDevice,
+            tar::EntryType::Block => EntryKind::BlockDevice,
+            tar::EntryType::Fifo => EntryKind::Fifo,
+            // Global PAX headers carry no file.
+            tar::EntryType::XGlobalHeader => continue,
+            _ => EntryKind::File,
+        };
+        let mode = header.mode().unwrap_or(0o644);
+        let uid = header.uid().unwrap_or(0).try_into().unwrap_or(u32::MAX);
+        let gid = header.gid().unwrap_or(0).try_into().unwrap_or(u32::MAX);
+        let size = if kind == EntryKind::File {
+            entry.size()
+        } else {
+            0
+        };
+
+        scratch.clear();
+        clean_path(&entry.path_bytes(), &mut scratch);
+        if scratch.is_empty() {
+            // The root directory itself: its metadata is not part of the analysis.
+            continue;
+        }
+        if scratch.len() > budget.limits.max_path_len {
+            return Err(IndexError::Limit(format!(
+                "a path of {} bytes is longer than the limit of {}",
+                scratch.len(),
+                budget.limits.max_path_len
+            )));
+        }
+        let (kind, path_len) = match split_whiteout(&scratch) {
+            Some(Whiteout::Opaque { dir_len }) => (EntryKind::Opaque, dir_len),
+            Some(Whiteout::Path { name_start }) => {
+                // Rewrite `dir/.wh.name` into `dir/name` in place.
+                scratch.drain(name_start..name_start + WHITEOUT_PREFIX.len());
+                (EntryKind::Whiteout, scratch.len())
+            }
+            Some(Whiteout::Other) => continue,
+            None => (kind, scratch.len()),
+        };
+        let path = layer.push_name(&scratch[..path_len]);
+        let link = match kind {
+            EntryKind::Hardlink => {
+                scratch.clear();
+                if let Some(target) = entry.link_name_bytes() {
+                    clean_path(&target, &mut scratch);
+                }
+                layer.push_name(&scratch)
+            }
+            EntryKind::Symlink => match entry.link_name_bytes() {
+                Some(target) => layer.push_name(&target),
+                None => Span::default(),
+            },
+            _ => Span::default(),
+        };
+        budget.charge(u64::from(path.len) + u64::from(link.len))?;
+        if kind == EntryKind::File && size <= MAX_CAPTURE && capture(layer.span(path), size) {
+            let mut content = Vec::with_capacity(size as usize);
+            (&mut entry).take(MAX_CAPTURE).read_to_end(&mut content)?;
+            layer.captures.push(Capture {
+                entry: layer.entries.len() as u32,
+                content,
+            });
+        }
+        if layer.names.len() > u32::MAX as usize / 2 {
+            return Err(IndexError::Limit(
+                "path names of one layer exceed 2 GiB".into(),
+            ));
+        }
+        layer.entries.push(RawEntry {
+            path,
+            link,
+            size,
+            mode,
+            uid,
+            gid,
+            kind,
+        });
+    }
+    layer.names.shrink_to_fit();
+    layer.entries.shrink_to_fit();
+    Ok((layer, archive.into_inner()))
+}
+
+/// Cleans a tar path lexically: drops `.` and empty components, resolves `..` without ever
+/// climbing above the root, and strips leading and trailing slashes.
+pub fn clean_path(raw: &[u8], out: &mut Vec<u8>) {
+    let start = out.len();
+    for component in raw.split(|&b| b == b'/') {
+        match component {
+            b"" | b"." => {}
+            b".." => {
+                let cut = out[start..]
+                    .iter()
+                    .rposition(|&b| b == b'/')
+                    .map_or(start, |p| start + p);
+                out.truncate(cut);
+            }
+            name => {
+                if out.len() > start {
+                    out.push(b'/');
+                }
+                out.extend_from_slice(name);
+            }
+        }
+    }
+}
+
+enum Whiteout {
+    /// `dir/.wh..wh..opq`; `dir_len` is the length of `dir`.
+    Opaque { dir_len: usize },
+    /// `dir/.wh.name`; `name_start` is where `.wh.` begins.
+    Path { name_start: usize },
+    /// Another `.wh..wh.` marker (aufs hardlink bookkeeping): not a filesystem object.
+    Other,
+}
+
+fn split_whiteout(path: &[u8]) -> Option<Whiteout> {
+    let name_start = path.iter().rposition(|&b| b == b'/').map_or(0, |p| p + 1);
+    let name = &path[name_start..];
+    let dir_len = name_start.saturating_sub(1);
+    if name == OPAQUE_MARKER {
+        Some(Whiteout::Opaque { dir_len })
+    } else if name.starts_with(b".wh..wh.") {
+        Some(Whiteout::Other)
+    } else if name.starts_with(WHITEOUT_PREFIX) && name.len() > WHITEOUT_PREFIX.len() {
+        Some(Whiteout::Path { name_start })
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+#[path = "layer_tests.rs"]
+mod tests;

@@ -1,0 +1,112 @@
+//! Builders of small in-memory layer tars for unit tests.
+
+use std::io::Write;
+
+/// Builds one layer tar in memory, entry by entry.
+pub struct TarBuilder {
+    builder: tar::Builder<Vec<u8>>,
+}
+
+impl Default for TarBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl TarBuilder {
+    pub fn new() -> Self {
+        TarBuilder {
+            builder: tar::Builder::new(Vec::new()),
+        }
+    }
+
+    fn header(kind: tar::EntryType, size: u64, mode: u32) -> tar::Header {
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(kind);
+        h.set_size(size);
+        h.set_mode(mode);
+        h.set_uid(0);
+        h.set_gid(0);
+        h.set_mtime(0);
+        h
+    }
+
+    pub fn dir(mut self, path: &str) -> Self {
+        let mut h = Self::header(tar::EntryType::Directory, 0, 0o755);
+        self.builder
+            .append_data(&mut h, path, std::io::empty())
+            .unwrap();
+        self
+    }
+
+    pub fn file(self, path: &str, size: usize) -> Self {
+        self.file_mode(path, size, 0o644)
+    }
+
+    pub fn file_mode(mut self, path: &str, size: usize, mode: u32) -> Self {
+        let mut h = Self::header(tar::EntryType::Regular, size as u64, mode);
+        let data = vec![b'x'; size];
+        self.builder
+            .append_data(&mut h, path, data.as_slice())
+            .unwrap();
+        self
+    }
+
+    pub fn file_bytes(mut self, path: &[u8], content: &[u8]) -> Self {
+        let mut h = Self::header(tar::EntryType::Regular, content.len() as u64, 0o644);
+        use std::os::unix::ffi::OsStrExt;
+        self.builder
+            .append_data(&mut h, std::ffi::OsStr::from_bytes(path), content)
+            .unwrap();
+        self
+    }
+
+    pub fn symlink(mut self, path: &str, target: &str) -> Self {
+        let mut h = Self::header(tar::EntryType::Symlink, 0, 0o777);
+        self.builder.append_link(&mut h, path, target).unwrap();
+        self
+    }
+
+    pub fn hardlink(mut self, path: &str, target: &str) -> Self {
+        let mut h = Self::header(tar::EntryType::Link, 0, 0o644);
+        self.builder.append_link(&mut h, path, target).unwrap();
+        self
+    }
+
+    /// `dir/.wh.name`: deletes `path` in lower layers.
+    pub fn whiteout(self, path: &str) -> Self {
+        let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+        let marker = if dir.is_empty() {
+            format!(".wh.{name}")
+        } else {
+            format!("{dir}/.wh.{name}")
+        };
+        self.file(&marker, 0)
+    }
+
+    /// `dir/.wh..wh..opq`: hides everything below `dir` in lower layers.
+    pub fn opaque(self, dir: &str) -> Self {
+        self.file(&format!("{dir}/.wh..wh..opq"), 0)
+    }
+
+    pub fn finish(self) -> Vec<u8> {
+        self.builder.into_inner().unwrap()
+    }
+
+    /// The tar without its end-of-archive trailer.
+    pub fn finish_without_trailer(self) -> Vec<u8> {
+        let mut data = self.finish();
+        data.truncate(data.len() - 1024);
+        data
+    }
+}
+
+pub fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+pub fn zstd(data: &[u8]) -> Vec<u8> {
+    zstd::encode_all(data, 1).unwrap()
+}
