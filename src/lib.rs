@@ -4,3 +4,4 @@ pub mod image;
 pub mod layer;
 #[cfg(test)]
 pub mod testutil;
+pub mod tree;
