@@ -1,4 +1,87 @@
-//! Image metadata (manifests, configs, layer order), blob decompression and digest checks.
+//! Image metadata (manifests, configs, layer order), blob decompression and digest checks, and
+//! the parallel indexing of an image's layers.
 
 pub mod blob;
+pub mod config;
 pub mod digest;
+pub mod index;
+pub mod platform;
+
+pub use blob::{BlobSummary, Compression, Expected};
+pub use config::{History, ImageConfig};
+pub use digest::Digest;
+pub use index::{IndexOptions, IndexedLayer, LayerJob, Progress};
+pub use platform::Platform;
+
+use crate::layer::IndexError;
+use crate::tree::Tree;
+
+/// What a source knows about one layer before reading it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LayerMeta {
+    /// Digest of the blob as stored (compressed), when the source has one.
+    pub digest: Option<Digest>,
+    /// Digest of the uncompressed tar, from the config's `rootfs.diff_ids`.
+    pub diff_id: Option<Digest>,
+    pub media_type: Option<String>,
+    /// Size of the blob as stored, when known.
+    pub blob_size: Option<u64>,
+}
+
+/// Everything about an image except its layers' contents.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImageMeta {
+    /// The reference as the user gave it, normalised (`docker.io/library/nginx:latest`, a path).
+    pub reference: String,
+    /// Which source read it: `docker-archive`, `oci`, `oci-archive`, `docker-daemon`, `podman`, `registry`.
+    pub source: String,
+    /// Digest of the manifest, when the source has one.
+    pub digest: Option<Digest>,
+    pub config_digest: Option<Digest>,
+    pub config: ImageConfig,
+    /// Layers in image order (base first).
+    pub layers: Vec<LayerMeta>,
+}
+
+/// An image read and indexed: metadata, the interned tree, and what reading each blob found.
+#[derive(Debug, Clone)]
+pub struct Image {
+    pub meta: ImageMeta,
+    pub tree: Tree,
+    pub blobs: Vec<BlobSummary>,
+}
+
+impl Image {
+    /// Builds the image from its metadata and its indexed layers (in image order).
+    pub fn assemble(meta: ImageMeta, layers: Vec<IndexedLayer>) -> Image {
+        let mut blobs = Vec::with_capacity(layers.len());
+        let tree = Tree::build(layers.into_iter().map(|l| {
+            blobs.push(l.blob);
+            l.index
+        }));
+        Image { meta, tree, blobs }
+    }
+}
+
+/// Why an image could not be read. Each message names the layer or digest concerned.
+#[derive(Debug, thiserror::Error)]
+pub enum ImageError {
+    #[error("failed to read layer {position} ({name}): {source}")]
+    Layer {
+        position: usize,
+        name: String,
+        #[source]
+        source: LayerError,
+    },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Why one layer could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum LayerError {
+    #[error(transparent)]
+    Blob(#[from] blob::BlobError),
+    #[error(transparent)]
+    Index(#[from] IndexError),
+}

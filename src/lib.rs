@@ -1,5 +1,6 @@
 //! plummet: open a container image layer by layer, see what is inside, and learn what to trim.
 
+pub mod analysis;
 pub mod image;
 pub mod layer;
 #[cfg(test)]

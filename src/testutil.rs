@@ -110,3 +110,38 @@ pub fn gzip(data: &[u8]) -> Vec<u8> {
 pub fn zstd(data: &[u8]) -> Vec<u8> {
     zstd::encode_all(data, 1).unwrap()
 }
+
+/// Indexes in-memory layers into an image with the given config.
+pub fn image_of(layers: Vec<TarBuilder>, config: crate::image::ImageConfig) -> crate::image::Image {
+    let options = crate::image::IndexOptions::default();
+    let budget = crate::layer::Budget::default();
+    let indexed = layers
+        .into_iter()
+        .map(|b| {
+            let tar = b.finish();
+            crate::image::index::index_blob(
+                tar.as_slice(),
+                Default::default(),
+                &options,
+                &budget,
+                None,
+            )
+            .unwrap()
+        })
+        .collect();
+    let meta = crate::image::ImageMeta {
+        reference: "test".into(),
+        source: "test".into(),
+        config,
+        ..Default::default()
+    };
+    crate::image::Image::assemble(meta, indexed)
+}
+
+/// A config whose user is not root.
+pub fn app_user() -> crate::image::ImageConfig {
+    crate::image::ImageConfig {
+        user: "app".into(),
+        ..Default::default()
+    }
+}

@@ -1,0 +1,171 @@
+//! The analysis of an indexed image: sizes, waste, efficiency, reclaimable bytes and findings.
+//! Pure and deterministic: it reads the tree and the config and returns values.
+
+pub mod findings;
+pub mod kind;
+pub mod waste;
+
+pub use findings::Finding;
+pub use kind::{FindingKind, capture_rule};
+pub use waste::{LayerChanges, WastedPath};
+
+use crate::image::{Compression, Digest, Image, ImageConfig};
+use crate::tree::{NodeId, Snapshot, Tree, Visible};
+
+/// One layer as reported.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerReport {
+    pub index: usize,
+    pub digest: Option<Digest>,
+    pub diff_id: Option<Digest>,
+    pub media_type: Option<String>,
+    pub compression: Option<Compression>,
+    /// Bytes of the blob as stored.
+    pub blob_bytes: Option<u64>,
+    /// Sum of the sizes of the layer's entries.
+    pub size_bytes: u64,
+    /// File-like entries (not directories, not deletion markers).
+    pub file_count: usize,
+    /// The Dockerfile-like command that made the layer, from the history.
+    pub command: String,
+    pub changes: LayerChanges,
+}
+
+/// One row of the image history, including steps that made no layer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryRow {
+    pub command: String,
+    /// The layer it made; `None` for empty-layer steps (ENV, USER, CMD, ...).
+    pub layer: Option<usize>,
+    pub created: Option<String>,
+}
+
+/// Everything plummet concludes about one image.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    pub reference: String,
+    pub source: String,
+    pub digest: Option<Digest>,
+    pub config: ImageConfig,
+    /// Sum of the file sizes over all layers.
+    pub size_bytes: u64,
+    /// The same without the first layer.
+    pub user_size_bytes: u64,
+    /// Bytes of the files visible in the final filesystem.
+    pub final_size_bytes: u64,
+    pub wasted_bytes: u64,
+    pub efficiency: f64,
+    /// wasted / user size (0 when the user size is 0).
+    pub user_wasted_ratio: f64,
+    pub reclaimable_bytes: u64,
+    pub runs_as_root: bool,
+    pub layers: Vec<LayerReport>,
+    pub history: Vec<HistoryRow>,
+    pub wasted: Vec<WastedPath>,
+    pub findings: Vec<Finding>,
+    /// What is visible at each node of the tree in the final filesystem.
+    pub final_state: Vec<Option<Visible>>,
+}
+
+impl Analysis {
+    /// Findings of one kind.
+    pub fn findings_of(&self, kind: FindingKind) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(move |f| f.kind == kind)
+    }
+}
+
+/// Analyzes an indexed image.
+pub fn analyze(image: &Image) -> Analysis {
+    let tree = &image.tree;
+    let waste = waste::measure(tree);
+    let last = tree.layers.len().checked_sub(1);
+    let snapshot = last.map(|l| Snapshot::at(tree, l));
+    let size_of = |n: NodeId| snapshot.as_ref().map_or(0, |s| s.size(n));
+    let findings = findings::find(tree, &image.meta.config, &waste.final_state, &size_of);
+
+    let commands = image.meta.config.layer_commands(tree.layers.len());
+    let layers: Vec<LayerReport> = tree
+        .layers
+        .iter()
+        .enumerate()
+        .map(|(i, layer)| {
+            let meta = image.meta.layers.get(i);
+            let blob = image.blobs.get(i);
+            LayerReport {
+                index: i,
+                digest: meta
+                    .and_then(|m| m.digest.clone())
+                    .or_else(|| blob.and_then(|b| b.digest.clone())),
+                diff_id: meta
+                    .and_then(|m| m.diff_id.clone())
+                    .or_else(|| blob.and_then(|b| b.diff_id.clone())),
+                media_type: meta.and_then(|m| m.media_type.clone()),
+                compression: blob.map(|b| b.compression),
+                blob_bytes: meta
+                    .and_then(|m| m.blob_size)
+                    .or_else(|| blob.map(|b| b.compressed_bytes)),
+                size_bytes: layer.size_bytes(),
+                file_count: layer.file_count(),
+                command: commands.get(i).cloned().unwrap_or_default(),
+                changes: waste.layers.get(i).cloned().unwrap_or_default(),
+            }
+        })
+        .collect();
+    let size_bytes: u64 = layers.iter().map(|l| l.size_bytes).sum();
+    let user_size_bytes: u64 = layers.iter().skip(1).map(|l| l.size_bytes).sum();
+    let user_wasted_ratio = if user_size_bytes == 0 {
+        0.0
+    } else {
+        waste.wasted_bytes as f64 / user_size_bytes as f64
+    };
+    Analysis {
+        reference: image.meta.reference.clone(),
+        source: image.meta.source.clone(),
+        digest: image.meta.digest.clone(),
+        config: image.meta.config.clone(),
+        size_bytes,
+        user_size_bytes,
+        final_size_bytes: snapshot.as_ref().map_or(0, Snapshot::total_size),
+        wasted_bytes: waste.wasted_bytes,
+        efficiency: waste.efficiency,
+        user_wasted_ratio,
+        reclaimable_bytes: waste.reclaimable_bytes,
+        runs_as_root: image.meta.config.runs_as_root(),
+        history: history_rows(&image.meta.config, tree),
+        layers,
+        wasted: waste.paths,
+        findings,
+        final_state: waste.final_state,
+    }
+}
+
+fn history_rows(config: &ImageConfig, tree: &Tree) -> Vec<HistoryRow> {
+    let mut next_layer = 0;
+    let mut rows: Vec<HistoryRow> = config
+        .history
+        .iter()
+        .map(|h| {
+            let layer = (!h.empty_layer && next_layer < tree.layers.len()).then(|| {
+                next_layer += 1;
+                next_layer - 1
+            });
+            HistoryRow {
+                command: crate::image::config::clean_command(&h.created_by),
+                layer,
+                created: h.created.clone(),
+            }
+        })
+        .collect();
+    // Images without (enough) history still list every layer.
+    for layer in next_layer..tree.layers.len() {
+        rows.push(HistoryRow {
+            command: String::new(),
+            layer: Some(layer),
+            created: None,
+        });
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,151 @@
+//! Wasted bytes, efficiency and reclaimable bytes, with dive's definitions extended to every
+//! deletion: per path, each file-like entry is a touch of its size and each deletion a touch of
+//! 0; a path touched twice or more wastes the sum of its touches.
+
+use crate::layer::EntryKind;
+use crate::tree::{Event, NodeId, Replay, Tree, Visible};
+
+/// Per-path touch statistics.
+#[derive(Debug, Clone, Copy, Default)]
+struct Touches {
+    count: u32,
+    sum: u64,
+    min: u64,
+}
+
+impl Touches {
+    fn add(&mut self, size: u64) {
+        self.min = if self.count == 0 {
+            size
+        } else {
+            self.min.min(size)
+        };
+        self.count = self.count.saturating_add(1);
+        self.sum += size;
+    }
+}
+
+/// A path touched more than once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WastedPath {
+    pub node: NodeId,
+    /// How many entries and deletions touched it.
+    pub touches: u32,
+    /// The sum of its touches: the bytes it wastes.
+    pub bytes: u64,
+}
+
+/// What each layer did, counted over file-like paths.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LayerChanges {
+    pub added: u64,
+    pub modified: u64,
+    pub removed: u64,
+    pub added_bytes: u64,
+    pub modified_bytes: u64,
+    pub removed_bytes: u64,
+    /// Bytes of this layer's entries on paths touched twice or more.
+    pub wasted_bytes: u64,
+    /// Bytes of this layer's entries not visible in the final filesystem.
+    pub reclaimable_bytes: u64,
+}
+
+/// The waste figures of an image.
+#[derive(Debug, Clone, Default)]
+pub struct Waste {
+    pub wasted_bytes: u64,
+    pub efficiency: f64,
+    pub reclaimable_bytes: u64,
+    /// Sorted by bytes, largest first, then by node.
+    pub paths: Vec<WastedPath>,
+    pub layers: Vec<LayerChanges>,
+    /// What is visible at each node in the final filesystem.
+    pub final_state: Vec<Option<Visible>>,
+}
+
+/// Computes waste over all layers in one replay.
+pub fn measure(tree: &Tree) -> Waste {
+    let mut touches = vec![Touches::default(); tree.paths.len()];
+    let mut layers = vec![LayerChanges::default(); tree.layers.len()];
+    let mut replay = Replay::new(tree);
+    while replay.next_layer() < tree.layers.len() {
+        let layer = replay.next_layer();
+        let changes = &mut layers[layer];
+        replay.step(|event| match event {
+            Event::Put { node, now, was } => {
+                let Some(e) = now.entry() else { return };
+                let entry = tree.layers[layer].entries[e as usize];
+                if !entry.kind.is_file_like() {
+                    return;
+                }
+                touches[node as usize].add(entry.size);
+                if was.is_some() {
+                    changes.modified += 1;
+                    changes.modified_bytes += entry.size;
+                } else {
+                    changes.added += 1;
+                    changes.added_bytes += entry.size;
+                }
+            }
+            Event::Deleted { node, was } => {
+                let entry = tree.entry_at(node, was);
+                if entry.kind.is_file_like() {
+                    touches[node as usize].add(0);
+                    changes.removed += 1;
+                    changes.removed_bytes += entry.size;
+                }
+            }
+        });
+    }
+    let final_state = replay.into_state();
+
+    let mut sum_all = 0u64;
+    let mut sum_min = 0u64;
+    let mut wasted_bytes = 0u64;
+    let mut paths = Vec::new();
+    for (node, t) in touches.iter().enumerate() {
+        if t.count == 0 {
+            continue;
+        }
+        sum_all += t.sum;
+        sum_min += t.min;
+        if t.count >= 2 {
+            wasted_bytes += t.sum;
+            paths.push(WastedPath {
+                node: node as NodeId,
+                touches: t.count,
+                bytes: t.sum,
+            });
+        }
+    }
+    paths.sort_by(|a, b| b.bytes.cmp(&a.bytes).then(a.node.cmp(&b.node)));
+
+    let mut reclaimable_bytes = 0;
+    for (l, layer) in tree.layers.iter().enumerate() {
+        for (i, entry) in layer.entries.iter().enumerate() {
+            if !entry.kind.is_file_like() || entry.kind == EntryKind::Dir {
+                continue;
+            }
+            if touches[entry.node as usize].count >= 2 {
+                layers[l].wasted_bytes += entry.size;
+            }
+            if final_state[entry.node as usize] != Some(Visible::new(l as u32, i as u32)) {
+                layers[l].reclaimable_bytes += entry.size;
+                reclaimable_bytes += entry.size;
+            }
+        }
+    }
+    let efficiency = if sum_all == 0 {
+        1.0
+    } else {
+        sum_min as f64 / sum_all as f64
+    };
+    Waste {
+        wasted_bytes,
+        efficiency,
+        reclaimable_bytes,
+        paths,
+        layers,
+        final_state,
+    }
+}

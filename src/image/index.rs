@@ -1,0 +1,425 @@
+//! Indexing an image's layers in parallel: one layer per core, largest first, each streamed once
+//! through decompression, hashing and the tar indexer.
+
+use std::io::{self, BufReader, Read};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use super::blob::{Blob, BlobOptions, BlobSummary, Expected, READ_BUFFER};
+use super::{ImageError, LayerError};
+use crate::layer::{self, Budget, CaptureRule, LayerIndex, Limits};
+
+/// How layers are read.
+#[derive(Debug, Clone)]
+pub struct IndexOptions {
+    /// Check blob digests and diff_ids while streaming.
+    pub verify: bool,
+    pub limits: Limits,
+    /// Largest uncompressed size of one layer.
+    pub max_layer_bytes: u64,
+    /// Worker threads; 0 means one per core.
+    pub threads: usize,
+    /// Which small files to keep the content of, for the analysis.
+    pub capture: CaptureRule,
+}
+
+impl Default for IndexOptions {
+    fn default() -> Self {
+        IndexOptions {
+            verify: true,
+            limits: Limits::default(),
+            max_layer_bytes: 64 << 30,
+            threads: 0,
+            capture: crate::analysis::capture_rule,
+        }
+    }
+}
+
+/// A layer read and indexed.
+#[derive(Debug, Clone)]
+pub struct IndexedLayer {
+    pub index: LayerIndex,
+    pub blob: BlobSummary,
+}
+
+/// A layer to read: where it sits in the image and how to open its blob.
+pub struct LayerJob<'a> {
+    pub position: usize,
+    /// How errors name the layer: its digest or its file in the archive.
+    pub name: String,
+    /// Expected blob size, to schedule the largest layers first and show progress.
+    pub size_hint: u64,
+    pub expected: Expected,
+    #[expect(
+        clippy::type_complexity,
+        reason = "a boxed opener is the simplest job shape"
+    )]
+    pub open: Box<dyn FnOnce() -> io::Result<Box<dyn Read + Send + 'a>> + Send + 'a>,
+}
+
+/// Progress of reading an image, shared with whoever displays it.
+#[derive(Debug, Default)]
+pub struct Progress {
+    state: Mutex<ProgressState>,
+}
+
+#[derive(Debug, Default, Clone)]
+struct ProgressState {
+    stage: String,
+    totals: Vec<u64>,
+    counters: Vec<Arc<AtomicU64>>,
+    done: Vec<bool>,
+}
+
+/// A point-in-time view of [`Progress`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProgressView {
+    pub stage: String,
+    /// `(bytes read, expected bytes, finished)` per layer.
+    pub layers: Vec<(u64, u64, bool)>,
+}
+
+impl ProgressView {
+    pub fn read(&self) -> u64 {
+        self.layers.iter().map(|l| l.0).sum()
+    }
+
+    pub fn total(&self) -> u64 {
+        self.layers.iter().map(|l| l.1.max(l.0)).sum()
+    }
+
+    pub fn finished(&self) -> usize {
+        self.layers.iter().filter(|l| l.2).count()
+    }
+}
+
+impl Progress {
+    fn lock(&self) -> std::sync::MutexGuard<'_, ProgressState> {
+        // Progress is advisory: a panic elsewhere must not stop it from being read.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub fn set_stage(&self, stage: impl Into<String>) {
+        self.lock().stage = stage.into();
+    }
+
+    /// Declares the layers about to be read, with their expected sizes.
+    pub fn start_layers(&self, totals: Vec<u64>) {
+        let mut s = self.lock();
+        s.counters = totals.iter().map(|_| Arc::new(AtomicU64::new(0))).collect();
+        s.done = vec![false; totals.len()];
+        s.totals = totals;
+    }
+
+    /// The counter a reader of layer `position` increments.
+    pub fn counter(&self, position: usize) -> Option<Arc<AtomicU64>> {
+        self.lock().counters.get(position).cloned()
+    }
+
+    pub fn finish_layer(&self, position: usize) {
+        if let Some(d) = self.lock().done.get_mut(position) {
+            *d = true;
+        }
+    }
+
+    pub fn view(&self) -> ProgressView {
+        let s = self.lock();
+        ProgressView {
+            stage: s.stage.clone(),
+            layers: s
+                .totals
+                .iter()
+                .zip(&s.counters)
+                .zip(&s.done)
+                .map(|((t, c), d)| (c.load(Ordering::Relaxed), *t, *d))
+                .collect(),
+        }
+    }
+}
+
+/// Streams one blob through decompression, hashing and the tar indexer.
+pub fn index_blob<R: Read>(
+    reader: R,
+    expected: Expected,
+    options: &IndexOptions,
+    budget: &Budget,
+    counter: Option<Arc<AtomicU64>>,
+) -> Result<IndexedLayer, LayerError> {
+    let blob = Blob::open(
+        reader,
+        expected,
+        BlobOptions {
+            verify: options.verify,
+            max_uncompressed: options.max_layer_bytes,
+            progress: counter,
+        },
+    )?;
+    let (index, reader) = layer::index(
+        BufReader::with_capacity(READ_BUFFER, blob),
+        budget,
+        options.capture,
+    )?;
+    // Bytes still buffered were already hashed when they left the decompressor.
+    let blob = reader.into_inner().finish()?;
+    Ok(IndexedLayer { index, blob })
+}
+
+/// Indexes layers on worker threads, largest first, and returns them in image order.
+/// Stops at the first failure and reports it (the lowest failing position when several fail).
+pub fn index_layers(
+    mut jobs: Vec<LayerJob<'_>>,
+    options: &IndexOptions,
+    progress: &Progress,
+) -> Result<Vec<IndexedLayer>, ImageError> {
+    let count = jobs.len();
+    let budget = Budget::new(options.limits);
+    let threads = match options.threads {
+        0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+        n => n,
+    }
+    .min(count.max(1));
+    // Ascending, so that `pop` hands out the largest layer first.
+    jobs.sort_by_key(|j| j.size_hint);
+    let queue = Mutex::new(jobs);
+    let results: Mutex<Vec<Option<Result<IndexedLayer, ImageError>>>> =
+        Mutex::new((0..count).map(|_| None).collect());
+    let failed = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                loop {
+                    if failed.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let job = queue.lock().unwrap_or_else(PoisonError::into_inner).pop();
+                    let Some(job) = job else { break };
+                    let position = job.position;
+                    let outcome = run_job(job, options, &budget, progress);
+                    if outcome.is_err() {
+                        failed.store(true, Ordering::Relaxed);
+                    }
+                    progress.finish_layer(position);
+                    if let Some(slot) = results
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .get_mut(position)
+                    {
+                        *slot = Some(outcome);
+                    }
+                }
+            });
+        }
+    });
+    let results = results.into_inner().unwrap_or_else(PoisonError::into_inner);
+    let mut layers = Vec::with_capacity(count);
+    let mut first_error = None;
+    for r in results {
+        match r {
+            Some(Ok(layer)) => layers.push(layer),
+            Some(Err(e)) => {
+                first_error.get_or_insert(e);
+            }
+            None => {}
+        }
+    }
+    if let Some(e) = first_error {
+        return Err(e);
+    }
+    if layers.len() != count {
+        return Err(ImageError::Invalid(format!(
+            "only {} of {count} layers were read",
+            layers.len()
+        )));
+    }
+    Ok(layers)
+}
+
+fn run_job(
+    job: LayerJob<'_>,
+    options: &IndexOptions,
+    budget: &Budget,
+    progress: &Progress,
+) -> Result<IndexedLayer, ImageError> {
+    let wrap = |source: LayerError| ImageError::Layer {
+        position: job.position,
+        name: job.name.clone(),
+        source,
+    };
+    let reader = (job.open)().map_err(|e| wrap(LayerError::Blob(e.into())))?;
+    index_blob(
+        reader,
+        job.expected.clone(),
+        options,
+        budget,
+        progress.counter(job.position),
+    )
+    .map_err(wrap)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::image::Digest;
+    use crate::testutil::{TarBuilder, gzip, zstd};
+
+    fn job(position: usize, data: Vec<u8>, expected: Expected) -> LayerJob<'static> {
+        LayerJob {
+            position,
+            name: format!("layer{position}"),
+            size_hint: data.len() as u64,
+            expected,
+            open: Box::new(move || Ok(Box::new(io::Cursor::new(data)) as Box<dyn Read + Send>)),
+        }
+    }
+
+    #[test]
+    fn indexes_plain_gzip_and_zstd_layers_in_image_order() {
+        let tar = TarBuilder::new().file("a", 10).finish();
+        let diff_id = Digest::sha256_of(&tar);
+        let gz = gzip(&tar);
+        let zs = zstd(&tar);
+        let jobs = vec![
+            job(
+                0,
+                tar.clone(),
+                Expected {
+                    digest: Some(diff_id.clone()),
+                    diff_id: Some(diff_id.clone()),
+                },
+            ),
+            job(
+                1,
+                gz.clone(),
+                Expected {
+                    digest: Some(Digest::sha256_of(&gz)),
+                    diff_id: Some(diff_id.clone()),
+                },
+            ),
+            job(
+                2,
+                zs.clone(),
+                Expected {
+                    digest: Some(Digest::sha256_of(&zs)),
+                    diff_id: Some(diff_id.clone()),
+                },
+            ),
+        ];
+        let layers = index_layers(jobs, &IndexOptions::default(), &Progress::default()).unwrap();
+        let kinds: Vec<_> = layers.iter().map(|l| l.blob.compression).collect();
+        use crate::image::Compression::*;
+        assert_eq!(kinds, [None, Gzip, Zstd]);
+        assert!(
+            layers
+                .iter()
+                .all(|l| l.blob.diff_id.as_ref() == Some(&diff_id))
+        );
+    }
+
+    #[test]
+    fn digest_mismatch_names_the_layer() {
+        let tar = TarBuilder::new().file("a", 10).finish();
+        let wrong = Digest::sha256_of(b"other");
+        let jobs = vec![job(
+            0,
+            gzip(&tar),
+            Expected {
+                digest: Some(wrong),
+                diff_id: None,
+            },
+        )];
+        let err = index_layers(jobs, &IndexOptions::default(), &Progress::default()).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("layer 0 (layer0)") && text.contains("digest mismatch"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn diff_id_mismatch_is_reported_and_no_verify_skips_it() {
+        let tar = TarBuilder::new().file("a", 10).finish();
+        let wrong = Digest::sha256_of(b"other");
+        let expected = Expected {
+            digest: None,
+            diff_id: Some(wrong),
+        };
+        let err = index_layers(
+            vec![job(0, gzip(&tar), expected.clone())],
+            &IndexOptions::default(),
+            &Progress::default(),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("diff_id mismatch"), "{err}");
+        let options = IndexOptions {
+            verify: false,
+            ..IndexOptions::default()
+        };
+        assert!(
+            index_layers(
+                vec![job(0, gzip(&tar), expected)],
+                &options,
+                &Progress::default()
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn corrupt_gzip_is_reported() {
+        let tar = TarBuilder::new().file("a", 5000).finish();
+        let mut gz = gzip(&tar);
+        let mid = gz.len() / 2;
+        for b in &mut gz[mid..mid + 8] {
+            *b ^= 0x5a;
+        }
+        let err = index_layers(
+            vec![job(0, gz, Expected::default())],
+            &IndexOptions::default(),
+            &Progress::default(),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("layer 0"), "{err}");
+    }
+
+    #[test]
+    fn truncated_zstd_is_reported() {
+        let tar = TarBuilder::new().file("a", 5000).finish();
+        let mut zs = zstd(&tar);
+        zs.truncate(zs.len() / 2);
+        assert!(
+            index_layers(
+                vec![job(0, zs, Expected::default())],
+                &IndexOptions::default(),
+                &Progress::default()
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn decompression_bomb_stops_at_the_limit() {
+        let tar = TarBuilder::new().file("zeros", 1 << 20).finish();
+        let options = IndexOptions {
+            max_layer_bytes: 64 * 1024,
+            ..IndexOptions::default()
+        };
+        let err = index_layers(
+            vec![job(0, gzip(&tar), Expected::default())],
+            &options,
+            &Progress::default(),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("limit"), "{err}");
+    }
+
+    #[test]
+    fn xz_is_rejected_by_name() {
+        let err = index_layers(
+            vec![job(0, b"\xfd7zXZ\0rest".to_vec(), Expected::default())],
+            &IndexOptions::default(),
+            &Progress::default(),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("xz"), "{err}");
+    }
+}
