@@ -3,6 +3,7 @@
 pub mod analysis;
 pub mod image;
 pub mod layer;
+pub mod source;
 #[cfg(test)]
 pub mod testutil;
 pub mod tree;
