@@ -27,7 +27,6 @@ fn distro() -> LayerSpec {
         ops.push(Op::text(format!("/usr/share/doc/{pkg}/copyright"), 6_000));
         ops.push(Op::text(format!("/usr/share/doc/{pkg}/changelog.Debian"), 9_000));
     }
-    ops.push(Op::random("/usr/share/man/man1/ls.1.gz", 4_000));
     for list in ["bookworm_InRelease", "bookworm_main_binary-amd64_Packages", "bookworm-updates_InRelease"] {
         ops.push(Op::text(format!("/var/lib/apt/lists/deb.debian.org_debian_dists_{list}"), 50_000));
     }
