@@ -49,3 +49,26 @@ pub fn bench_many() -> ImageSpec {
         LayerSpec::new(last),
     ])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files_and_bytes(spec: &ImageSpec) -> (usize, u64) {
+        let ops = spec.layers.iter().flat_map(|l| &l.ops);
+        ops.filter_map(|op| match op {
+            Op::File { size, .. } => Some(*size),
+            _ => None,
+        })
+        .fold((0, 0), |(n, b), s| (n + 1, b + s))
+    }
+
+    #[test]
+    fn bench_images_have_the_advertised_scale() {
+        let (files, bytes) = files_and_bytes(&bench_large());
+        assert_eq!(files, 120_000);
+        assert!((900_000_000..1_200_000_000).contains(&bytes), "{bytes}");
+        let (files, _) = files_and_bytes(&bench_many());
+        assert_eq!(files, 400_000);
+    }
+}
