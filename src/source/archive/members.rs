@@ -293,7 +293,9 @@ mod tests {
 
     #[test]
     fn random_bytes_and_compressed_tars_are_rejected() {
-        let noise: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+        let noise: Vec<u8> = (0..4096u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
         let err = Members::scan_tar(write(&noise).path()).unwrap_err();
         assert!(err.contains("not a"), "{err}");
         let gz = crate::testutil::gzip(&tar_with(&[("a", b"x")], &[]));
