@@ -2,6 +2,10 @@
 //! of it as an OCI archive, an OCI directory and a zstd OCI directory. All must load into the
 //! same layers. Needs the harness (tests/harness/README.md); skips loudly without it.
 
+#![expect(
+    clippy::panic,
+    reason = "helpers fail the test with the command's own message"
+)]
 use std::path::Path;
 use std::process::Command;
 
