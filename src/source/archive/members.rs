@@ -71,9 +71,15 @@ impl Members {
             .entries_with_seek()
             .map_err(|e| format!("cannot read: {e}"))?;
         let mut table = HashMap::new();
+        let mut last: Option<String> = None;
         for entry in entries {
-            let entry = entry.map_err(|e| format!("not a readable tar archive: {e}"))?;
+            // The tar reader's messages can quote garbage header bytes: say where, not what.
+            let entry = entry.map_err(|_| match &last {
+                None => "not a tar archive (no valid tar header at the start)".to_string(),
+                Some(name) => format!("corrupt tar archive: bad header after member {name}"),
+            })?;
             let name = normalise(&String::from_utf8_lossy(&entry.path_bytes()));
+            last = Some(name.clone());
             let kind = entry.header().entry_type();
             let slot = if kind.is_file() || kind == tar::EntryType::Continuous {
                 let member = Member {

@@ -306,6 +306,18 @@ fn bad_paths_are_one_line_errors() {
     std::fs::write(&truncated, &tar[..tar.len() * 2 / 3]).unwrap();
     let err = error(&truncated, None, None);
     assert!(!err.contains('\n'), "{err}");
+    // A text file is not a tar, and its content must not leak into the message.
+    let text = dir.path().join("notes.json");
+    std::fs::write(
+        &text,
+        "{\n  \"size_bytes\": 1,\n  \"x\": 0.5\n}\n".repeat(40),
+    )
+    .unwrap();
+    let err = error(&text, None, None);
+    assert!(
+        err.ends_with("not a tar archive (no valid tar header at the start)"),
+        "{err}"
+    );
     let oci_tar = simple_oci(&two_layers()).write_tar(dir.path(), "o.tar");
     assert!(error(&oci_tar, Some(ArchiveKind::DockerArchive), None).contains("no manifest.json"));
     assert!(error(&oci_tar, Some(ArchiveKind::OciDir), None).contains("not a directory"));
