@@ -115,12 +115,6 @@ impl SourceSpec {
                 tag,
             };
         }
-        if let Some(rest) = input
-            .strip_prefix("docker-daemon:")
-            .or_else(|| input.strip_prefix("docker:"))
-        {
-            return SourceSpec::Daemon(rest.to_string());
-        }
         if let Some(rest) = input.strip_prefix("podman:") {
             return SourceSpec::Podman(rest.to_string());
         }
@@ -129,6 +123,12 @@ impl SourceSpec {
             .or_else(|| input.strip_prefix("registry:"))
         {
             return SourceSpec::Registry(rest.to_string());
+        }
+        if let Some(rest) = input
+            .strip_prefix("docker-daemon:")
+            .or_else(|| input.strip_prefix("docker:"))
+        {
+            return SourceSpec::Daemon(rest.to_string());
         }
         let path = std::path::Path::new(input);
         if path.exists()

@@ -6,6 +6,9 @@ set -euo pipefail
 W=${1:-${PLUMMET_HARNESS_DIR:-}}
 [[ -n "$W" && -d "$W" ]] || { echo "env.sh: set PLUMMET_HARNESS_DIR to a started harness" >&2; exit 1; }
 W=$(cd "$W" && pwd -P)
+OPEN_PORT=5000 BASIC_PORT=5001 TOKEN_REG_PORT=5002 TOKEN_PORT=5003
+# shellcheck source=/dev/null
+[[ -f "$W/registry/ports" ]] && source "$W/registry/ports"
 cat <<ENV
 export PLUMMET_HARNESS_DIR='$W'
 export PLUMMET_TEST_DOCKER_HOST='unix://$W/docker.sock'
@@ -13,13 +16,13 @@ export PLUMMET_TEST_DOCKER_BASE_IMAGE='plummet-busybox:latest'
 export PLUMMET_TEST_PODMAN_HOST='unix://$W/podman.sock'
 export PLUMMET_TEST_PODMAN_CONTAINERS_CONF='$W/podman/containers.conf'
 export PLUMMET_TEST_PODMAN_STORAGE_CONF='$W/podman/storage.conf'
-export PLUMMET_TEST_REGISTRY='127.0.0.1:5000'
-export PLUMMET_TEST_REGISTRY_BASIC='127.0.0.1:5001'
+export PLUMMET_TEST_REGISTRY='127.0.0.1:$OPEN_PORT'
+export PLUMMET_TEST_REGISTRY_BASIC='127.0.0.1:$BASIC_PORT'
 export PLUMMET_TEST_REGISTRY_BASIC_USER='plummet'
 export PLUMMET_TEST_REGISTRY_BASIC_PASSWORD='s3cret-pass'
-export PLUMMET_TEST_REGISTRY_TOKEN='127.0.0.1:5002'
+export PLUMMET_TEST_REGISTRY_TOKEN='127.0.0.1:$TOKEN_REG_PORT'
 export PLUMMET_TEST_REGISTRY_TOKEN_USER='plummet'
 export PLUMMET_TEST_REGISTRY_TOKEN_PASSWORD='t0ken-pass'
-export PLUMMET_TEST_REGISTRY_TOKEN_REALM='http://127.0.0.1:5003/token'
+export PLUMMET_TEST_REGISTRY_TOKEN_REALM='http://127.0.0.1:$TOKEN_PORT/token'
 export PLUMMET_TEST_REGISTRY_TOKEN_SERVICE='plummet-registry'
 ENV

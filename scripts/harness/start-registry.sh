@@ -9,7 +9,9 @@ harness_dir
 W=$PLUMMET_HARNESS_DIR
 R=$W/registry
 TIMEOUT=${PLUMMET_HARNESS_TIMEOUT:-60}
-OPEN_PORT=5000 BASIC_PORT=5001 TOKEN_REG_PORT=5002 TOKEN_PORT=5003
+# PLUMMET_HARNESS_PORT_BASE moves all four ports, for a second harness on the same machine.
+BASE=${PLUMMET_HARNESS_PORT_BASE:-5000}
+OPEN_PORT=$BASE BASIC_PORT=$((BASE + 1)) TOKEN_REG_PORT=$((BASE + 2)) TOKEN_PORT=$((BASE + 3))
 BASIC_USER=plummet BASIC_PASS=s3cret-pass
 TOKEN_USER=plummet TOKEN_PASS=t0ken-pass
 SERVICE=plummet-registry ISSUER=plummet-token-server
@@ -18,6 +20,13 @@ for tool in docker-registry htpasswd openssl python3 curl; do
     command -v "$tool" >/dev/null || harness_die "$tool not found (see .ci/run for the packages)"
 done
 mkdir -p "$R"
+# env.sh reads the ports from here.
+cat >"$R/ports" <<PORTS
+OPEN_PORT=$OPEN_PORT
+BASIC_PORT=$BASIC_PORT
+TOKEN_REG_PORT=$TOKEN_REG_PORT
+TOKEN_PORT=$TOKEN_PORT
+PORTS
 
 # status_of URL: the HTTP status, so that 401 from an auth-protected /v2/ counts as "up".
 answers() { [[ "$(curl -s -o /dev/null -w '%{http_code}' "$1")" =~ ^(200|401)$ ]]; }

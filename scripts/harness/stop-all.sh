@@ -26,7 +26,18 @@ stop_pid() {
     kill -KILL "$pid" 2>/dev/null || true
 }
 
-# dockerd first: it stops its containers and its own containerd on the way out.
+# Containers a test left running: remove them through their engines first. dockerd would
+# stop them itself but slowly (10 s each); podman's would outlive the service.
+if harness_alive "$(cat "$W/pids/dockerd.pid" 2>/dev/null || echo 0)"; then
+    ids=$(timeout 20 docker --host "unix://$W/docker.sock" ps -aq 2>/dev/null || true)
+    [[ -n "$ids" ]] && { timeout 60 docker --host "unix://$W/docker.sock" rm -f $ids >/dev/null 2>&1 || true; }
+fi
+if harness_alive "$(cat "$W/pids/podman.pid" 2>/dev/null || echo 0)"; then
+    CONTAINERS_CONF=$W/podman/containers.conf CONTAINERS_STORAGE_CONF=$W/podman/storage.conf \
+        timeout 60 podman rm --all --force --time 2 >/dev/null 2>&1 || true
+fi
+
+# dockerd first: it stops its own containerd on the way out.
 for name in dockerd podman registry-open registry-basic registry-token token-server; do
     f=$W/pids/$name.pid
     [[ -s "$f" ]] && stop_pid "$name" "$(cat "$f")"

@@ -123,13 +123,11 @@ pub fn find(
         } else {
             format!("{}; {}", kind.reason(), g.detail.join("; "))
         };
+        let fix = kind.fix(&tree.paths.display(node), !g.detail.is_empty());
         let fix = if g.visible {
-            kind.fix(&tree.paths.display(node), !g.detail.is_empty())
+            fix
         } else {
-            format!(
-                "deleted in a later layer, yet layer {layer} still ships it: remove it in the same RUN that creates it, or build in a separate stage ({})",
-                kind.fix(&tree.paths.display(node), false)
-            )
+            format!("{fix} (a later layer deletes it, but layer {layer} still ships it)")
         };
         findings.push(Finding {
             kind,
@@ -151,10 +149,14 @@ pub fn find(
             bytes: 0,
             files: 0,
             visible: true,
-            reason: format!(
-                "the config's user is {:?}, so the container runs as root",
-                config.user
-            ),
+            reason: if config.user.trim().is_empty() {
+                "the config sets no user, so the container runs as root".to_string()
+            } else {
+                format!(
+                    "the config's user is {:?}, so the container runs as root",
+                    config.user
+                )
+            },
             fix: FindingKind::RunsAsRoot.fix("/", false),
         });
     }

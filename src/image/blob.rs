@@ -121,7 +121,7 @@ impl<R: Read> BufRead for Raw<R> {
 }
 
 enum Decoder<R: Read> {
-    Plain(Raw<R>),
+    Plain(Box<Raw<R>>),
     Gzip(Box<flate2::bufread::MultiGzDecoder<Raw<R>>>),
     Zstd(Box<zstd::stream::read::Decoder<'static, Raw<R>>>),
 }
@@ -189,7 +189,7 @@ impl<R: Read> Blob<R> {
             progress: options.progress,
         };
         let decoder = match compression {
-            Compression::None => Decoder::Plain(raw),
+            Compression::None => Decoder::Plain(Box::new(raw)),
             Compression::Gzip => Decoder::Gzip(Box::new(flate2::bufread::MultiGzDecoder::new(raw))),
             Compression::Zstd => {
                 let mut z = zstd::stream::read::Decoder::with_buffer(raw)?;
@@ -218,7 +218,7 @@ impl<R: Read> Blob<R> {
     pub fn finish(mut self) -> Result<BlobSummary, BlobError> {
         io::copy(&mut self, &mut io::sink())?;
         let raw = match self.decoder {
-            Decoder::Plain(raw) => raw,
+            Decoder::Plain(raw) => *raw,
             Decoder::Gzip(d) => d.into_inner(),
             Decoder::Zstd(d) => d.finish(),
         };

@@ -50,10 +50,6 @@ pub struct LayerJob<'a> {
     /// Expected blob size, to schedule the largest layers first and show progress.
     pub size_hint: u64,
     pub expected: Expected,
-    #[expect(
-        clippy::type_complexity,
-        reason = "a boxed opener is the simplest job shape"
-    )]
     pub open: Box<dyn FnOnce() -> io::Result<Box<dyn Read + Send + 'a>> + Send + 'a>,
 }
 

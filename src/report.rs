@@ -1,0 +1,11 @@
+//! Reports of an analysis: CI rules, readable text, JSON and Markdown. All read the same
+//! [`Analysis`](crate::analysis::Analysis); none does I/O.
+
+pub mod format;
+pub mod json;
+pub mod markdown;
+pub mod rules;
+pub mod text;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,193 @@
+//! The JSON report: its own serde types, apart from the domain types, so the schema is a
+//! deliberate contract. Bump `SCHEMA_VERSION` on any incompatible change; adding keys is compatible.
+
+use serde::Serialize;
+
+use super::rules::{RuleResult, Value};
+use crate::analysis::Analysis;
+use crate::image::Image;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Serialize)]
+pub struct JsonReport {
+    pub schema_version: u32,
+    pub plummet_version: &'static str,
+    pub image: JsonImage,
+    pub layers: Vec<JsonLayer>,
+    pub wasted: Vec<JsonWasted>,
+    pub findings: Vec<JsonFinding>,
+    pub rules: Vec<JsonRule>,
+    /// Whether every enabled rule passed.
+    pub passed: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JsonImage {
+    pub reference: String,
+    pub source: String,
+    pub digest: Option<String>,
+    pub os: String,
+    pub architecture: String,
+    pub user: String,
+    pub layer_count: usize,
+    pub size_bytes: u64,
+    pub user_size_bytes: u64,
+    pub final_size_bytes: u64,
+    pub efficiency: f64,
+    pub wasted_bytes: u64,
+    pub user_wasted_ratio: f64,
+    pub reclaimable_bytes: u64,
+    pub runs_as_root: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JsonLayer {
+    pub index: usize,
+    pub digest: Option<String>,
+    pub diff_id: Option<String>,
+    pub media_type: Option<String>,
+    pub compression: Option<&'static str>,
+    pub blob_bytes: Option<u64>,
+    pub size_bytes: u64,
+    pub file_count: usize,
+    pub command: String,
+    pub added: u64,
+    pub modified: u64,
+    pub removed: u64,
+    pub wasted_bytes: u64,
+    pub reclaimable_bytes: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JsonWasted {
+    pub path: String,
+    pub touches: u32,
+    pub bytes: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JsonFinding {
+    pub kind: &'static str,
+    pub path: String,
+    pub layer: Option<usize>,
+    pub bytes: u64,
+    pub files: u64,
+    pub visible: bool,
+    pub reason: String,
+    pub fix: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JsonRule {
+    pub name: String,
+    pub status: &'static str,
+    pub value: serde_json::Value,
+    pub threshold: Option<serde_json::Value>,
+    pub message: String,
+}
+
+fn number(v: Value) -> serde_json::Value {
+    match v {
+        Value::Ratio(r) => serde_json::Number::from_f64(r)
+            .map_or(serde_json::Value::Null, serde_json::Value::Number),
+        Value::Bytes(b) | Value::Count(b) => serde_json::Value::from(b),
+    }
+}
+
+/// The `image` object, shared with `plummet diff`.
+pub fn image(a: &Analysis) -> JsonImage {
+    JsonImage {
+        reference: a.reference.clone(),
+        source: a.source.clone(),
+        digest: a.digest.as_ref().map(ToString::to_string),
+        os: a.config.os.clone(),
+        architecture: a.config.architecture.clone(),
+        user: a.config.user.clone(),
+        layer_count: a.layers.len(),
+        size_bytes: a.size_bytes,
+        user_size_bytes: a.user_size_bytes,
+        final_size_bytes: a.final_size_bytes,
+        efficiency: a.efficiency,
+        wasted_bytes: a.wasted_bytes,
+        user_wasted_ratio: a.user_wasted_ratio,
+        reclaimable_bytes: a.reclaimable_bytes,
+        runs_as_root: a.runs_as_root,
+    }
+}
+
+/// The findings as JSON objects, shared with `plummet diff`.
+pub fn findings(image: &Image, a: &Analysis) -> Vec<JsonFinding> {
+    a.findings
+        .iter()
+        .map(|f| JsonFinding {
+            kind: f.kind.name(),
+            path: image.tree.paths.display(f.node),
+            layer: f.layer,
+            bytes: f.bytes,
+            files: f.files,
+            visible: f.visible,
+            reason: f.reason.clone(),
+            fix: f.fix.clone(),
+        })
+        .collect()
+}
+
+/// Builds the whole report. `top` bounds the list of wasted paths.
+pub fn report(image: &Image, a: &Analysis, rules: &[RuleResult], top: usize) -> JsonReport {
+    JsonReport {
+        schema_version: SCHEMA_VERSION,
+        plummet_version: env!("CARGO_PKG_VERSION"),
+        image: self::image(a),
+        layers: a
+            .layers
+            .iter()
+            .map(|l| JsonLayer {
+                index: l.index,
+                digest: l.digest.as_ref().map(ToString::to_string),
+                diff_id: l.diff_id.as_ref().map(ToString::to_string),
+                media_type: l.media_type.clone(),
+                compression: l.compression.map(|c| c.name()),
+                blob_bytes: l.blob_bytes,
+                size_bytes: l.size_bytes,
+                file_count: l.file_count,
+                command: l.command.clone(),
+                added: l.changes.added,
+                modified: l.changes.modified,
+                removed: l.changes.removed,
+                wasted_bytes: l.changes.wasted_bytes,
+                reclaimable_bytes: l.changes.reclaimable_bytes,
+            })
+            .collect(),
+        wasted: a
+            .wasted
+            .iter()
+            .take(top)
+            .map(|w| JsonWasted {
+                path: image.tree.paths.display(w.node),
+                touches: w.touches,
+                bytes: w.bytes,
+            })
+            .collect(),
+        findings: findings(image, a),
+        rules: rules
+            .iter()
+            .map(|r| JsonRule {
+                name: r.name.clone(),
+                status: r.status.name(),
+                value: number(r.value),
+                threshold: r.threshold.map(number),
+                message: r.message.clone(),
+            })
+            .collect(),
+        passed: super::rules::passed(rules),
+    }
+}
+
+/// Serialises the report, pretty-printed, with a trailing newline.
+pub fn to_string(report: &JsonReport) -> String {
+    let mut s =
+        serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    s.push('\n');
+    s
+}

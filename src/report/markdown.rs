@@ -1,0 +1,122 @@
+//! The Markdown report, for a pull-request comment or a CI job summary.
+
+use std::fmt::Write as _;
+
+use super::format::{percent, size, truncate, value};
+use super::rules::{RuleResult, RuleStatus};
+use crate::analysis::{Analysis, FindingKind};
+use crate::image::Image;
+
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+/// Renders the report; `top` bounds the lists.
+pub fn render(image: &Image, a: &Analysis, rules: &[RuleResult], top: usize) -> String {
+    let mut o = String::new();
+    let failed = rules
+        .iter()
+        .filter(|r| r.status == RuleStatus::Fail)
+        .count();
+    let verdict = if failed == 0 { "✅ pass" } else { "❌ fail" };
+    // Writing to a String cannot fail; the results are ignored for that reason.
+    let _ = writeln!(o, "## plummet: `{}` {verdict}\n", cell(&a.reference));
+    let _ = writeln!(
+        o,
+        "| total size | efficiency | wasted | reclaimable | user |"
+    );
+    let _ = writeln!(o, "|---:|---:|---:|---:|---|");
+    let _ = writeln!(
+        o,
+        "| {} | {} | {} ({} of user layers) | {} | {} |\n",
+        size(a.size_bytes),
+        percent(a.efficiency),
+        size(a.wasted_bytes),
+        percent(a.user_wasted_ratio),
+        size(a.reclaimable_bytes),
+        if a.runs_as_root {
+            "root ⚠️".to_string()
+        } else {
+            format!("`{}`", cell(&a.config.user))
+        }
+    );
+    let _ = writeln!(
+        o,
+        "### Rules\n\n| rule | status | value | threshold |\n|---|---|---:|---:|"
+    );
+    for r in rules {
+        let status = match r.status {
+            RuleStatus::Pass => "✅ pass",
+            RuleStatus::Fail => "❌ fail",
+            RuleStatus::Skip => "skip",
+        };
+        let threshold = r.threshold.map_or("disabled".to_string(), value);
+        let _ = writeln!(
+            o,
+            "| {} | {status} | {} | {threshold} |",
+            r.name,
+            value(r.value)
+        );
+    }
+    if !a.findings.is_empty() {
+        let _ = writeln!(
+            o,
+            "\n### Findings\n\n| kind | path | layer | size | fix |\n|---|---|---:|---:|---|"
+        );
+        for kind in FindingKind::ALL {
+            for f in a.findings_of(kind).take(top) {
+                let layer = f.layer.map_or("–".to_string(), |l| l.to_string());
+                let path = image.tree.paths.display(f.node);
+                let gone = if f.visible { "" } else { " (deleted later)" };
+                let _ = writeln!(
+                    o,
+                    "| {} | `{}`{gone} | {layer} | {} | {} |",
+                    kind.name(),
+                    cell(&path),
+                    size(f.bytes),
+                    cell(&f.fix)
+                );
+            }
+        }
+    }
+    let _ = writeln!(
+        o,
+        "\n<details><summary>Layers ({})</summary>\n",
+        a.layers.len()
+    );
+    let _ = writeln!(
+        o,
+        "| # | size | files | wasted | command |\n|---:|---:|---:|---:|---|"
+    );
+    for l in &a.layers {
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} | {} | `{}` |",
+            l.index,
+            size(l.size_bytes),
+            l.file_count,
+            size(l.changes.wasted_bytes),
+            cell(&truncate(&l.command, 100)).replace('`', "'")
+        );
+    }
+    let _ = writeln!(o, "\n</details>");
+    if !a.wasted.is_empty() {
+        let _ = writeln!(
+            o,
+            "\n<details><summary>Largest wasted paths ({})</summary>\n",
+            a.wasted.len()
+        );
+        let _ = writeln!(o, "| bytes | touches | path |\n|---:|---:|---|");
+        for w in a.wasted.iter().take(top) {
+            let _ = writeln!(
+                o,
+                "| {} | {} | `{}` |",
+                size(w.bytes),
+                w.touches,
+                cell(&image.tree.paths.display(w.node))
+            );
+        }
+        let _ = writeln!(o, "\n</details>");
+    }
+    o
+}

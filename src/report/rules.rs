@@ -1,0 +1,146 @@
+//! CI rules as pure functions of an analysis: each gives a status, the measured value and the
+//! threshold.
+
+use crate::analysis::{Analysis, FindingKind};
+use crate::settings::RuleSet;
+
+/// The outcome of one rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleStatus {
+    Pass,
+    Fail,
+    /// Disabled in the configuration.
+    Skip,
+}
+
+impl RuleStatus {
+    pub fn name(self) -> &'static str {
+        match self {
+            RuleStatus::Pass => "pass",
+            RuleStatus::Fail => "fail",
+            RuleStatus::Skip => "skip",
+        }
+    }
+}
+
+/// A number as measured or configured: ratios stay ratios, byte counts stay integers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Value {
+    Ratio(f64),
+    Bytes(u64),
+    Count(u64),
+}
+
+/// One evaluated rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleResult {
+    pub name: String,
+    pub status: RuleStatus,
+    pub value: Value,
+    /// `None` when the rule is disabled.
+    pub threshold: Option<Value>,
+    /// One line saying what was measured against what.
+    pub message: String,
+}
+
+fn result(
+    name: &str,
+    failed: bool,
+    value: Value,
+    threshold: Option<Value>,
+    message: String,
+) -> RuleResult {
+    RuleResult {
+        name: name.to_string(),
+        status: match threshold {
+            None => RuleStatus::Skip,
+            Some(_) if failed => RuleStatus::Fail,
+            Some(_) => RuleStatus::Pass,
+        },
+        value,
+        threshold,
+        message,
+    }
+}
+
+/// Evaluates every rule: dive's three first, then plummet's.
+pub fn evaluate(a: &Analysis, rules: &RuleSet) -> Vec<RuleResult> {
+    let mut out = vec![
+        result(
+            "lowestEfficiency",
+            rules.lowest_efficiency.is_some_and(|t| a.efficiency < t),
+            Value::Ratio(a.efficiency),
+            rules.lowest_efficiency.map(Value::Ratio),
+            format!("efficiency {:.4}", a.efficiency),
+        ),
+        result(
+            "highestWastedBytes",
+            rules
+                .highest_wasted_bytes
+                .is_some_and(|t| a.wasted_bytes > t),
+            Value::Bytes(a.wasted_bytes),
+            rules.highest_wasted_bytes.map(Value::Bytes),
+            format!("{} wasted bytes", a.wasted_bytes),
+        ),
+        result(
+            "highestUserWastedPercent",
+            rules
+                .highest_user_wasted_percent
+                .is_some_and(|t| a.user_wasted_ratio > t),
+            Value::Ratio(a.user_wasted_ratio),
+            rules.highest_user_wasted_percent.map(Value::Ratio),
+            format!("wasted / user size {:.4}", a.user_wasted_ratio),
+        ),
+        result(
+            "maxReclaimableBytes",
+            rules
+                .max_reclaimable_bytes
+                .is_some_and(|t| a.reclaimable_bytes > t),
+            Value::Bytes(a.reclaimable_bytes),
+            rules.max_reclaimable_bytes.map(Value::Bytes),
+            format!("{} reclaimable bytes", a.reclaimable_bytes),
+        ),
+    ];
+    let secrets = a.findings_of(FindingKind::Secret).count() as u64;
+    out.push(result(
+        "noSecrets",
+        secrets > 0,
+        Value::Count(secrets),
+        rules.no_secrets.then_some(Value::Count(0)),
+        format!("{secrets} secrets"),
+    ));
+    out.push(result(
+        "nonRootUser",
+        a.runs_as_root,
+        Value::Count(u64::from(a.runs_as_root)),
+        rules.non_root.then_some(Value::Count(0)),
+        if a.runs_as_root {
+            "runs as root".to_string()
+        } else {
+            format!("runs as {:?}", a.config.user)
+        },
+    ));
+    for (kind, limit) in &rules.max_kind_bytes {
+        let bytes: u64 = a.findings_of(*kind).map(|f| f.bytes).sum();
+        let count = a.findings_of(*kind).count();
+        // A zero limit forbids the kind outright, even findings of zero bytes.
+        let failed = if *limit == 0 {
+            count > 0
+        } else {
+            bytes > *limit
+        };
+        out.push(result(
+            &format!("maxKindBytes:{}", kind.name()),
+            failed,
+            Value::Bytes(bytes),
+            Some(Value::Bytes(*limit)),
+            format!("{count} {} findings, {bytes} bytes", kind.name()),
+        ));
+    }
+    out
+}
+
+/// Whether every enabled rule passed.
+pub fn passed(results: &[RuleResult]) -> bool {
+    results.iter().all(|r| r.status != RuleStatus::Fail)
+}

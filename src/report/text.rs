@@ -1,0 +1,202 @@
+//! The readable CI report for a terminal or a CI log.
+
+use std::fmt::Write as _;
+
+use super::format::{percent, size, truncate, value};
+use super::rules::{RuleResult, RuleStatus};
+use crate::analysis::{Analysis, FindingKind};
+use crate::image::Image;
+
+/// Colours for the terminal, or none.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    pub color: bool,
+}
+
+impl Style {
+    fn paint(self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+    fn bold(self, t: &str) -> String {
+        self.paint("1", t)
+    }
+    fn green(self, t: &str) -> String {
+        self.paint("32", t)
+    }
+    fn red(self, t: &str) -> String {
+        self.paint("31", t)
+    }
+    fn yellow(self, t: &str) -> String {
+        self.paint("33", t)
+    }
+    fn dim(self, t: &str) -> String {
+        self.paint("2", t)
+    }
+}
+
+/// Renders the report; `top` bounds the wasted paths listed.
+pub fn render(
+    image: &Image,
+    a: &Analysis,
+    rules: &[RuleResult],
+    top: usize,
+    style: Style,
+) -> String {
+    let mut o = String::new();
+    // Writing to a String cannot fail; the results are ignored for that reason.
+    let _ = writeln!(
+        o,
+        "{} {} ({})",
+        style.bold("plummet"),
+        a.reference,
+        a.source
+    );
+    if let Some(d) = &a.digest {
+        let _ = writeln!(o, "  digest       {d}");
+    }
+    let _ = writeln!(
+        o,
+        "  platform     {}/{}   user {}",
+        a.config.os,
+        a.config.architecture,
+        if a.runs_as_root {
+            style.yellow("root")
+        } else {
+            a.config.user.clone()
+        }
+    );
+    let _ = writeln!(
+        o,
+        "  total size   {} in {} layers ({} after deletions)",
+        size(a.size_bytes),
+        a.layers.len(),
+        size(a.final_size_bytes)
+    );
+    let _ = writeln!(o, "  efficiency   {}", percent(a.efficiency));
+    let _ = writeln!(
+        o,
+        "  wasted       {} ({} of the user layers)",
+        size(a.wasted_bytes),
+        percent(a.user_wasted_ratio)
+    );
+    let _ = writeln!(o, "  reclaimable  {}", size(a.reclaimable_bytes));
+
+    let _ = writeln!(o, "\n{}", style.bold("Layers"));
+    let _ = writeln!(
+        o,
+        "  {:>3}  {:>9}  {:>6}  {:>9}  command",
+        "#", "size", "files", "wasted"
+    );
+    for l in &a.layers {
+        let _ = writeln!(
+            o,
+            "  {:>3}  {:>9}  {:>6}  {:>9}  {}",
+            l.index,
+            size(l.size_bytes),
+            l.file_count,
+            size(l.changes.wasted_bytes),
+            truncate(&l.command.replace('\n', " "), 90)
+        );
+    }
+
+    if !a.wasted.is_empty() {
+        let _ = writeln!(
+            o,
+            "\n{} (of {})",
+            style.bold("Largest wasted paths"),
+            a.wasted.len()
+        );
+        let _ = writeln!(o, "  {:>9}  {:>7}  path", "bytes", "touches");
+        for w in a.wasted.iter().take(top) {
+            let _ = writeln!(
+                o,
+                "  {:>9}  {:>7}  {}",
+                size(w.bytes),
+                w.touches,
+                image.tree.paths.display(w.node)
+            );
+        }
+    }
+
+    if !a.findings.is_empty() {
+        let _ = writeln!(o, "\n{}", style.bold("Findings"));
+        for kind in FindingKind::ALL {
+            let of_kind: Vec<_> = a.findings_of(kind).collect();
+            if of_kind.is_empty() {
+                continue;
+            }
+            let bytes: u64 = of_kind.iter().map(|f| f.bytes).sum();
+            let title = format!("{} ({}, {})", kind.name(), of_kind.len(), size(bytes));
+            let _ = writeln!(
+                o,
+                "  {}",
+                if kind.is_hygiene() {
+                    style.yellow(&title)
+                } else {
+                    style.bold(&title)
+                }
+            );
+            for f in of_kind.iter().take(top) {
+                let layer = f
+                    .layer
+                    .map_or("image".to_string(), |l| format!("layer {l}"));
+                let state = if f.visible {
+                    "in the final image"
+                } else {
+                    "deleted later, still shipped"
+                };
+                let _ = writeln!(
+                    o,
+                    "    {}  {}  {}  {}",
+                    image.tree.paths.display(f.node),
+                    layer,
+                    size(f.bytes),
+                    style.dim(state)
+                );
+                let _ = writeln!(o, "      {}", style.dim(&f.reason));
+                let _ = writeln!(o, "      fix: {}", f.fix);
+            }
+            if of_kind.len() > top {
+                let _ = writeln!(o, "    … and {} more", of_kind.len() - top);
+            }
+        }
+    }
+
+    let _ = writeln!(o, "\n{}", style.bold("Rules"));
+    for r in rules {
+        let status = match r.status {
+            RuleStatus::Pass => style.green("PASS"),
+            RuleStatus::Fail => style.red("FAIL"),
+            RuleStatus::Skip => style.dim("SKIP"),
+        };
+        let threshold = r.threshold.map_or("disabled".to_string(), value);
+        let _ = writeln!(
+            o,
+            "  {status}  {}: {} (threshold {threshold})",
+            r.name,
+            value(r.value)
+        );
+    }
+    let failed = rules
+        .iter()
+        .filter(|r| r.status == RuleStatus::Fail)
+        .count();
+    let enabled = rules
+        .iter()
+        .filter(|r| r.status != RuleStatus::Skip)
+        .count();
+    let _ = if failed == 0 {
+        writeln!(o, "\nResult: {} ({enabled} rules)", style.green("PASS"))
+    } else {
+        writeln!(
+            o,
+            "\nResult: {} ({failed} of {enabled} rules failed)",
+            style.red("FAIL")
+        )
+    };
+    o
+}

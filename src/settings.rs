@@ -1,0 +1,331 @@
+//! Command line plus config files (`.dive-ci`, plummet's own TOML) -> validated settings. Nothing
+//! below this module sees the raw command line.
+
+mod dive_ci;
+mod size;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+pub use size::parse_size;
+
+use crate::analysis::FindingKind;
+use crate::cli::{CiArgs, SourceArgs};
+use crate::image::{IndexOptions, Platform};
+use crate::source::{Credentials, LoadOptions, Secret};
+
+/// A CI rule threshold; `None` means disabled.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleSet {
+    pub lowest_efficiency: Option<f64>,
+    pub highest_wasted_bytes: Option<u64>,
+    pub highest_user_wasted_percent: Option<f64>,
+    pub max_reclaimable_bytes: Option<u64>,
+    pub no_secrets: bool,
+    pub non_root: bool,
+    pub max_kind_bytes: BTreeMap<FindingKind, u64>,
+}
+
+impl Default for RuleSet {
+    /// dive's defaults.
+    fn default() -> Self {
+        RuleSet {
+            lowest_efficiency: Some(0.9),
+            highest_wasted_bytes: None,
+            highest_user_wasted_percent: Some(0.1),
+            max_reclaimable_bytes: None,
+            no_secrets: false,
+            non_root: false,
+            max_kind_bytes: BTreeMap::new(),
+        }
+    }
+}
+
+/// Why settings could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: {message}")]
+    File { path: String, message: String },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// plummet's own config file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConfigFile {
+    pub rules: RulesFile,
+    pub limits: LimitsFile,
+    pub ui: UiFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RulesFile {
+    pub lowest_efficiency: Option<Threshold>,
+    pub highest_wasted_bytes: Option<Threshold>,
+    pub highest_user_wasted_percent: Option<Threshold>,
+    pub max_reclaimable_bytes: Option<Threshold>,
+    pub no_secrets: Option<bool>,
+    pub non_root: Option<bool>,
+    pub max_kind_bytes: BTreeMap<String, Threshold>,
+}
+
+/// A number, a size string (`"20MB"`), or `"disabled"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Threshold {
+    Number(f64),
+    Text(String),
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsFile {
+    pub max_entries: Option<u64>,
+    pub max_layer_bytes: Option<Threshold>,
+    pub max_index_bytes: Option<Threshold>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UiFile {
+    /// Action name -> key, e.g. `quit = "x"`.
+    pub keys: BTreeMap<String, String>,
+}
+
+impl ConfigFile {
+    /// Reads `explicit`, else `./.plummet.toml`, else `$XDG_CONFIG_HOME/plummet/config.toml`; none is fine.
+    pub fn discover(explicit: Option<&Path>) -> Result<ConfigFile, ConfigError> {
+        let candidates: Vec<PathBuf> = match explicit {
+            Some(p) => vec![p.to_path_buf()],
+            None => {
+                let mut v = vec![PathBuf::from(".plummet.toml")];
+                let base = std::env::var_os("XDG_CONFIG_HOME")
+                    .map(PathBuf::from)
+                    .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")));
+                if let Some(base) = base {
+                    v.push(base.join("plummet").join("config.toml"));
+                }
+                v
+            }
+        };
+        for path in candidates {
+            match std::fs::read_to_string(&path) {
+                Ok(text) => return ConfigFile::parse(&text, &path),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound && explicit.is_none() => {
+                    continue;
+                }
+                Err(e) => {
+                    return Err(ConfigError::File {
+                        path: path.display().to_string(),
+                        message: format!("cannot read config: {e}"),
+                    });
+                }
+            }
+        }
+        Ok(ConfigFile::default())
+    }
+
+    pub fn parse(text: &str, path: &Path) -> Result<ConfigFile, ConfigError> {
+        toml::from_str(text).map_err(|e| ConfigError::File {
+            path: path.display().to_string(),
+            message: one_line(&e.to_string()),
+        })
+    }
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn ratio(value: &Threshold, what: &str) -> Result<Option<f64>, ConfigError> {
+    match value {
+        Threshold::Number(n) if n.is_finite() && *n >= 0.0 => Ok(Some(*n)),
+        Threshold::Text(t) if t.trim() == "disabled" => Ok(None),
+        Threshold::Text(t) => t
+            .trim()
+            .trim_end_matches('%')
+            .parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite() && *n >= 0.0)
+            .map(|n| {
+                Some(if t.trim().ends_with('%') {
+                    n / 100.0
+                } else {
+                    n
+                })
+            })
+            .ok_or_else(|| {
+                ConfigError::Invalid(format!(
+                    "{what}: {t:?} is not a ratio (e.g. 0.9) or \"disabled\""
+                ))
+            }),
+        Threshold::Number(n) => Err(ConfigError::Invalid(format!("{what}: {n} is not a ratio"))),
+    }
+}
+
+fn bytes(value: &Threshold, what: &str) -> Result<Option<u64>, ConfigError> {
+    match value {
+        Threshold::Number(n) if n.is_finite() && *n >= 0.0 => Ok(Some(*n as u64)),
+        Threshold::Text(t) if t.trim() == "disabled" => Ok(None),
+        Threshold::Text(t) => parse_size(t)
+            .map(Some)
+            .map_err(|e| ConfigError::Invalid(format!("{what}: {e}"))),
+        Threshold::Number(n) => Err(ConfigError::Invalid(format!("{what}: {n} is not a size"))),
+    }
+}
+
+fn text(s: &str) -> Threshold {
+    Threshold::Text(s.to_string())
+}
+
+/// Builds the rule set: dive's defaults, then `.dive-ci`, then plummet's config, then flags.
+pub fn rules(args: &CiArgs, file: &ConfigFile) -> Result<RuleSet, ConfigError> {
+    let mut rules = RuleSet::default();
+    let dive_path = args
+        .ci_config
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(".dive-ci"));
+    match std::fs::read_to_string(&dive_path) {
+        Ok(content) => dive_ci::apply(&content, &dive_path, &mut rules)?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && args.ci_config.is_none() => {}
+        Err(e) => {
+            return Err(ConfigError::File {
+                path: dive_path.display().to_string(),
+                message: format!("cannot read CI rules: {e}"),
+            });
+        }
+    }
+    let r = &file.rules;
+    if let Some(v) = &r.lowest_efficiency {
+        rules.lowest_efficiency = ratio(v, "lowest_efficiency")?;
+    }
+    if let Some(v) = &r.highest_wasted_bytes {
+        rules.highest_wasted_bytes = bytes(v, "highest_wasted_bytes")?;
+    }
+    if let Some(v) = &r.highest_user_wasted_percent {
+        rules.highest_user_wasted_percent = ratio(v, "highest_user_wasted_percent")?;
+    }
+    if let Some(v) = &r.max_reclaimable_bytes {
+        rules.max_reclaimable_bytes = bytes(v, "max_reclaimable_bytes")?;
+    }
+    rules.no_secrets |= r.no_secrets.unwrap_or(false);
+    rules.non_root |= r.non_root.unwrap_or(false);
+    for (kind, v) in &r.max_kind_bytes {
+        set_kind_limit(&mut rules, kind, v)?;
+    }
+    if let Some(v) = &args.lowest_efficiency {
+        rules.lowest_efficiency = ratio(&text(v), "--lowest-efficiency")?;
+    }
+    if let Some(v) = &args.highest_wasted_bytes {
+        rules.highest_wasted_bytes = bytes(&text(v), "--highest-wasted-bytes")?;
+    }
+    if let Some(v) = &args.highest_user_wasted_percent {
+        rules.highest_user_wasted_percent = ratio(&text(v), "--highest-user-wasted-percent")?;
+    }
+    if let Some(v) = &args.max_reclaimable_bytes {
+        rules.max_reclaimable_bytes = bytes(&text(v), "--max-reclaimable-bytes")?;
+    }
+    rules.no_secrets |= args.no_secrets;
+    rules.non_root |= args.non_root;
+    for item in &args.max_kind_bytes {
+        let (kind, size) = item.split_once('=').ok_or_else(|| {
+            ConfigError::Invalid(format!("--max-kind-bytes {item:?}: expected KIND=SIZE"))
+        })?;
+        set_kind_limit(&mut rules, kind, &text(size))?;
+    }
+    Ok(rules)
+}
+
+fn set_kind_limit(rules: &mut RuleSet, kind: &str, value: &Threshold) -> Result<(), ConfigError> {
+    let k = FindingKind::from_name(kind).ok_or_else(|| {
+        let names: Vec<_> = FindingKind::ALL.iter().map(|k| k.name()).collect();
+        ConfigError::Invalid(format!(
+            "unknown finding kind {kind:?}; kinds are {}",
+            names.join(", ")
+        ))
+    })?;
+    match bytes(value, &format!("max_kind_bytes.{kind}"))? {
+        Some(limit) => rules.max_kind_bytes.insert(k, limit),
+        None => rules.max_kind_bytes.remove(&k),
+    };
+    Ok(())
+}
+
+/// Reads a credential line from standard input (only when asked to).
+fn read_stdin_line(what: &str) -> Result<String, ConfigError> {
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).map_err(|e| {
+        ConfigError::Invalid(format!("cannot read {what} from standard input: {e}"))
+    })?;
+    let line = line.trim_end_matches(['\r', '\n']).to_string();
+    if line.is_empty() {
+        return Err(ConfigError::Invalid(format!("no {what} on standard input")));
+    }
+    Ok(line)
+}
+
+fn credentials(text: &str) -> Result<Credentials, ConfigError> {
+    let (user, pass) = text
+        .split_once(':')
+        .ok_or_else(|| ConfigError::Invalid("credentials must be USER:PASSWORD".into()))?;
+    Ok(Credentials {
+        username: user.to_string(),
+        secret: Secret(pass.to_string()),
+    })
+}
+
+/// Builds the load options from the source flags and config file.
+pub fn load_options(args: &SourceArgs, file: &ConfigFile) -> Result<LoadOptions, ConfigError> {
+    let mut index = IndexOptions::default();
+    if let Some(n) = file.limits.max_entries {
+        index.limits.max_entries = n;
+    }
+    if let Some(v) = &file.limits.max_layer_bytes {
+        index.max_layer_bytes = bytes(v, "limits.max_layer_bytes")?.unwrap_or(u64::MAX);
+    }
+    if let Some(v) = &file.limits.max_index_bytes {
+        index.limits.max_name_bytes = bytes(v, "limits.max_index_bytes")?.unwrap_or(u64::MAX);
+    }
+    if let Some(n) = args.max_entries {
+        index.limits.max_entries = n;
+    }
+    if let Some(v) = &args.max_layer_bytes {
+        index.max_layer_bytes = bytes(&text(v), "--max-layer-bytes")?.unwrap_or(u64::MAX);
+    }
+    if let Some(v) = &args.max_index_bytes {
+        index.limits.max_name_bytes = bytes(&text(v), "--max-index-bytes")?.unwrap_or(u64::MAX);
+    }
+    index.verify = !args.no_verify;
+    index.threads = args.threads.unwrap_or(0);
+    let platform = args
+        .platform
+        .as_deref()
+        .map(Platform::parse)
+        .transpose()
+        .map_err(ConfigError::Invalid)?;
+    let credentials = if args.creds_stdin {
+        Some(credentials(&read_stdin_line("credentials")?)?)
+    } else {
+        args.creds.as_deref().map(credentials).transpose()?
+    };
+    let registry_token = if args.token_stdin {
+        Some(Secret(read_stdin_line("token")?))
+    } else {
+        None
+    };
+    Ok(LoadOptions {
+        index,
+        platform,
+        host: args.host.clone(),
+        credentials,
+        registry_token,
+        insecure: args.insecure || args.tls_verify == Some(false),
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,149 @@
+//! Tests of settings: .dive-ci parsing, config files, flag precedence, and their error messages.
+
+use super::*;
+
+fn ci_args(extra: &[&str]) -> CiArgs {
+    use clap::Parser;
+    let mut argv = vec!["plummet", "ci", "img.tar"];
+    argv.extend_from_slice(extra);
+    match crate::cli::Cli::parse_from(argv).command {
+        Some(crate::cli::Command::Ci(a)) => a,
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Arguments with an empty `.dive-ci`, so a file in the working directory cannot interfere.
+fn no_dive_ci(extra: &[&str]) -> CiArgs {
+    let mut a = ci_args(extra);
+    a.ci_config = Some(PathBuf::from("/dev/null"));
+    a
+}
+
+#[test]
+fn dive_ci_rules_apply() {
+    let mut rules = RuleSet::default();
+    dive_ci::apply(
+        "rules:\n  lowestEfficiency: 0.95 # strict\n  highestWastedBytes: 20MB\n  highestUserWastedPercent: disabled\n",
+        Path::new(".dive-ci"),
+        &mut rules,
+    )
+    .unwrap();
+    assert_eq!(rules.lowest_efficiency, Some(0.95));
+    assert_eq!(rules.highest_wasted_bytes, Some(20_000_000));
+    assert_eq!(rules.highest_user_wasted_percent, None);
+}
+
+#[test]
+fn dive_ci_errors_name_file_and_line() {
+    let mut rules = RuleSet::default();
+    let e = dive_ci::apply(
+        "rules:\n  lowestEfficincy: 0.9\n",
+        Path::new(".dive-ci"),
+        &mut rules,
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        ".dive-ci:2: unknown rule \"lowestEfficincy\": dive's rules are lowestEfficiency, highestWastedBytes, highestUserWastedPercent"
+    );
+    let e = dive_ci::apply(
+        "rules:\n  lowestEfficiency: lots\n",
+        Path::new("x"),
+        &mut rules,
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("x:2: lowestEfficiency: \"lots\" is not a ratio"),
+        "{e}"
+    );
+}
+
+#[test]
+fn config_file_is_strict() {
+    let e =
+        ConfigFile::parse("[rules]\nlowest_eficiency = 0.9\n", Path::new("p.toml")).unwrap_err();
+    let text = e.to_string();
+    assert!(
+        text.starts_with("p.toml: ") && text.contains("unknown field `lowest_eficiency`"),
+        "{text}"
+    );
+    assert!(!text.contains('\n'));
+}
+
+#[test]
+fn flags_override_config_which_overrides_defaults() {
+    let file = ConfigFile::parse(
+        "[rules]\nlowest_efficiency = 0.5\nmax_reclaimable_bytes = \"10MB\"\nno_secrets = true\n[rules.max_kind_bytes]\ngit = 0\n",
+        Path::new("p.toml"),
+    )
+    .unwrap();
+    let args = no_dive_ci(&[
+        "--lowest-efficiency",
+        "0.8",
+        "--max-kind-bytes",
+        "node_modules=1MB",
+    ]);
+    let rules = rules(&args, &file).unwrap();
+    assert_eq!(rules.lowest_efficiency, Some(0.8));
+    assert_eq!(rules.highest_user_wasted_percent, Some(0.1));
+    assert_eq!(rules.max_reclaimable_bytes, Some(10_000_000));
+    assert!(rules.no_secrets);
+    assert_eq!(rules.max_kind_bytes.get(&FindingKind::Git), Some(&0));
+    assert_eq!(
+        rules.max_kind_bytes.get(&FindingKind::NodeModules),
+        Some(&1_000_000)
+    );
+}
+
+#[test]
+fn unknown_kind_is_rejected_with_the_list() {
+    let e = rules(
+        &no_dive_ci(&["--max-kind-bytes", "gti=0"]),
+        &ConfigFile::default(),
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("unknown finding kind \"gti\"; kinds are secret, git"),
+        "{e}"
+    );
+}
+
+#[test]
+fn missing_explicit_dive_ci_is_an_error() {
+    let args = ci_args(&["--ci-config", "/nonexistent/rules"]);
+    let e = rules(&args, &ConfigFile::default()).unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("/nonexistent/rules: cannot read CI rules"),
+        "{e}"
+    );
+}
+
+#[test]
+fn platform_and_creds_are_validated() {
+    let args = SourceArgs {
+        platform: Some("linux".into()),
+        ..Default::default()
+    };
+    assert!(
+        load_options(&args, &ConfigFile::default())
+            .unwrap_err()
+            .to_string()
+            .contains("os/arch")
+    );
+    let args = SourceArgs {
+        creds: Some("nocolon".into()),
+        ..Default::default()
+    };
+    assert!(load_options(&args, &ConfigFile::default()).is_err());
+    let args = SourceArgs {
+        creds: Some("u:p:w".into()),
+        tls_verify: Some(false),
+        ..Default::default()
+    };
+    let o = load_options(&args, &ConfigFile::default()).unwrap();
+    assert_eq!(o.credentials.unwrap().secret.0, "p:w");
+    assert!(o.insecure);
+}
