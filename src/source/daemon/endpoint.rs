@@ -350,6 +350,23 @@ mod tests {
     }
 
     #[test]
+    fn connection_failures_say_what_to_do() {
+        let at = Endpoint::Unix("/run/docker.sock".into());
+        let denied = io::Error::from(io::ErrorKind::PermissionDenied);
+        assert_eq!(
+            connect_error(Engine::Docker, &at, &denied),
+            "permission denied on the Docker daemon socket at unix:///run/docker.sock: add your \
+             user to the docker group or use sudo"
+        );
+        let refused = io::Error::from(io::ErrorKind::ConnectionRefused);
+        assert_eq!(
+            connect_error(Engine::Docker, &at, &refused),
+            "cannot connect to the Docker daemon at unix:///run/docker.sock: is it running? set \
+             DOCKER_HOST or --host"
+        );
+    }
+
+    #[test]
     fn unsupported_schemes_are_refused_by_name() {
         let err = Endpoint::parse("ssh://me@host").unwrap_err();
         assert!(err.contains("ssh://me@host"), "{err}");
