@@ -1,13 +1,77 @@
-//! Docker daemon and Podman (Docker-compatible API) sources, through bollard.
+//! Docker daemon and Podman (Docker-compatible API) sources, through bollard: find the endpoint,
+//! agree on an API version, inspect the image, then stream its export into the indexer.
 
+pub mod endpoint;
+pub mod export;
+
+use std::io;
+
+use bollard::{ClientVersion, Docker};
+use futures_util::TryStreamExt;
+use tokio::runtime::Runtime;
+use tokio_util::io::{StreamReader, SyncIoBridge};
+
+use self::endpoint::Endpoint;
+use self::export::Known;
 use super::{LoadOptions, SourceError};
-use crate::image::{Image, Progress};
+use crate::image::{Digest, Image, ImageMeta, Progress};
+
+/// How long to wait for the export's first byte: old daemons stage the whole image on disk
+/// before they answer.
+const HEADER_TIMEOUT_SECS: u64 = 3600;
 
 /// Which engine serves the Docker API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
     Docker,
     Podman,
+}
+
+impl Engine {
+    fn daemon_name(self) -> &'static str {
+        match self {
+            Engine::Docker => "Docker daemon",
+            Engine::Podman => "Podman service",
+        }
+    }
+
+    fn hint(self) -> &'static str {
+        match self {
+            Engine::Docker => "set DOCKER_HOST or --host",
+            Engine::Podman => {
+                "start it (`systemctl --user start podman.socket` or `podman system service`) \
+                 or pass --host"
+            }
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Engine::Docker => "docker",
+            Engine::Podman => "podman",
+        }
+    }
+
+    fn source_name(self) -> &'static str {
+        match self {
+            Engine::Docker => "docker-daemon",
+            Engine::Podman => "podman",
+        }
+    }
+}
+
+/// A connection to an engine that answered `/version`.
+struct Session {
+    engine: Engine,
+    endpoint: Endpoint,
+    docker: Docker,
+}
+
+/// What inspecting the image told us before the export.
+struct Plan {
+    id: String,
+    repo_digest: Option<Digest>,
+    known: Known,
 }
 
 /// Exports an image from the engine and indexes it while it streams.
@@ -17,17 +81,216 @@ pub fn load(
     options: &LoadOptions,
     progress: &Progress,
 ) -> Result<Image, SourceError> {
-    let _ = (engine, options, progress);
-    Err(SourceError::Daemon(format!(
-        "{reference}: the daemon source is being written"
-    )))
+    let endpoint = resolve(engine, options)?;
+    with_runtime(|rt| {
+        progress.set_stage(format!("connecting to {}", engine.label()));
+        let session = rt.block_on(connect(engine, endpoint))?;
+        let plan = rt
+            .block_on(inspect(&session, reference))?
+            .ok_or_else(|| not_found(engine, reference))?;
+        export(rt, &session, reference, &plan, options, progress)
+    })?
 }
 
-/// A bare reference: the Docker daemon if it has the image, otherwise the registry.
+/// A bare reference: the Docker daemon if one is reachable and has the image, otherwise the
+/// registry.
 pub fn load_bare(
     reference: &str,
     options: &LoadOptions,
     progress: &Progress,
 ) -> Result<Image, SourceError> {
-    super::registry::load(reference, options, progress)
+    let from_daemon = match resolve(Engine::Docker, options) {
+        Ok(endpoint) => with_runtime(|rt| {
+            progress.set_stage("looking for the image in docker");
+            let session = match rt.block_on(connect(Engine::Docker, endpoint)) {
+                Ok(session) => session,
+                // A daemon the user named must answer; the default one is only a first try.
+                Err(e) if options.host.is_some() => return Err(e),
+                Err(_) => return Ok(None),
+            };
+            match rt.block_on(inspect(&session, reference))? {
+                Some(plan) => export(rt, &session, reference, &plan, options, progress).map(Some),
+                None => Ok(None),
+            }
+        })??,
+        Err(e) if options.host.is_some() => return Err(e),
+        Err(_) => None,
+    };
+    match from_daemon {
+        Some(image) => Ok(image),
+        None => super::registry::load(reference, options, progress),
+    }
+}
+
+fn resolve(engine: Engine, options: &LoadOptions) -> Result<Endpoint, SourceError> {
+    let env = |key: &str| std::env::var(key).ok();
+    endpoint::resolve(engine, options.host.as_deref(), &env).map_err(SourceError::Daemon)
+}
+
+/// Runs `work` with a small runtime whose one worker drives the connection while this thread
+/// (or a helper thread, if we are already inside a runtime) reads the export synchronously.
+fn with_runtime<T: Send>(work: impl FnOnce(&Runtime) -> T + Send) -> Result<T, SourceError> {
+    let go = || {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("plummet-daemon")
+            .enable_all()
+            .build()
+            .map(|rt| work(&rt))
+            .map_err(|e| SourceError::Daemon(format!("cannot start the async runtime: {e}")))
+    };
+    if tokio::runtime::Handle::try_current().is_err() {
+        return go();
+    }
+    std::thread::scope(|scope| {
+        scope
+            .spawn(go)
+            .join()
+            .map_err(|_| SourceError::Daemon("the daemon reader thread panicked".into()))?
+    })
+}
+
+async fn connect(engine: Engine, endpoint: Endpoint) -> Result<Session, SourceError> {
+    let api = endpoint::probe(engine, &endpoint)
+        .await
+        .map_err(SourceError::Daemon)?;
+    let (major, minor) = api.negotiate();
+    let version = ClientVersion {
+        major_version: major as usize,
+        minor_version: minor as usize,
+    };
+    let docker = match &endpoint {
+        Endpoint::Unix(path) => {
+            Docker::connect_with_unix(&path.to_string_lossy(), HEADER_TIMEOUT_SECS, &version)
+        }
+        Endpoint::Tcp(addr) => Docker::connect_with_http(addr, HEADER_TIMEOUT_SECS, &version),
+    }
+    .map_err(|e| {
+        SourceError::Daemon(format!(
+            "cannot connect to the {} at {endpoint}: {e}; {}",
+            engine.daemon_name(),
+            engine.hint()
+        ))
+    })?;
+    Ok(Session {
+        engine,
+        endpoint,
+        docker,
+    })
+}
+
+/// Inspects the image; `None` when the engine does not have it.
+async fn inspect(session: &Session, reference: &str) -> Result<Option<Plan>, SourceError> {
+    let image = match session.docker.inspect_image(reference).await {
+        Ok(image) => image,
+        Err(bollard::errors::Error::DockerResponseServerError {
+            status_code: 404, ..
+        }) => return Ok(None),
+        Err(e) => return Err(api_error(session, reference, &e)),
+    };
+    let id = image.id.clone().unwrap_or_else(|| reference.to_string());
+    let diff_ids = image
+        .root_fs
+        .as_ref()
+        .and_then(|r| r.layers.as_ref())
+        .map(|layers| {
+            layers
+                .iter()
+                .filter_map(|d| Digest::parse(d).ok())
+                .collect()
+        })
+        .unwrap_or_else(Vec::new);
+    let repo_digest = image.repo_digests.iter().flatten().find_map(|d| {
+        d.rsplit_once('@')
+            .and_then(|(_, digest)| Digest::parse(digest).ok())
+    });
+    // Layer sizes for progress: the history's non-empty steps, oldest first, when they match.
+    let history = session
+        .docker
+        .image_history(&id)
+        .await
+        .map_err(|e| api_error(session, reference, &e))?;
+    let mut sizes: Vec<u64> = history
+        .iter()
+        .rev()
+        .filter(|h| h.size > 0)
+        .map(|h| u64::try_from(h.size).unwrap_or(0))
+        .collect();
+    if sizes.len() != diff_ids.len() {
+        let total = image.size.and_then(|s| u64::try_from(s).ok()).unwrap_or(0);
+        let count = diff_ids.len().max(1) as u64;
+        sizes = vec![total / count; diff_ids.len()];
+    }
+    Ok(Some(Plan {
+        id,
+        repo_digest,
+        known: Known { diff_ids, sizes },
+    }))
+}
+
+/// Streams the export into the indexer and assembles the image.
+fn export(
+    rt: &Runtime,
+    session: &Session,
+    reference: &str,
+    plan: &Plan,
+    options: &LoadOptions,
+    progress: &Progress,
+) -> Result<Image, SourceError> {
+    progress.set_stage(format!("exporting from {}", session.engine.label()));
+    progress.start_layers(plan.known.sizes.clone());
+    let stream = session
+        .docker
+        .export_image(&plan.id)
+        .map_err(io::Error::other);
+    let reader =
+        SyncIoBridge::new_with_handle(StreamReader::new(Box::pin(stream)), rt.handle().clone());
+    let exported = export::read(reader, &plan.known, &options.index, progress).map_err(|e| {
+        let hint = match e {
+            export::ExportError::Stream { .. } => " (did the daemon stop or restart?)",
+            _ => "",
+        };
+        SourceError::Daemon(format!(
+            "failed to export {reference} from the {} at {}: {e}{hint}",
+            session.engine.daemon_name(),
+            session.endpoint
+        ))
+    })?;
+    let meta = ImageMeta {
+        reference: reference.to_string(),
+        source: session.engine.source_name().to_string(),
+        digest: plan.repo_digest.clone(),
+        config_digest: Some(exported.config_digest),
+        config: exported.config,
+        layers: exported.metas,
+    };
+    Ok(Image::assemble(meta, exported.layers))
+}
+
+fn not_found(engine: Engine, reference: &str) -> SourceError {
+    SourceError::Daemon(match engine {
+        Engine::Docker => format!(
+            "image {reference} not found in the Docker daemon; pull it first or use \
+             docker://{reference} to read it from the registry"
+        ),
+        Engine::Podman => format!(
+            "image {reference} not found in Podman; pull it first (podman pull {reference}) or \
+             use docker://{reference} to read it from the registry"
+        ),
+    })
+}
+
+fn api_error(session: &Session, reference: &str, e: &bollard::errors::Error) -> SourceError {
+    let detail = match e {
+        bollard::errors::Error::DockerResponseServerError {
+            status_code,
+            message,
+        } => format!("it answered {status_code}: {}", message.trim()),
+        other => other.to_string(),
+    };
+    SourceError::Daemon(format!(
+        "the {} at {} failed on {reference}: {detail}",
+        session.engine.daemon_name(),
+        session.endpoint
+    ))
 }

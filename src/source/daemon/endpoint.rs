@@ -1,0 +1,388 @@
+//! Where the Docker or Podman API listens (flag, environment, Docker context, default sockets),
+//! and the first contact with it: an unversioned `/version` that says which API version to speak
+//! and turns "no daemon" and "no permission" into messages that say what to do.
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use sha2::{Digest as _, Sha256};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+
+use super::Engine;
+
+/// The API version plummet was written against; a newer daemon is spoken to in this one.
+pub const OURS: (u32, u32) = (1, 47);
+
+/// An API endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Endpoint {
+    Unix(PathBuf),
+    /// `host:port`, plain HTTP.
+    Tcp(String),
+}
+
+impl std::fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Endpoint::Unix(path) => write!(f, "unix://{}", path.display()),
+            Endpoint::Tcp(addr) => write!(f, "tcp://{addr}"),
+        }
+    }
+}
+
+impl Endpoint {
+    /// Parses a `DOCKER_HOST`-style value.
+    pub fn parse(host: &str) -> Result<Endpoint, String> {
+        if let Some(path) = host.strip_prefix("unix://") {
+            return Ok(Endpoint::Unix(PathBuf::from(path)));
+        }
+        if let Some(addr) = host
+            .strip_prefix("tcp://")
+            .or_else(|| host.strip_prefix("http://"))
+        {
+            let addr = addr.trim_end_matches('/');
+            let addr = if addr.contains(':') {
+                addr.to_string()
+            } else {
+                format!("{addr}:2375")
+            };
+            return Ok(Endpoint::Tcp(addr));
+        }
+        if host.starts_with('/') {
+            return Ok(Endpoint::Unix(PathBuf::from(host)));
+        }
+        Err(format!(
+            "unsupported daemon address {host}: plummet speaks to unix:// and tcp:// endpoints \
+             (for ssh:// or TLS, forward the socket locally and pass --host unix://…)"
+        ))
+    }
+}
+
+/// Looks up environment variables; a parameter so that resolution can be tested.
+pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// Chooses the endpoint for `engine`: `--host`, then the environment, then the configuration.
+pub fn resolve(engine: Engine, host: Option<&str>, env: Env<'_>) -> Result<Endpoint, String> {
+    if let Some(host) = host.filter(|h| !h.is_empty()) {
+        return Endpoint::parse(host);
+    }
+    match engine {
+        Engine::Docker => resolve_docker(env),
+        Engine::Podman => Ok(resolve_podman(env)),
+    }
+}
+
+fn resolve_docker(env: Env<'_>) -> Result<Endpoint, String> {
+    if let Some(host) = env("DOCKER_HOST").filter(|h| !h.is_empty()) {
+        return Endpoint::parse(&host);
+    }
+    let config_dir = env("DOCKER_CONFIG")
+        .map(PathBuf::from)
+        .or_else(|| env("HOME").map(|h| Path::new(&h).join(".docker")));
+    let context = env("DOCKER_CONTEXT")
+        .filter(|c| !c.is_empty())
+        .or_else(|| config_dir.as_deref().and_then(current_context));
+    if let (Some(name), Some(dir)) = (context.filter(|c| c != "default"), &config_dir) {
+        return context_host(dir, &name).and_then(|h| Endpoint::parse(&h));
+    }
+    Ok(Endpoint::Unix(PathBuf::from("/var/run/docker.sock")))
+}
+
+fn resolve_podman(env: Env<'_>) -> Endpoint {
+    if let Some(host) = env("CONTAINER_HOST").filter(|h| h.starts_with("unix://")) {
+        if let Ok(endpoint) = Endpoint::parse(&host) {
+            return endpoint;
+        }
+    }
+    let rootless = env("XDG_RUNTIME_DIR").map(|d| Path::new(&d).join("podman/podman.sock"));
+    let rootful = PathBuf::from("/run/podman/podman.sock");
+    match rootless {
+        Some(path) if path.exists() || !rootful.exists() => Endpoint::Unix(path),
+        _ => Endpoint::Unix(rootful),
+    }
+}
+
+/// `currentContext` from the Docker CLI's `config.json`, when there is one.
+fn current_context(config_dir: &Path) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Config {
+        #[serde(rename = "currentContext")]
+        current_context: Option<String>,
+    }
+    let bytes = std::fs::read(config_dir.join("config.json")).ok()?;
+    let config: Config = serde_json::from_slice(&bytes).ok()?;
+    config.current_context.filter(|c| !c.is_empty())
+}
+
+/// The Docker endpoint of a named context: `contexts/meta/<sha256 of name>/meta.json`.
+fn context_host(config_dir: &Path, name: &str) -> Result<String, String> {
+    #[derive(Deserialize)]
+    struct Meta {
+        #[serde(rename = "Endpoints")]
+        endpoints: std::collections::BTreeMap<String, MetaEndpoint>,
+    }
+    #[derive(Deserialize)]
+    struct MetaEndpoint {
+        #[serde(rename = "Host")]
+        host: Option<String>,
+    }
+    let hex: String = Sha256::digest(name.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let path = config_dir.join("contexts/meta").join(hex).join("meta.json");
+    let bytes = std::fs::read(&path)
+        .map_err(|e| format!("docker context {name}: cannot read {}: {e}", path.display()))?;
+    let meta: Meta = serde_json::from_slice(&bytes)
+        .map_err(|e| format!("docker context {name}: malformed {}: {e}", path.display()))?;
+    meta.endpoints
+        .get("docker")
+        .and_then(|e| e.host.clone())
+        .ok_or_else(|| format!("docker context {name} has no docker endpoint"))
+}
+
+/// What `/version` says about the API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerApi {
+    pub max: (u32, u32),
+    pub min: (u32, u32),
+}
+
+impl ServerApi {
+    /// The version to put in request paths: ours, or the daemon's newest if it is older.
+    pub fn negotiate(&self) -> (u32, u32) {
+        OURS.min(self.max).max(self.min)
+    }
+}
+
+fn parse_version(text: &str) -> Option<(u32, u32)> {
+    let (major, minor) = text.split_once('.')?;
+    Some((major.parse().ok()?, minor.parse().ok()?))
+}
+
+/// Parses the body of `/version` (Docker and Podman both have `ApiVersion` at the top).
+pub fn parse_server_api(body: &[u8]) -> Option<ServerApi> {
+    #[derive(Deserialize)]
+    struct Version {
+        #[serde(rename = "ApiVersion")]
+        api_version: String,
+        #[serde(rename = "MinAPIVersion")]
+        min_api_version: Option<String>,
+    }
+    let v: Version = serde_json::from_slice(body).ok()?;
+    let max = parse_version(&v.api_version)?;
+    let min = v
+        .min_api_version
+        .as_deref()
+        .and_then(parse_version)
+        .unwrap_or((1, 12));
+    Some(ServerApi { max, min })
+}
+
+/// Asks the daemon for `/version` without a version prefix, which every daemon accepts
+/// (a prefix newer than the daemon is refused, an older one than its minimum too).
+pub async fn probe(engine: Engine, endpoint: &Endpoint) -> Result<ServerApi, String> {
+    let exchange = async {
+        match endpoint {
+            Endpoint::Unix(path) => {
+                let stream = tokio::net::UnixStream::connect(path).await?;
+                get_version(stream).await
+            }
+            Endpoint::Tcp(addr) => {
+                let stream = tokio::net::TcpStream::connect(addr.as_str()).await?;
+                get_version(stream).await
+            }
+        }
+    };
+    let body = match tokio::time::timeout(Duration::from_secs(15), exchange).await {
+        Ok(Ok(body)) => body,
+        Ok(Err(e)) => return Err(connect_error(engine, endpoint, &e)),
+        Err(_) => {
+            return Err(format!(
+                "the {} at {endpoint} did not answer within 15 s: is it running? {}",
+                engine.daemon_name(),
+                engine.hint()
+            ));
+        }
+    };
+    parse_server_api(&body).ok_or_else(|| {
+        format!(
+            "{endpoint} answered /version with something that is not a {} (no ApiVersion)",
+            engine.daemon_name()
+        )
+    })
+}
+
+async fn get_version<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S) -> io::Result<Vec<u8>> {
+    // HTTP/1.0 so that the server closes the connection after one plain (unchunked) response.
+    stream
+        .write_all(b"GET /version HTTP/1.0\r\nHost: docker\r\n\r\n")
+        .await?;
+    let mut response = Vec::new();
+    stream.take(1 << 20).read_to_end(&mut response).await?;
+    let split = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or_else(|| io::Error::other("malformed HTTP response to /version"))?;
+    let status_ok = response.starts_with(b"HTTP/1.0 200") || response.starts_with(b"HTTP/1.1 200");
+    if !status_ok {
+        let line = response.split(|&b| b == b'\r').next().unwrap_or_default();
+        return Err(io::Error::other(format!(
+            "/version answered {}",
+            String::from_utf8_lossy(line)
+        )));
+    }
+    Ok(response.split_off(split + 4))
+}
+
+/// Turns a failed connection into a message that says what to do.
+pub fn connect_error(engine: Engine, endpoint: &Endpoint, e: &io::Error) -> String {
+    let name = engine.daemon_name();
+    match e.kind() {
+        io::ErrorKind::PermissionDenied => format!(
+            "permission denied on the {name} socket at {endpoint}: {}",
+            match engine {
+                Engine::Docker => "add your user to the docker group or use sudo",
+                Engine::Podman =>
+                    "use the rootless socket ($XDG_RUNTIME_DIR/podman/podman.sock) or sudo",
+            }
+        ),
+        io::ErrorKind::NotFound | io::ErrorKind::ConnectionRefused => format!(
+            "cannot connect to the {name} at {endpoint}: is it running? {}",
+            engine.hint()
+        ),
+        _ => format!(
+            "cannot connect to the {name} at {endpoint}: {e}; {}",
+            engine.hint()
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |key| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+    }
+
+    #[test]
+    fn host_flag_wins_over_docker_host() {
+        let env = env_of(&[("DOCKER_HOST", "unix:///env.sock")]);
+        assert_eq!(
+            resolve(Engine::Docker, Some("tcp://10.0.0.1:2375"), &env),
+            Ok(Endpoint::Tcp("10.0.0.1:2375".into()))
+        );
+        assert_eq!(
+            resolve(Engine::Docker, None, &env),
+            Ok(Endpoint::Unix("/env.sock".into()))
+        );
+        let env = env_of(&[("DOCKER_HOST", "tcp://daemon")]);
+        assert_eq!(
+            resolve(Engine::Docker, None, &env),
+            Ok(Endpoint::Tcp("daemon:2375".into()))
+        );
+    }
+
+    #[test]
+    fn current_context_from_the_docker_config() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("config.json"),
+            r#"{"auths":{},"currentContext":"remote"}"#,
+        )
+        .unwrap();
+        let hex: String = Sha256::digest(b"remote")
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let meta = dir.path().join("contexts/meta").join(hex);
+        std::fs::create_dir_all(&meta).unwrap();
+        std::fs::write(
+            meta.join("meta.json"),
+            r#"{"Name":"remote","Metadata":{},"Endpoints":{"docker":{"Host":"unix:///ctx.sock","SkipTLSVerify":false}}}"#,
+        )
+        .unwrap();
+        let config = dir.path().to_str().unwrap();
+        let env = env_of(&[("DOCKER_CONFIG", config)]);
+        assert_eq!(
+            resolve(Engine::Docker, None, &env),
+            Ok(Endpoint::Unix("/ctx.sock".into()))
+        );
+        // DOCKER_CONTEXT names another context, which must exist.
+        let env = env_of(&[("DOCKER_CONFIG", config), ("DOCKER_CONTEXT", "gone")]);
+        let err = resolve(Engine::Docker, None, &env).unwrap_err();
+        assert!(err.contains("docker context gone"), "{err}");
+        // DOCKER_HOST beats the context; "default" means the default socket.
+        let env = env_of(&[("DOCKER_CONFIG", config), ("DOCKER_HOST", "unix:///h.sock")]);
+        assert_eq!(
+            resolve(Engine::Docker, None, &env),
+            Ok(Endpoint::Unix("/h.sock".into()))
+        );
+        let env = env_of(&[("DOCKER_CONFIG", config), ("DOCKER_CONTEXT", "default")]);
+        assert_eq!(
+            resolve(Engine::Docker, None, &env),
+            Ok(Endpoint::Unix("/var/run/docker.sock".into()))
+        );
+    }
+
+    #[test]
+    fn podman_prefers_the_rootless_socket_that_exists() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("podman")).unwrap();
+        std::fs::write(dir.path().join("podman/podman.sock"), b"").unwrap();
+        let env = env_of(&[("XDG_RUNTIME_DIR", dir.path().to_str().unwrap())]);
+        assert_eq!(
+            resolve(Engine::Podman, None, &env),
+            Ok(Endpoint::Unix(dir.path().join("podman/podman.sock")))
+        );
+        let env = env_of(&[("CONTAINER_HOST", "unix:///c.sock")]);
+        assert_eq!(
+            resolve(Engine::Podman, None, &env),
+            Ok(Endpoint::Unix("/c.sock".into()))
+        );
+    }
+
+    #[test]
+    fn connection_failures_say_what_to_do() {
+        let at = Endpoint::Unix("/run/docker.sock".into());
+        let denied = io::Error::from(io::ErrorKind::PermissionDenied);
+        assert_eq!(
+            connect_error(Engine::Docker, &at, &denied),
+            "permission denied on the Docker daemon socket at unix:///run/docker.sock: add your \
+             user to the docker group or use sudo"
+        );
+        let refused = io::Error::from(io::ErrorKind::ConnectionRefused);
+        assert_eq!(
+            connect_error(Engine::Docker, &at, &refused),
+            "cannot connect to the Docker daemon at unix:///run/docker.sock: is it running? set \
+             DOCKER_HOST or --host"
+        );
+    }
+
+    #[test]
+    fn unsupported_schemes_are_refused_by_name() {
+        let err = Endpoint::parse("ssh://me@host").unwrap_err();
+        assert!(err.contains("ssh://me@host"), "{err}");
+    }
+
+    #[test]
+    fn negotiates_down_to_old_daemons_and_caps_new_ones() {
+        let old = parse_server_api(
+            br#"{"Version":"20.10.24","ApiVersion":"1.41","MinAPIVersion":"1.12"}"#,
+        )
+        .unwrap();
+        assert_eq!(old.negotiate(), (1, 41));
+        let new = parse_server_api(br#"{"ApiVersion":"1.52","MinAPIVersion":"1.44"}"#).unwrap();
+        assert_eq!(new.negotiate(), OURS);
+        let future = parse_server_api(br#"{"ApiVersion":"1.60","MinAPIVersion":"1.50"}"#).unwrap();
+        assert_eq!(future.negotiate(), (1, 50));
+        assert!(parse_server_api(b"<html>").is_none());
+    }
+}
