@@ -184,7 +184,10 @@ pub fn classify_dir(paths: &Paths, node: NodeId) -> Option<FindingKind> {
     }
     let exact: &[(&[&[u8]], FindingKind)] = &[
         (&[b"var", b"lib", b"apt", b"lists"], FindingKind::AptLists),
-        (&[b"var", b"cache", b"apt"], FindingKind::PackageCache),
+        (
+            &[b"var", b"cache", b"apt", b"archives"],
+            FindingKind::PackageCache,
+        ),
         (&[b"var", b"cache", b"apk"], FindingKind::PackageCache),
         (&[b"var", b"cache", b"dnf"], FindingKind::PackageCache),
         (&[b"var", b"cache", b"yum"], FindingKind::PackageCache),
@@ -213,6 +216,15 @@ const COMPILERS: &[&[u8]] = &[
 pub fn classify_file(paths: &Paths, node: NodeId, name: &[u8]) -> Option<FindingKind> {
     if name.ends_with(b".pyc") || name.ends_with(b".pyo") {
         return Some(FindingKind::PythonBytecode);
+    }
+    if (name == b"pkgcache.bin" || name == b"srcpkgcache.bin")
+        && is_path(
+            paths,
+            paths.parent(node).unwrap_or(ROOT),
+            &[b"var", b"cache", b"apt"],
+        )
+    {
+        return Some(FindingKind::PackageCache);
     }
     if name.ends_with(b".log") {
         return Some(FindingKind::TempAndLogs);

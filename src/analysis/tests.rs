@@ -196,7 +196,7 @@ fn caches_lists_bytecode_and_tools_are_categorised() {
         );
     };
     expect("apt_lists", "/var/lib/apt/lists", 50);
-    expect("package_cache", "/var/cache/apt", 60);
+    expect("package_cache", "/var/cache/apt/archives", 60);
     expect("package_cache", "/root/.cache/pip", 70);
     expect("python_bytecode", "/usr/lib/python3", 11);
     expect("docs", "/usr/share/doc", 3);
