@@ -3,6 +3,7 @@
 //! (and what it calls) does I/O against the outside world; async stays inside it.
 
 pub mod archive;
+pub mod auth;
 pub mod daemon;
 pub mod reference;
 pub mod registry;
@@ -115,10 +116,11 @@ impl SourceSpec {
                 tag,
             };
         }
-        if let Some(rest) = input
-            .strip_prefix("docker-daemon:")
-            .or_else(|| input.strip_prefix("docker:"))
-        {
+        if let Some(rest) = input.strip_prefix("docker-daemon:").or_else(|| {
+            input
+                .strip_prefix("docker:")
+                .filter(|r| !r.starts_with("//"))
+        }) {
             return SourceSpec::Daemon(rest.to_string());
         }
         if let Some(rest) = input.strip_prefix("podman:") {
