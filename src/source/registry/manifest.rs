@@ -74,7 +74,7 @@ pub fn parse(content_type: Option<&str>, body: &[u8]) -> Result<Manifest, String
         .or(wire.media_type.as_deref())
         .unwrap_or_default()
         .to_string();
-    if wire.schema_version == Some(1) || kind.contains("manifest.v1+") {
+    if wire.schema_version == Some(1) || kind.contains("distribution.manifest.v1") {
         return Err(
             "it uses Docker's deprecated schema 1 manifest, which plummet does not read".into(),
         );
