@@ -2,7 +2,8 @@
 //! same image; anonymous, basic and token auth with good, wrong, expired and missing
 //! credentials; unknown tags; platform choice; zstd layers.
 
-#[path = "registry_fixture.rs"]
+#[cfg(test)]
+#[path = "registry_support/fixture.rs"]
 mod fixture;
 
 use fixture::{MULTI, REPO, creds, fixture, load_saved, options};
@@ -10,6 +11,7 @@ use plummet::analysis::analyze;
 use plummet::image::{Compression, Platform, Progress};
 use plummet::source::{LoadOptions, Secret, registry};
 
+#[cfg(test)]
 fn pull(reference: &str, options: &LoadOptions) -> Result<plummet::image::Image, String> {
     registry::load(reference, options, &Progress::default()).map_err(|e| e.to_string())
 }
@@ -115,6 +117,7 @@ fn unknown_tag_and_repository_are_named() {
 }
 
 /// The config digest of the image in the open registry, which the copies share.
+#[cfg(test)]
 fn open_config(f: &fixture::Fixture) -> Option<plummet::image::Digest> {
     let image = pull(&format!("{}/{REPO}:v1", f.env.registry), &options()).unwrap();
     assert!(image.tree.layers.len() >= 3);
@@ -186,6 +189,7 @@ fn token_auth_good_wrong_and_missing() {
 }
 
 /// A token from the harness's token server, `ttl` seconds from now (negative: expired).
+#[cfg(test)]
 fn token(env: &fixture::Env, ttl: i64) -> String {
     let url = format!(
         "{}?service={}&scope=repository:{REPO}:pull&ttl={ttl}",

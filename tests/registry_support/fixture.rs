@@ -1,8 +1,9 @@
 //! Shared set-up for the registry tests: builds a small image with the harness's dockerd, pushes
 //! it to the open, basic-auth and token registries, makes a zstd variant and a multi-platform
 //! index, and reads `docker save` of the same image for comparison. Included by the registry
-//! test files with `#[path]`; on its own it has no tests.
+//! test files with `#[path]`.
 
+// Each including test file uses a different part of it.
 #![allow(dead_code)]
 
 use std::collections::HashMap;
