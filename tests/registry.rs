@@ -290,3 +290,42 @@ fn malformed_references_are_rejected_before_any_request() {
         "{e}"
     );
 }
+
+/// Measurement, not a check: pull+analyze time of `$PLUMMET_BENCH_REF` (an image in the open
+/// registry) against `skopeo copy docker://… dir:…`. Run with
+/// `cargo test --release --test registry -- --ignored --nocapture measure`.
+#[test]
+#[ignore = "measurement; needs PLUMMET_BENCH_REF"]
+fn measure_pull_against_skopeo() {
+    let Ok(reference) = std::env::var("PLUMMET_BENCH_REF") else {
+        eprintln!("SKIPPED: PLUMMET_BENCH_REF not set");
+        return;
+    };
+    let mut ours = Vec::new();
+    let mut theirs = Vec::new();
+    for _ in 0..3 {
+        let started = std::time::Instant::now();
+        let image = pull(&reference, &options()).unwrap();
+        let analysis = analyze(&image);
+        ours.push(started.elapsed().as_secs_f64());
+        assert!(analysis.size_bytes > 0);
+        let dir = tempfile::tempdir().unwrap();
+        let started = std::time::Instant::now();
+        fixture::run(std::process::Command::new("skopeo").args([
+            "copy",
+            "-q",
+            "--src-tls-verify=false",
+            &format!("docker://{reference}"),
+            &format!("dir:{}", dir.path().join("d").display()),
+        ]))
+        .unwrap();
+        theirs.push(started.elapsed().as_secs_f64());
+    }
+    let best = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
+    eprintln!(
+        "plummet pull+analyze {:.2}s (runs {ours:?}), skopeo copy {:.2}s (runs {theirs:?}), ratio {:.2}",
+        best(&ours),
+        best(&theirs),
+        best(&ours) / best(&theirs)
+    );
+}
