@@ -1,0 +1,277 @@
+//! HTTP to one registry: scheme choice (HTTPS, plain HTTP only for loopback or `--insecure`),
+//! timeouts, bounded retries with exponential backoff on connect errors, 5xx and 429 (honouring
+//! `Retry-After`), authentication on 401, and one-line errors from the registry's error codes.
+//! Redirects to blob storage are followed by reqwest, which drops `Authorization` when the
+//! redirect leads to another host.
+
+use std::time::Duration;
+
+use http::header::{ACCEPT, AUTHORIZATION, RANGE, RETRY_AFTER, WWW_AUTHENTICATE};
+use reqwest::{Response, StatusCode};
+use serde::Deserialize;
+
+use crate::source::auth::{Auth, challenge, is_loopback};
+use crate::source::reference::Reference;
+use crate::source::{LoadOptions, SourceError};
+
+/// How many times one request is tried before giving up.
+pub const ATTEMPTS: u32 = 5;
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+/// A response body that sends nothing for this long is abandoned (and resumed if possible).
+const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+
+/// A connection to one registry, for one repository.
+pub struct Client {
+    http: reqwest::Client,
+    /// `https://host:port` or `http://host:port`.
+    base: String,
+    /// The registry as the user wrote it, for messages.
+    pub host: String,
+    pub repository: String,
+    auth: Auth,
+    /// The first backoff delay; tests shorten it.
+    backoff: Duration,
+}
+
+fn err(message: String) -> SourceError {
+    SourceError::Registry(message)
+}
+
+impl Client {
+    /// Prepares a client for the reference's registry and collects credentials.
+    pub async fn connect(
+        reference: &Reference,
+        options: &LoadOptions,
+    ) -> Result<Client, SourceError> {
+        let host = reference.registry.clone();
+        let api = reference.api_host();
+        let loopback = is_loopback(api);
+        let http = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .read_timeout(IDLE_TIMEOUT)
+            .user_agent(concat!("plummet/", env!("CARGO_PKG_VERSION")))
+            .danger_accept_invalid_certs(options.insecure)
+            .redirect(reqwest::redirect::Policy::limited(10))
+            .build()
+            .map_err(|e| err(format!("cannot set up HTTP for {host}: {}", describe(&e))))?;
+        // Loopback registries are plain HTTP (as dockerd assumes); `--insecure` tries HTTPS
+        // without verification first and falls back to HTTP.
+        let scheme = if loopback {
+            "http"
+        } else if options.insecure {
+            let probe = http.get(format!("https://{api}/v2/")).send().await;
+            if probe.is_ok() { "https" } else { "http" }
+        } else {
+            "https"
+        };
+        let auth = Auth::new(reference, options, loopback || options.insecure)?;
+        Ok(Client {
+            http,
+            base: format!("{scheme}://{api}"),
+            host,
+            repository: reference.repository.clone(),
+            auth,
+            backoff: Duration::from_millis(250),
+        })
+    }
+
+    /// GETs `/v2/<repository>/<path>`, authenticating as the registry asks. `range_from` asks
+    /// for the bytes from that offset on (to resume a blob).
+    pub async fn get(
+        &self,
+        path: &str,
+        accept: Option<&str>,
+        range_from: Option<u64>,
+    ) -> Result<Response, SourceError> {
+        let url = format!("{}/v2/{}/{path}", self.base, self.repository);
+        let mut first = true;
+        loop {
+            let response = self.send(&url, path, accept, range_from).await?;
+            if response.status() != StatusCode::UNAUTHORIZED {
+                return Ok(response);
+            }
+            let header = response
+                .headers()
+                .get_all(WWW_AUTHENTICATE)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .collect::<Vec<_>>()
+                .join(", ");
+            let challenges = challenge::parse(&header);
+            self.auth.respond(&self.http, &challenges, first).await?;
+            first = false;
+        }
+    }
+
+    async fn send(
+        &self,
+        url: &str,
+        what: &str,
+        accept: Option<&str>,
+        range_from: Option<u64>,
+    ) -> Result<Response, SourceError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut request = self.http.get(url);
+            if let Some(a) = accept {
+                request = request.header(ACCEPT, a);
+            }
+            if let Some(h) = self.auth.header() {
+                request = request.header(AUTHORIZATION, h);
+            }
+            if let Some(from) = range_from {
+                request = request.header(RANGE, format!("bytes={from}-"));
+            }
+            let delay = match request.send().await {
+                Ok(r) if retryable(r.status()) => {
+                    if attempt >= ATTEMPTS {
+                        return Err(err(format!(
+                            "{} answered {} {ATTEMPTS} times for {}/{what}: giving up, try again later",
+                            self.host,
+                            r.status(),
+                            self.repository
+                        )));
+                    }
+                    retry_after(&r).unwrap_or_else(|| self.delay(attempt))
+                }
+                Ok(r) => return Ok(r),
+                Err(e) if is_tls(&e) => {
+                    return Err(err(format!(
+                        "TLS error talking to {}: {}: if it serves plain HTTP or uses a private certificate, use --insecure",
+                        self.host,
+                        describe(&e)
+                    )));
+                }
+                Err(e) => {
+                    if attempt >= ATTEMPTS {
+                        return Err(err(format!(
+                            "cannot reach {} after {ATTEMPTS} attempts: {}",
+                            self.host,
+                            describe(&e)
+                        )));
+                    }
+                    self.delay(attempt)
+                }
+            };
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    fn delay(&self, attempt: u32) -> Duration {
+        (self.backoff * 2u32.saturating_pow(attempt.saturating_sub(1))).min(Duration::from_secs(8))
+    }
+
+    /// A one-line error for an unexpected answer, using the registry's error code.
+    pub async fn error_for(&self, response: Response, what: &str) -> SourceError {
+        let status = response.status();
+        let body = response.bytes().await.unwrap_or_default();
+        let code = registry_error(&body);
+        let detail = code.map(|c| format!(" ({c})")).unwrap_or_default();
+        match status {
+            StatusCode::NOT_FOUND => err(format!(
+                "{what} not found on {}{detail}: check the repository name, tag or digest",
+                self.host
+            )),
+            StatusCode::FORBIDDEN => err(format!(
+                "{} denied access to {what}{detail}: check that your credentials may pull it",
+                self.host
+            )),
+            _ => err(format!(
+                "{} answered {status} for {what}{detail}",
+                self.host
+            )),
+        }
+    }
+}
+
+fn retryable(status: StatusCode) -> bool {
+    status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()
+}
+
+/// `Retry-After` in seconds (HTTP dates fall back to the backoff), capped.
+fn retry_after(response: &Response) -> Option<Duration> {
+    let seconds: u64 = response
+        .headers()
+        .get(RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(Duration::from_secs(seconds).min(MAX_RETRY_AFTER))
+}
+
+fn is_tls(e: &reqwest::Error) -> bool {
+    let text = describe(e).to_ascii_lowercase();
+    text.contains("certificate") || text.contains("tls") || text.contains("handshake")
+}
+
+/// An error and its causes on one line, without the URL.
+pub fn describe(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = current {
+        let text = c.to_string();
+        let text = match text.find(" for url (") {
+            Some(i) => text[..i].to_string(),
+            None => text,
+        };
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        current = c.source();
+    }
+    parts.join(": ")
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    #[serde(default)]
+    errors: Vec<ErrorEntry>,
+}
+
+#[derive(Deserialize)]
+struct ErrorEntry {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    message: String,
+}
+
+/// `CODE: message` from a registry error body, shortened.
+fn registry_error(body: &[u8]) -> Option<String> {
+    let parsed: ErrorBody = serde_json::from_slice(body).ok()?;
+    let first = parsed.errors.into_iter().next()?;
+    let text = if first.message.is_empty() {
+        first.code
+    } else {
+        format!("{}: {}", first.code, first.message)
+    };
+    Some(text.chars().take(200).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_error_codes() {
+        let body = br#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown","detail":{"Tag":"x"}}]}"#;
+        assert_eq!(
+            registry_error(body).as_deref(),
+            Some("MANIFEST_UNKNOWN: manifest unknown")
+        );
+        assert_eq!(registry_error(b"<html>"), None);
+        assert_eq!(registry_error(br#"{"errors":[]}"#), None);
+    }
+
+    #[test]
+    fn statuses_worth_retrying() {
+        assert!(retryable(StatusCode::TOO_MANY_REQUESTS));
+        assert!(retryable(StatusCode::BAD_GATEWAY));
+        assert!(!retryable(StatusCode::NOT_FOUND));
+        assert!(!retryable(StatusCode::UNAUTHORIZED));
+    }
+}

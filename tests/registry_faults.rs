@@ -1,0 +1,226 @@
+//! Registries that misbehave, simulated by a tiny HTTP proxy in front of the harness's open
+//! registry: 429 with Retry-After then success, a blob whose bytes do not match its digest, and
+//! a redirect of blobs to another host (which must not receive the Authorization header).
+
+#[cfg(test)]
+#[path = "registry_support/fixture.rs"]
+mod fixture;
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use fixture::{REPO, fixture, options};
+use plummet::image::Progress;
+use plummet::source::{LoadOptions, Secret, registry};
+
+/// What the proxy does with one request (its head, as text); `None` forwards it.
+type Rule = dyn Fn(&str, usize) -> Option<Vec<u8>> + Send + Sync;
+
+/// Request heads seen by a proxy.
+#[derive(Clone, Default)]
+struct Seen(Arc<Mutex<Vec<String>>>);
+
+impl Seen {
+    #[cfg(test)]
+    fn heads(&self) -> Vec<String> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+/// Starts a proxy on 127.0.0.1 forwarding to `upstream`; returns its address.
+#[cfg(test)]
+fn proxy(upstream: String, rule: Arc<Rule>) -> (String, Seen) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    let seen = Seen::default();
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let (upstream, rule, log) = (upstream.clone(), Arc::clone(&rule), log.clone());
+            std::thread::spawn(move || serve(client, &upstream, &*rule, &log));
+        }
+    });
+    (address, seen)
+}
+
+#[cfg(test)]
+fn serve(mut client: TcpStream, upstream: &str, rule: &Rule, seen: &Seen) {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        match client.read(&mut byte) {
+            Ok(1) => head.push(byte[0]),
+            _ => return,
+        }
+    }
+    let head = String::from_utf8_lossy(&head).into_owned();
+    let count = {
+        let mut heads = seen.0.lock().unwrap();
+        heads.push(head.clone());
+        heads.len()
+    };
+    if let Some(answer) = rule(&head, count) {
+        let _ = client.write_all(&answer);
+        return;
+    }
+    // Forward with one request per connection, so that the answer ends at EOF.
+    let mut forwarded: String = head
+        .trim_end()
+        .lines()
+        .filter(|l| !l.to_ascii_lowercase().starts_with("connection:"))
+        .map(|l| format!("{l}\r\n"))
+        .collect();
+    forwarded.push_str("Connection: close\r\n\r\n");
+    let Ok(mut up) = TcpStream::connect(upstream) else {
+        return;
+    };
+    if up.write_all(forwarded.as_bytes()).is_err() {
+        return;
+    }
+    let _ = std::io::copy(&mut up, &mut client);
+}
+
+#[cfg(test)]
+fn response(status: &str, headers: &str, body: &[u8]) -> Vec<u8> {
+    let mut out = format!(
+        "HTTP/1.1 {status}\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    out.extend_from_slice(body);
+    out
+}
+
+#[test]
+fn too_many_requests_is_retried_after_the_delay_it_asks_for() {
+    let Some(f) = fixture() else { return };
+    let rule: Arc<Rule> = Arc::new(|_, count| {
+        (count == 1).then(|| response("429 Too Many Requests", "Retry-After: 1\r\n", b""))
+    });
+    let (address, seen) = proxy(f.env.registry.clone(), rule);
+    let started = Instant::now();
+    let image = registry::load(
+        &format!("{address}/{REPO}:v1"),
+        &options(),
+        &Progress::default(),
+    )
+    .unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(image.tree.layers.len() >= 3);
+    let heads = seen.heads();
+    assert!(
+        heads[0].contains("/manifests/v1") && heads[1].contains("/manifests/v1"),
+        "{heads:?}"
+    );
+}
+
+#[test]
+fn persistent_server_errors_give_up_after_bounded_attempts() {
+    let Some(f) = fixture() else { return };
+    let rule: Arc<Rule> = Arc::new(|_, _| {
+        Some(response(
+            "503 Service Unavailable",
+            "Retry-After: 0\r\n",
+            b"",
+        ))
+    });
+    let (address, seen) = proxy(f.env.registry.clone(), rule);
+    let e = registry::load(
+        &format!("{address}/{REPO}:v1"),
+        &options(),
+        &Progress::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("503") && e.contains("giving up"), "{e}");
+    assert_eq!(seen.heads().len(), registry::client::ATTEMPTS as usize);
+}
+
+#[test]
+fn a_blob_that_does_not_match_its_digest_is_reported() {
+    let Some(f) = fixture() else { return };
+    // Serve a valid gzip stream of different content for the largest layer.
+    let clean = registry::load(
+        &format!("{}/{REPO}:v1", f.env.registry),
+        &options(),
+        &Progress::default(),
+    )
+    .unwrap();
+    let victim = clean
+        .meta
+        .layers
+        .iter()
+        .max_by_key(|l| l.blob_size)
+        .and_then(|l| l.digest.clone())
+        .unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let mut tar = tar::Builder::new(Vec::new());
+    let mut header = tar::Header::new_gnu();
+    header.set_size(5);
+    header.set_cksum();
+    tar.append_data(&mut header, "impostor", &b"evil!"[..])
+        .unwrap();
+    gz.write_all(&tar.into_inner().unwrap()).unwrap();
+    let body = gz.finish().unwrap();
+    let path = format!("/blobs/{victim}");
+    let rule: Arc<Rule> = Arc::new(move |head, _| {
+        head.contains(&path).then(|| {
+            response(
+                "200 OK",
+                "Content-Type: application/octet-stream\r\n",
+                &body,
+            )
+        })
+    });
+    let (address, _) = proxy(f.env.registry.clone(), rule);
+    let e = registry::load(
+        &format!("{address}/{REPO}:v1"),
+        &options(),
+        &Progress::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("digest mismatch") && e.contains(&victim.to_string()),
+        "{e}"
+    );
+    assert!(e.contains(&format!("{address}/{REPO}:v1")), "{e}");
+}
+
+#[test]
+fn redirects_to_another_host_drop_the_authorization_header() {
+    let Some(f) = fixture() else { return };
+    // Blob storage: `localhost` is another host than `127.0.0.1` for the client.
+    let (storage, storage_seen) = proxy(f.env.registry.clone(), Arc::new(|_, _| None));
+    let storage_port = storage.rsplit(':').next().unwrap_or_default().to_string();
+    let rule: Arc<Rule> = Arc::new(move |head, _| {
+        let path = head.split_whitespace().nth(1)?;
+        path.contains("/blobs/").then(|| {
+            let location = format!("Location: http://localhost:{storage_port}{path}\r\n");
+            response("307 Temporary Redirect", &location, b"")
+        })
+    });
+    let (front, front_seen) = proxy(f.env.registry.clone(), rule);
+    let options = LoadOptions {
+        registry_token: Some(Secret("not-a-real-token".into())),
+        ..options()
+    };
+    let image = registry::load(
+        &format!("{front}/{REPO}:v1"),
+        &options,
+        &Progress::default(),
+    )
+    .unwrap();
+    assert!(image.tree.layers.len() >= 3);
+    let has_auth = |h: &String| h.to_ascii_lowercase().contains("\r\nauthorization:");
+    assert!(front_seen.heads().iter().all(has_auth));
+    let blobs = storage_seen.heads();
+    assert!(blobs.len() >= 3, "{blobs:?}");
+    assert!(!blobs.iter().any(has_auth), "{blobs:?}");
+}
