@@ -1,5 +1,9 @@
 //! End-to-end tests of the `plummet` binary: exit codes, reports, and a one-line error with exit
 //! code 2 for each kind of bad input.
+#![allow(
+    clippy::expect_used,
+    reason = "a helper that cannot start the binary fails the test"
+)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -51,7 +55,14 @@ fn ci_on_the_example_fails_dive_default_rules_with_exit_1() {
 fn lenient_rules_pass_with_exit_0() {
     let tmp = tempfile::tempdir().unwrap();
     let path = example();
-    let args = ["ci", path.to_str().unwrap(), "--lowest-efficiency", "0.5", "--highest-user-wasted-percent", "disabled"];
+    let args = [
+        "ci",
+        path.to_str().unwrap(),
+        "--lowest-efficiency",
+        "0.5",
+        "--highest-user-wasted-percent",
+        "disabled",
+    ];
     let o = plummet(&args, tmp.path());
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
@@ -59,7 +70,11 @@ fn lenient_rules_pass_with_exit_0() {
 #[test]
 fn dive_ci_file_in_the_working_directory_is_read() {
     let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(tmp.path().join(".dive-ci"), "rules:\n  lowestEfficiency: 0.5\n  highestUserWastedPercent: 0.5\n").unwrap();
+    std::fs::write(
+        tmp.path().join(".dive-ci"),
+        "rules:\n  lowestEfficiency: 0.5\n  highestUserWastedPercent: 0.5\n",
+    )
+    .unwrap();
     let o = plummet(&["ci", example().to_str().unwrap()], tmp.path());
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     std::fs::write(tmp.path().join(".dive-ci"), "rules:\n  nonsense: 1\n").unwrap();
@@ -86,11 +101,24 @@ fn plummet_config_adds_rules() {
 #[test]
 fn json_report_keeps_the_contract_keys() {
     let tmp = tempfile::tempdir().unwrap();
-    let o = plummet(&["ci", example().to_str().unwrap(), "--json", "-"], tmp.path());
+    let o = plummet(
+        &["ci", example().to_str().unwrap(), "--json", "-"],
+        tmp.path(),
+    );
     assert_eq!(o.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["schema_version"], 1);
-    for k in ["reference", "digest", "size_bytes", "user_size_bytes", "efficiency", "wasted_bytes", "user_wasted_ratio", "reclaimable_bytes", "runs_as_root"] {
+    for k in [
+        "reference",
+        "digest",
+        "size_bytes",
+        "user_size_bytes",
+        "efficiency",
+        "wasted_bytes",
+        "user_wasted_ratio",
+        "reclaimable_bytes",
+        "runs_as_root",
+    ] {
         assert!(v["image"].get(k).is_some(), "image.{k}");
     }
     let layers = v["layers"].as_array().unwrap();
@@ -111,9 +139,21 @@ fn json_report_keeps_the_contract_keys() {
         }
     }
     // The example's expected figures come from imagegen's independent oracle.
-    let expected: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/example.expected.json")).unwrap()).unwrap();
-    for k in ["size_bytes", "user_size_bytes", "wasted_bytes", "reclaimable_bytes", "efficiency", "user_wasted_ratio"] {
+    let expected: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/example.expected.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    for k in [
+        "size_bytes",
+        "user_size_bytes",
+        "wasted_bytes",
+        "reclaimable_bytes",
+        "efficiency",
+        "user_wasted_ratio",
+    ] {
         assert_eq!(v["image"][k], expected[k], "{k}");
     }
 }
@@ -121,7 +161,18 @@ fn json_report_keeps_the_contract_keys() {
 #[test]
 fn markdown_and_json_files_are_written() {
     let tmp = tempfile::tempdir().unwrap();
-    let o = plummet(&["ci", example().to_str().unwrap(), "--json", "r.json", "--markdown", "r.md", "-q"], tmp.path());
+    let o = plummet(
+        &[
+            "ci",
+            example().to_str().unwrap(),
+            "--json",
+            "r.json",
+            "--markdown",
+            "r.md",
+            "-q",
+        ],
+        tmp.path(),
+    );
     assert_eq!(o.status.code(), Some(1));
     let md = std::fs::read_to_string(tmp.path().join("r.md")).unwrap();
     assert!(md.starts_with("## plummet:"));
@@ -140,7 +191,9 @@ fn missing_path_is_an_error() {
 #[test]
 fn random_bytes_are_an_error() {
     let tmp = tempfile::tempdir().unwrap();
-    let junk: Vec<u8> = (0..100_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8).collect();
+    let junk: Vec<u8> = (0..100_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8)
+        .collect();
     std::fs::write(tmp.path().join("junk.tar"), junk).unwrap();
     let o = plummet(&["ci", "junk.tar"], tmp.path());
     assert_error(&o, &["junk.tar"]);
@@ -149,7 +202,11 @@ fn random_bytes_are_an_error() {
 #[test]
 fn each_broken_archive_is_a_one_line_error() {
     let tmp = tempfile::tempdir().unwrap();
-    let spec = scenarios::scenarios().into_iter().find(|(n, _)| *n == "basic").unwrap().1;
+    let spec = scenarios::scenarios()
+        .into_iter()
+        .find(|(n, _)| *n == "basic")
+        .unwrap()
+        .1;
     for b in Breakage::ALL {
         let name = format!("{}.tar", b.name());
         std::fs::write(tmp.path().join(&name), broken_oci(&spec, b).unwrap()).unwrap();
@@ -168,14 +225,29 @@ fn each_broken_archive_is_a_one_line_error() {
 #[test]
 fn malformed_config_json_is_an_error_naming_it() {
     let tmp = tempfile::tempdir().unwrap();
-    let spec = scenarios::scenarios().into_iter().find(|(n, _)| *n == "basic").unwrap().1;
+    let spec = scenarios::scenarios()
+        .into_iter()
+        .find(|(n, _)| *n == "basic")
+        .unwrap()
+        .1;
     let dir = tmp.path().join("layout");
     imagegen::write_dir(&spec, Form::Oci, &dir).unwrap();
-    let index: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("index.json")).unwrap()).unwrap();
-    let manifest_digest = index["manifests"][0]["digest"].as_str().unwrap().trim_start_matches("sha256:").to_string();
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.join("blobs/sha256").join(&manifest_digest)).unwrap()).unwrap();
-    let config = manifest["config"]["digest"].as_str().unwrap().trim_start_matches("sha256:").to_string();
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("index.json")).unwrap()).unwrap();
+    let manifest_digest = index["manifests"][0]["digest"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("sha256:")
+        .to_string();
+    let manifest: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(dir.join("blobs/sha256").join(&manifest_digest)).unwrap(),
+    )
+    .unwrap();
+    let config = manifest["config"]["digest"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("sha256:")
+        .to_string();
     // Same length as the real config, so only the JSON is wrong.
     let path = dir.join("blobs/sha256").join(&config);
     let len = std::fs::metadata(&path).unwrap().len() as usize;
@@ -189,9 +261,20 @@ fn malformed_config_json_is_an_error_naming_it() {
 #[test]
 fn no_image_and_bad_flags_are_usage_errors() {
     let tmp = tempfile::tempdir().unwrap();
-    let o = plummet(&["ci", example().to_str().unwrap(), "--lowest-efficiency", "lots"], tmp.path());
+    let o = plummet(
+        &[
+            "ci",
+            example().to_str().unwrap(),
+            "--lowest-efficiency",
+            "lots",
+        ],
+        tmp.path(),
+    );
     assert_error(&o, &["--lowest-efficiency"]);
-    let o = plummet(&["ci", example().to_str().unwrap(), "--platform", "linux"], tmp.path());
+    let o = plummet(
+        &["ci", example().to_str().unwrap(), "--platform", "linux"],
+        tmp.path(),
+    );
     assert_error(&o, &["os/arch"]);
 }
 
@@ -203,7 +286,11 @@ fn every_scenario_loads_in_every_form_through_the_cli() {
             let file = format!("{name}{}.tar", form.suffix());
             imagegen::write_tar_file(&spec, form, &tmp.path().join(&file)).unwrap();
             let o = plummet(&["ci", "-q", "--json", "-", &file], tmp.path());
-            assert!(matches!(o.status.code(), Some(0 | 1)), "{file}: {}", stderr(&o));
+            assert!(
+                matches!(o.status.code(), Some(0 | 1)),
+                "{file}: {}",
+                stderr(&o)
+            );
             let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
             let e = imagegen::expected(&spec);
             assert_eq!(v["image"]["wasted_bytes"], e.wasted_bytes, "{file}");

@@ -1,6 +1,10 @@
 //! Live tests of the Docker daemon and Podman sources against the harness's real dockerd and
 //! podman service: an image built with real whiteouts, figures checked by hand, engines compared,
 //! and the failures a user meets (no daemon, unknown image, a daemon that stops mid-export).
+#![allow(
+    clippy::unwrap_used,
+    reason = "setup helpers stop the test at the first failed step"
+)]
 
 use std::io::{Read, Write};
 use std::os::unix::net::{UnixListener, UnixStream};
