@@ -306,7 +306,6 @@ pub fn index<R: Read>(
         // Read the rest of the content here, disarmed, so the parser only reads headers.
         io::copy(&mut entry, &mut io::sink())?;
     }
-    drop(entries);
     layer.names.shrink_to_fit();
     layer.entries.shrink_to_fit();
     Ok((layer, archive.into_inner().inner))

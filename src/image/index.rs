@@ -150,7 +150,10 @@ pub fn index_blob<R: Read>(
             progress: counter,
         },
     )?;
-    let metered = Metered { inner: blob, budget };
+    let metered = Metered {
+        inner: blob,
+        budget,
+    };
     let (index, reader) = layer::index(
         BufReader::with_capacity(READ_BUFFER, metered),
         budget,
