@@ -15,6 +15,9 @@ use plummet::tree::{Snapshot, Tree};
 
 const BUDGET: Duration = Duration::from_secs(60);
 
+/// Writes the entries of one layer.
+type Fill = Box<dyn FnOnce(&mut tar::Builder<&mut dyn io::Write>)>;
+
 fn header(kind: tar::EntryType, size: u64) -> tar::Header {
     let mut h = tar::Header::new_gnu();
     h.set_entry_type(kind);
@@ -29,7 +32,7 @@ fn header(kind: tar::EntryType, size: u64) -> tar::Header {
 
 /// Writes each layer to a temporary file (gzip), then reads, indexes and analyzes the image
 /// with the default limits, a snapshot of the last layer included, within [`BUDGET`].
-fn analyze_layers(layers: Vec<Box<dyn FnOnce(&mut tar::Builder<&mut dyn io::Write>)>>) -> Image {
+fn analyze_layers(layers: Vec<Fill>) -> Image {
     let dir = tempfile::tempdir().unwrap();
     let mut paths = Vec::new();
     for (i, fill) in layers.into_iter().enumerate() {
@@ -123,21 +126,19 @@ fn extreme_500k_entries_in_one_directory() {
 #[ignore = "slow: run by scripts/extreme"]
 fn extreme_1500_layers() {
     let layers = (0..1500)
-        .map(
-            |l| -> Box<dyn FnOnce(&mut tar::Builder<&mut dyn io::Write>)> {
-                Box::new(move |b| {
-                    for i in 0..20 {
-                        let mut h = header(tar::EntryType::Regular, 100);
-                        let name = format!("shared/{i}");
-                        b.append_data(&mut h, name, io::repeat(l as u8).take(100))
-                            .unwrap();
-                    }
-                    let mut h = header(tar::EntryType::Regular, 10);
-                    b.append_data(&mut h, format!("own/{l}"), io::repeat(1).take(10))
+        .map(|l| -> Fill {
+            Box::new(move |b| {
+                for i in 0..20 {
+                    let mut h = header(tar::EntryType::Regular, 100);
+                    let name = format!("shared/{i}");
+                    b.append_data(&mut h, name, io::repeat(l as u8).take(100))
                         .unwrap();
-                })
-            },
-        )
+                }
+                let mut h = header(tar::EntryType::Regular, 10);
+                b.append_data(&mut h, format!("own/{l}"), io::repeat(1).take(10))
+                    .unwrap();
+            })
+        })
         .collect();
     let image = analyze_layers(layers);
     assert_eq!(image.tree.layers.len(), 1500);
