@@ -90,6 +90,10 @@ pub struct SourceArgs {
     #[arg(long, global = true, value_name = "SIZE")]
     pub max_index_bytes: Option<String>,
 
+    /// Stop with an error when all layers together expand past this size (e.g. 1TiB).
+    #[arg(long, global = true, value_name = "SIZE")]
+    pub max_total_bytes: Option<String>,
+
     /// Worker threads for reading layers (default: one per core).
     #[arg(long, global = true, value_name = "N")]
     pub threads: Option<usize>,

@@ -3,7 +3,9 @@
 //! Paths are cleaned lexically (`./a//b/../c` -> `a/c`, never above the root) and stored as bytes in
 //! one buffer per layer; whiteout markers become entries of their own kind.
 
+use std::cell::Cell;
 use std::io::{self, Read};
+use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The name prefix that marks a whiteout (a deletion of a lower path).
@@ -148,6 +150,9 @@ pub struct Limits {
     pub max_name_bytes: u64,
     /// Length of one path.
     pub max_path_len: usize,
+    /// Uncompressed bytes over the whole image, and separately the bytes its files claim (a
+    /// sparse file can claim far more than it stores).
+    pub max_total_bytes: u64,
 }
 
 impl Default for Limits {
@@ -156,6 +161,7 @@ impl Default for Limits {
             max_entries: 5_000_000,
             max_name_bytes: 2 << 30,
             max_path_len: 64 * 1024,
+            max_total_bytes: 1 << 40,
         }
     }
 }
@@ -166,6 +172,8 @@ pub struct Budget {
     pub limits: Limits,
     entries: AtomicU64,
     name_bytes: AtomicU64,
+    stream_bytes: AtomicU64,
+    file_bytes: AtomicU64,
 }
 
 impl Budget {
@@ -193,6 +201,68 @@ impl Budget {
         }
         Ok(())
     }
+
+    /// Charges uncompressed bytes read from a layer stream against `max_total_bytes`.
+    pub fn charge_stream(&self, bytes: u64) -> Result<(), IndexError> {
+        if add_within(&self.stream_bytes, bytes, self.limits.max_total_bytes) {
+            Ok(())
+        } else {
+            Err(IndexError::Limit(format!(
+                "the image's layers expand past {} bytes in total (--max-total-bytes)",
+                self.limits.max_total_bytes
+            )))
+        }
+    }
+
+    /// Charges the size a file entry claims. Every size the analysis adds up was charged here,
+    /// so no sum over the tree can overflow.
+    fn charge_file(&self, size: u64) -> Result<(), IndexError> {
+        if add_within(&self.file_bytes, size, self.limits.max_total_bytes) {
+            Ok(())
+        } else {
+            Err(IndexError::Limit(format!(
+                "the image's files claim more than {} bytes in total (--max-total-bytes)",
+                self.limits.max_total_bytes
+            )))
+        }
+    }
+}
+
+/// Adds `amount` to `counter` unless the sum would pass `limit` (or overflow).
+fn add_within(counter: &AtomicU64, amount: u64, limit: u64) -> bool {
+    counter
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| {
+            v.checked_add(amount).filter(|&sum| sum <= limit)
+        })
+        .is_ok()
+}
+
+/// The most bytes the tar parser may read between two entries: headers, padding, and the PAX
+/// and GNU long-name records it keeps in memory (without this bound a hostile layer could make
+/// it buffer gigabytes for one "name").
+pub const MAX_HEADER_BYTES: u64 = 16 << 20;
+
+/// Counts the bytes the tar parser reads while it looks for the next entry, and fails past
+/// [`MAX_HEADER_BYTES`]. Armed only between entries: file contents are read while disarmed.
+struct HeaderGuard<R> {
+    inner: R,
+    /// Bytes left while armed; `None` while an entry's content is read.
+    left: Rc<Cell<Option<u64>>>,
+}
+
+impl<R: Read> Read for HeaderGuard<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(left) = self.left.get() {
+            let Some(rest) = left.checked_sub(n as u64) else {
+                return Err(io::Error::other(format!(
+                    "limit reached: tar headers (PAX or long-name records) of one entry exceed {MAX_HEADER_BYTES} bytes"
+                )));
+            };
+            self.left.set(Some(rest));
+        }
+        Ok(n)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -218,97 +288,121 @@ pub fn index<R: Read>(
     budget: &Budget,
     capture: CaptureRule,
 ) -> Result<(LayerIndex, R), IndexError> {
-    let mut archive = tar::Archive::new(reader);
+    let left = Rc::new(Cell::new(None));
+    let mut archive = tar::Archive::new(HeaderGuard {
+        inner: reader,
+        left: Rc::clone(&left),
+    });
     let mut layer = LayerIndex::default();
     let mut scratch = Vec::new();
-    for entry in archive.entries()? {
+    let mut entries = archive.entries()?;
+    loop {
+        left.set(Some(MAX_HEADER_BYTES));
+        let next = entries.next();
+        left.set(None);
+        let Some(entry) = next else { break };
         let mut entry = entry?;
-        let header = entry.header();
-        let kind = match header.entry_type() {
-            tar::EntryType::Directory => EntryKind::Dir,
-            tar::EntryType::Symlink => EntryKind::Symlink,
-            tar::EntryType::Link => EntryKind::Hardlink,
-            tar::EntryType::Char => EntryKind::CharDevice,
-            tar::EntryType::Block => EntryKind::BlockDevice,
-            tar::EntryType::Fifo => EntryKind::Fifo,
-            // Global PAX headers carry no file.
-            tar::EntryType::XGlobalHeader => continue,
-            _ => EntryKind::File,
-        };
-        let mode = header.mode().unwrap_or(0o644);
-        let uid = header.uid().unwrap_or(0).try_into().unwrap_or(u32::MAX);
-        let gid = header.gid().unwrap_or(0).try_into().unwrap_or(u32::MAX);
-        let size = if kind == EntryKind::File {
-            entry.size()
-        } else {
-            0
-        };
-
-        scratch.clear();
-        clean_path(&entry.path_bytes(), &mut scratch);
-        if scratch.is_empty() {
-            // The root directory itself: its metadata is not part of the analysis.
-            continue;
-        }
-        if scratch.len() > budget.limits.max_path_len {
-            return Err(IndexError::Limit(format!(
-                "a path of {} bytes is longer than the limit of {}",
-                scratch.len(),
-                budget.limits.max_path_len
-            )));
-        }
-        let (kind, path_len) = match split_whiteout(&scratch) {
-            Some(Whiteout::Opaque { dir_len }) => (EntryKind::Opaque, dir_len),
-            Some(Whiteout::Path { name_start }) => {
-                // Rewrite `dir/.wh.name` into `dir/name` in place.
-                scratch.drain(name_start..name_start + WHITEOUT_PREFIX.len());
-                (EntryKind::Whiteout, scratch.len())
-            }
-            Some(Whiteout::Other) => continue,
-            None => (kind, scratch.len()),
-        };
-        let path = layer.push_name(&scratch[..path_len]);
-        let link = match kind {
-            EntryKind::Hardlink => {
-                scratch.clear();
-                if let Some(target) = entry.link_name_bytes() {
-                    clean_path(&target, &mut scratch);
-                }
-                layer.push_name(&scratch)
-            }
-            EntryKind::Symlink => match entry.link_name_bytes() {
-                Some(target) => layer.push_name(&target),
-                None => Span::default(),
-            },
-            _ => Span::default(),
-        };
-        budget.charge(u64::from(path.len) + u64::from(link.len))?;
-        if kind == EntryKind::File && size <= MAX_CAPTURE && capture(layer.span(path), size) {
-            let mut content = Vec::with_capacity(size as usize);
-            (&mut entry).take(MAX_CAPTURE).read_to_end(&mut content)?;
-            layer.captures.push(Capture {
-                entry: layer.entries.len() as u32,
-                content,
-            });
-        }
-        if layer.names.len() > u32::MAX as usize / 2 {
-            return Err(IndexError::Limit(
-                "path names of one layer exceed 2 GiB".into(),
-            ));
-        }
-        layer.entries.push(RawEntry {
-            path,
-            link,
-            size,
-            mode,
-            uid,
-            gid,
-            kind,
-        });
+        add_entry(&mut entry, &mut layer, &mut scratch, budget, capture)?;
+        // Read the rest of the content here, disarmed, so the parser only reads headers.
+        io::copy(&mut entry, &mut io::sink())?;
     }
     layer.names.shrink_to_fit();
     layer.entries.shrink_to_fit();
-    Ok((layer, archive.into_inner()))
+    Ok((layer, archive.into_inner().inner))
+}
+
+/// Indexes one tar entry into `layer` (or skips it: root, global headers, aufs markers).
+fn add_entry<R: Read>(
+    entry: &mut tar::Entry<'_, R>,
+    layer: &mut LayerIndex,
+    scratch: &mut Vec<u8>,
+    budget: &Budget,
+    capture: CaptureRule,
+) -> Result<(), IndexError> {
+    let header = entry.header();
+    let kind = match header.entry_type() {
+        tar::EntryType::Directory => EntryKind::Dir,
+        tar::EntryType::Symlink => EntryKind::Symlink,
+        tar::EntryType::Link => EntryKind::Hardlink,
+        tar::EntryType::Char => EntryKind::CharDevice,
+        tar::EntryType::Block => EntryKind::BlockDevice,
+        tar::EntryType::Fifo => EntryKind::Fifo,
+        // Global PAX headers carry no file.
+        tar::EntryType::XGlobalHeader => return Ok(()),
+        _ => EntryKind::File,
+    };
+    let mode = header.mode().unwrap_or(0o644);
+    let uid = header.uid().unwrap_or(0).try_into().unwrap_or(u32::MAX);
+    let gid = header.gid().unwrap_or(0).try_into().unwrap_or(u32::MAX);
+    let size = if kind == EntryKind::File {
+        entry.size()
+    } else {
+        0
+    };
+
+    scratch.clear();
+    clean_path(&entry.path_bytes(), scratch);
+    if scratch.is_empty() {
+        // The root directory itself: its metadata is not part of the analysis.
+        return Ok(());
+    }
+    if scratch.len() > budget.limits.max_path_len {
+        return Err(IndexError::Limit(format!(
+            "a path of {} bytes is longer than the limit of {}",
+            scratch.len(),
+            budget.limits.max_path_len
+        )));
+    }
+    let (kind, path_len) = match split_whiteout(scratch) {
+        Some(Whiteout::Opaque { dir_len }) => (EntryKind::Opaque, dir_len),
+        Some(Whiteout::Path { name_start }) => {
+            // Rewrite `dir/.wh.name` into `dir/name` in place.
+            scratch.drain(name_start..name_start + WHITEOUT_PREFIX.len());
+            (EntryKind::Whiteout, scratch.len())
+        }
+        Some(Whiteout::Other) => return Ok(()),
+        None => (kind, scratch.len()),
+    };
+    let path = layer.push_name(&scratch[..path_len]);
+    let link = match kind {
+        EntryKind::Hardlink => {
+            scratch.clear();
+            if let Some(target) = entry.link_name_bytes() {
+                clean_path(&target, scratch);
+            }
+            layer.push_name(scratch)
+        }
+        EntryKind::Symlink => match entry.link_name_bytes() {
+            Some(target) => layer.push_name(&target),
+            None => Span::default(),
+        },
+        _ => Span::default(),
+    };
+    budget.charge(u64::from(path.len) + u64::from(link.len))?;
+    budget.charge_file(size)?;
+    if kind == EntryKind::File && size <= MAX_CAPTURE && capture(layer.span(path), size) {
+        let mut content = Vec::with_capacity(size as usize);
+        entry.take(MAX_CAPTURE).read_to_end(&mut content)?;
+        layer.captures.push(Capture {
+            entry: layer.entries.len() as u32,
+            content,
+        });
+    }
+    if layer.names.len() > u32::MAX as usize / 2 {
+        return Err(IndexError::Limit(
+            "path names of one layer exceed 2 GiB".into(),
+        ));
+    }
+    layer.entries.push(RawEntry {
+        path,
+        link,
+        size,
+        mode,
+        uid,
+        gid,
+        kind,
+    });
+    Ok(())
 }
 
 /// Cleans a tar path lexically: drops `.` and empty components, resolves `..` without ever

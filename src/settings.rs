@@ -87,6 +87,7 @@ pub struct LimitsFile {
     pub max_entries: Option<u64>,
     pub max_layer_bytes: Option<Threshold>,
     pub max_index_bytes: Option<Threshold>,
+    pub max_total_bytes: Option<Threshold>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -290,6 +291,9 @@ pub fn load_options(args: &SourceArgs, file: &ConfigFile) -> Result<LoadOptions,
     if let Some(v) = &file.limits.max_index_bytes {
         index.limits.max_name_bytes = bytes(v, "limits.max_index_bytes")?.unwrap_or(u64::MAX);
     }
+    if let Some(v) = &file.limits.max_total_bytes {
+        index.limits.max_total_bytes = bytes(v, "limits.max_total_bytes")?.unwrap_or(u64::MAX);
+    }
     if let Some(n) = args.max_entries {
         index.limits.max_entries = n;
     }
@@ -298,6 +302,9 @@ pub fn load_options(args: &SourceArgs, file: &ConfigFile) -> Result<LoadOptions,
     }
     if let Some(v) = &args.max_index_bytes {
         index.limits.max_name_bytes = bytes(&text(v), "--max-index-bytes")?.unwrap_or(u64::MAX);
+    }
+    if let Some(v) = &args.max_total_bytes {
+        index.limits.max_total_bytes = bytes(&text(v), "--max-total-bytes")?.unwrap_or(u64::MAX);
     }
     index.verify = !args.no_verify;
     index.threads = args.threads.unwrap_or(0);

@@ -150,14 +150,35 @@ pub fn index_blob<R: Read>(
             progress: counter,
         },
     )?;
+    let metered = Metered {
+        inner: blob,
+        budget,
+    };
     let (index, reader) = layer::index(
-        BufReader::with_capacity(READ_BUFFER, blob),
+        BufReader::with_capacity(READ_BUFFER, metered),
         budget,
         options.capture,
     )?;
     // Bytes still buffered were already hashed when they left the decompressor.
-    let blob = reader.into_inner().finish()?;
+    let blob = reader.into_inner().inner.finish()?;
     Ok(IndexedLayer { index, blob })
+}
+
+/// Charges every uncompressed byte to the image's total budget (`--max-total-bytes`), so a
+/// thousand layers just under `--max-layer-bytes` each still stop.
+struct Metered<'b, R> {
+    inner: R,
+    budget: &'b Budget,
+}
+
+impl<R: Read> Read for Metered<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.budget
+            .charge_stream(n as u64)
+            .map_err(|e| io::Error::other(e.to_string()))?;
+        Ok(n)
+    }
 }
 
 /// Indexes layers on worker threads, largest first, and returns them in image order.
