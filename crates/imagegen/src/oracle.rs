@@ -147,12 +147,20 @@ impl Sim {
         }
     }
 
-    /// Adds an entry; anything it replaces of another shape simply disappears.
-    fn add(&mut self, e: &Entry<'_>, layer: usize) {
+    /// Adds an entry. What it replaces of another shape is deleted, as overlayfs does: a file in
+    /// the way of a directory, or everything below a directory a non-directory replaces.
+    /// Returns how many non-directories that deleted.
+    fn add(&mut self, e: &Entry<'_>, layer: usize) -> u64 {
+        let mut removed = 0;
         let mut dir = split_parent(&e.path).0.to_vec();
+        let mut ancestors = Vec::new();
         while dir != b"/" {
+            ancestors.push(dir.clone());
+            dir = split_parent(&dir).0.to_vec();
+        }
+        for dir in ancestors.into_iter().rev() {
             if self.fs.get(&dir).is_some_and(|n| n.kind != EntryKind::Dir) {
-                self.fs.remove(&dir);
+                removed += self.delete(vec![dir.clone()]);
             }
             self.fs.entry(dir.clone()).or_insert(Node {
                 kind: EntryKind::Dir,
@@ -160,7 +168,6 @@ impl Sim {
                 mode: 0o755,
                 layer,
             });
-            dir = split_parent(&dir).0.to_vec();
         }
         let replaced_dir = self
             .fs
@@ -168,12 +175,11 @@ impl Sim {
             .is_some_and(|n| n.kind == EntryKind::Dir);
         if e.kind != EntryKind::Dir {
             self.entry_bytes += e.size;
-            self.touches.entry(e.path.clone()).or_default().push(e.size);
             if replaced_dir {
-                for p in descendants(&self.fs, &e.path) {
-                    self.fs.remove(&p);
-                }
+                let below = descendants(&self.fs, &e.path);
+                removed += self.delete(below);
             }
+            self.touches.entry(e.path.clone()).or_default().push(e.size);
         }
         self.fs.insert(
             e.path.clone(),
@@ -184,6 +190,7 @@ impl Sim {
                 layer,
             },
         );
+        removed
     }
 }
 
@@ -207,7 +214,7 @@ pub fn expected(spec: &ImageSpec) -> Expected {
         }
         let mut changed = BTreeSet::new();
         for e in entries.iter().filter(|e| marker(&e.path).is_none()) {
-            sim.add(e, index);
+            removed += sim.add(e, index);
             if e.kind != EntryKind::Dir {
                 changed.insert(e.path.clone());
                 added_files.push((index, e.clone()));
