@@ -7,3 +7,4 @@ pub mod source;
 #[cfg(test)]
 pub mod testutil;
 pub mod tree;
+pub mod ui;
