@@ -81,7 +81,7 @@ pub fn areas(size: Rect, focus: Pane, layer_rows: usize) -> Areas {
         let layers_height = wanted.min(body.height * 2 / 5).max(3);
         let [layers, layer_details, image_details] = Layout::vertical([
             Constraint::Length(layers_height),
-            Constraint::Length(12),
+            Constraint::Length(15),
             Constraint::Min(0),
         ])
         .areas(left);
@@ -111,13 +111,17 @@ pub fn areas(size: Rect, focus: Pane, layer_rows: usize) -> Areas {
     areas
 }
 
-/// Lines of details of the selected file at the bottom of the tree pane.
-pub const TREE_FOOTER: u16 = 3;
+/// Lines of details of the selected file at the bottom of the tree pane, when there is room.
+pub const TREE_FOOTER: u16 = 4;
 
 /// The tree pane's inside: column header, rows, and the selected file's details.
 pub fn tree_parts(pane: Rect) -> [Rect; 3] {
     let inner = pane.inner(ratatui::layout::Margin::new(1, 1));
-    let footer = if inner.height >= 8 { TREE_FOOTER } else { 0 };
+    let footer = match inner.height {
+        h if h >= 12 => TREE_FOOTER,
+        h if h >= 8 => TREE_FOOTER - 1,
+        _ => 0,
+    };
     Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(0),

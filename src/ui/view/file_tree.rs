@@ -4,7 +4,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Widget;
+use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::pane_block;
 use crate::layer::EntryKind;
@@ -55,19 +55,16 @@ impl Columns {
 impl FileTreeView<'_> {
     fn title(&self) -> String {
         let tree = &self.loaded.tree;
+        let layer = self.loaded.layer;
         let mode = match tree.mode {
-            Mode::Aggregated => "up to",
-            Mode::LayerChanges => "changes of",
+            Mode::Aggregated => format!("all up to layer {layer}"),
+            Mode::LayerChanges => format!("changes of layer {layer}"),
         };
         let sort = match tree.sort {
             SortOrder::Name => "",
             SortOrder::Size => ", by size",
         };
-        format!(
-            "{} {mode} layer {}{sort}",
-            Pane::Tree.title(),
-            self.loaded.layer
-        )
+        format!("{}: {mode}{sort}", Pane::Tree.title())
     }
 
     fn marker(&self, node: NodeId) -> Span<'static> {
@@ -199,7 +196,10 @@ impl FileTreeView<'_> {
                 None => Line::default(),
             },
         };
-        vec![Line::from(first), second, third]
+        [Line::from(first), second, third]
+            .into_iter()
+            .filter(|l| l.width() > 0)
+            .collect()
     }
 }
 
@@ -228,16 +228,8 @@ impl Widget for &FileTreeView<'_> {
         if view.rows().is_empty() && rows.height > 0 {
             Line::styled("  (no files match the filters)", self.theme.dim()).render(rows, buf);
         }
-        for (i, line) in self
-            .footer()
-            .into_iter()
-            .enumerate()
-            .take(footer.height as usize)
-        {
-            line.render(
-                Rect::new(footer.x, footer.y + i as u16, footer.width, 1),
-                buf,
-            );
-        }
+        Paragraph::new(self.footer())
+            .wrap(Wrap { trim: false })
+            .render(footer, buf);
     }
 }

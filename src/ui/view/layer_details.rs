@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::pane_block;
+use crate::image::Compression;
 use crate::ui::app::Loaded;
 use crate::ui::format;
 use crate::ui::layout::Pane;
@@ -30,15 +31,22 @@ impl LayerDetailsView<'_> {
                 .map_or_else(|| "unknown".to_string(), ToString::to_string)
         };
         let c = &layer.changes;
-        let count = |n: u64, bytes: u64| format!("{n} files, {}", format::bytes(bytes));
+        let count = |n: u64, bytes: u64| {
+            let files = if n == 1 { "file" } else { "files" };
+            format!("{n} {files}, {}", format::bytes(bytes))
+        };
         let mut size = format!(
             "{} in {} files",
             format::bytes(layer.size_bytes),
             layer.file_count
         );
         if let Some(blob) = layer.blob_bytes {
-            let how = layer.compression.map_or("", |c| c.name());
-            size.push_str(&format!(" (blob {} {how})", format::bytes(blob)));
+            let how = match layer.compression {
+                Some(Compression::None) => ", uncompressed".to_string(),
+                Some(c) => format!(" {}", c.name()),
+                None => String::new(),
+            };
+            size.push_str(&format!(" (blob {}{how})", format::bytes(blob)));
         }
         vec![
             row("Digest", digest(&layer.digest)),
