@@ -98,6 +98,8 @@ pub struct TreeView {
     offset: usize,
     height: usize,
     search: Option<Matcher>,
+    /// Which paths match the search, whatever the layer and filters (paths do not change).
+    matched: Vec<bool>,
     scratch: Vec<NodeId>,
 }
 
@@ -119,6 +121,7 @@ impl TreeView {
             offset: 0,
             height: 1,
             search: None,
+            matched: Vec::new(),
             scratch: Vec::new(),
         }
     }
@@ -186,9 +189,8 @@ impl TreeView {
     pub fn rebuild(&mut self, ctx: TreeCtx<'_>) {
         let selected = self.selected();
         self.compute_flags(ctx);
-        if let Some(matcher) = self.search.take() {
-            self.compute_matches(ctx, &matcher);
-            self.search = Some(matcher);
+        if self.search.is_some() {
+            self.apply_matches(ctx);
         }
         self.rows.clear();
         let mut rows = std::mem::take(&mut self.rows);

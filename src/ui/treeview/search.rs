@@ -43,6 +43,7 @@ impl TreeView {
     pub fn search(&mut self, ctx: TreeCtx<'_>, matcher: Matcher) -> usize {
         self.compute_matches(ctx, &matcher);
         self.search = Some(matcher);
+        self.apply_matches(ctx);
         let count = self.match_count();
         if count > 0 && !self.selected().is_some_and(|n| self.is_match(n)) {
             self.next_match(ctx);
@@ -52,6 +53,7 @@ impl TreeView {
 
     pub fn clear_search(&mut self) {
         self.search = None;
+        self.matched = Vec::new();
         for f in &mut self.flags {
             *f &= !(MATCH | MATCH_BELOW);
         }
@@ -65,30 +67,37 @@ impl TreeView {
         self.flags.iter().filter(|f| **f & MATCH != 0).count()
     }
 
-    /// Tests every included path with one reusable buffer, depth first without recursion.
-    pub(super) fn compute_matches(&mut self, ctx: TreeCtx<'_>, matcher: &Matcher) {
+    /// Tests every path with one reusable buffer, depth first without recursion.
+    fn compute_matches(&mut self, ctx: TreeCtx<'_>, matcher: &Matcher) {
+        let paths = &ctx.tree.paths;
+        self.matched.clear();
+        self.matched.resize(paths.len(), false);
+        let mut buf: Vec<u8> = Vec::new();
+        let mut stack: Vec<(NodeId, usize)> = paths.children(ROOT).map(|c| (c, 0)).collect();
+        while let Some((node, parent_len)) = stack.pop() {
+            buf.truncate(parent_len);
+            buf.push(b'/');
+            buf.extend_from_slice(paths.name(node));
+            self.matched[node as usize] = matcher.is_match(&buf);
+            let len = buf.len();
+            stack.extend(paths.children(node).map(|c| (c, len)));
+        }
+    }
+
+    /// Marks the matches among the paths passing the filters, and the directories above them.
+    pub(super) fn apply_matches(&mut self, ctx: TreeCtx<'_>) {
         let paths = &ctx.tree.paths;
         for f in &mut self.flags {
             *f &= !(MATCH | MATCH_BELOW);
         }
-        let mut buf: Vec<u8> = Vec::new();
-        let mut stack: Vec<(NodeId, usize)> = paths.children(ROOT).map(|c| (c, 0)).collect();
-        while let Some((node, parent_len)) = stack.pop() {
-            if self.flags[node as usize] & INCLUDED == 0 {
-                continue;
-            }
-            buf.truncate(parent_len);
-            buf.push(b'/');
-            buf.extend_from_slice(paths.name(node));
-            if matcher.is_match(&buf) {
-                self.flags[node as usize] |= MATCH;
-            }
-            let len = buf.len();
-            stack.extend(paths.children(node).map(|c| (c, len)));
-        }
-        // Children have larger ids than parents: fold "a match below" upwards.
+        // Children have larger ids than parents: one reverse scan folds "a match below" upwards.
         for node in (1..paths.len() as NodeId).rev() {
-            let f = self.flags[node as usize];
+            let i = node as usize;
+            let mut f = self.flags[i];
+            if f & INCLUDED != 0 && self.matched.get(i).copied().unwrap_or(false) {
+                f |= MATCH;
+                self.flags[i] = f;
+            }
             if f & (MATCH | MATCH_BELOW) != 0 {
                 if let Some(p) = paths.parent(node) {
                     self.flags[p as usize] |= MATCH_BELOW;
