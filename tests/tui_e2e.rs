@@ -1,5 +1,10 @@
 //! End to end: the real binary in a real terminal (tmux), driven by keys, read back as text.
 //! Skips loudly when the committed example image or tmux is missing (fails instead under CI).
+#![expect(
+    clippy::expect_used,
+    clippy::panic,
+    reason = "the helpers of a test fail it loudly"
+)]
 
 use std::path::Path;
 use std::process::Command;
@@ -19,7 +24,6 @@ impl Session {
         let status = Command::new("tmux")
             .args(["new-session", "-d", "-s", &name])
             .args(["-x", &WIDTH.to_string(), "-y", &HEIGHT.to_string()])
-            .args(["-e", "NO_COLOR=", "-e", "TERM=xterm-256color"])
             .arg(command)
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .status()
