@@ -14,6 +14,7 @@ pub mod source;
 #[cfg(test)]
 pub mod testutil;
 pub mod tree;
+pub mod ui;
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -44,6 +45,8 @@ pub enum Error {
     Output { path: String, message: String },
     #[error("{0}")]
     Usage(String),
+    #[error(transparent)]
+    Ui(#[from] ui::UiError),
 }
 
 impl Error {
@@ -116,10 +119,25 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
 }
 
 fn explore(image: &str, source: &cli::SourceArgs) -> Result<Outcome, Error> {
-    let _ = (image, source);
-    Err(Error::Usage(
-        "the terminal UI is not available in this build yet; use `plummet ci IMAGE`".into(),
-    ))
+    let file = ConfigFile::discover(source.config.as_deref())?;
+    let options = settings::load_options(source, &file)?;
+    let input = image.to_string();
+    let settings = ui::UiSettings {
+        reference: image.to_string(),
+        keys: file.ui.keys.clone().into_iter().collect(),
+        no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+        initial_layer: None,
+        changes_only: false,
+    };
+    ui::run(
+        move |progress| {
+            let image = source::load(&input, &options, progress)?;
+            let analysis = analysis::analyze(&image);
+            Ok((image, analysis))
+        },
+        settings,
+    )?;
+    Ok(Outcome::Passed)
 }
 
 /// Loads and analyzes one image with a progress bar.

@@ -1,0 +1,222 @@
+//! The one state the UI draws from, and `update(Action)`, the one place it changes.
+
+mod loaded;
+
+pub use loaded::Loaded;
+
+use ratatui::layout::Rect;
+
+use super::action::Action;
+use super::keymap::Keymap;
+use super::layout::{self, Pane};
+use super::theme::Theme;
+use crate::analysis::Analysis;
+use crate::image::Image;
+use crate::image::index::ProgressView;
+
+/// Whether the image is still being read.
+#[derive(Debug)]
+pub enum Phase {
+    Loading(ProgressView),
+    Ready(Box<Loaded>),
+}
+
+/// How the UI starts, from the settings.
+#[derive(Debug, Clone, Default)]
+pub struct Start {
+    pub layer: Option<usize>,
+    pub changes_only: bool,
+}
+
+/// All UI state.
+#[derive(Debug)]
+pub struct App {
+    pub phase: Phase,
+    pub reference: String,
+    pub focus: Pane,
+    pub help: bool,
+    /// First line of the help overlay shown.
+    pub help_scroll: u16,
+    pub quit: bool,
+    /// The search text being typed, when the input is open.
+    pub input: Option<String>,
+    /// A one-line note for the status bar (search results, a bad glob).
+    pub message: Option<String>,
+    pub theme: Theme,
+    pub keymap: Keymap,
+    pub size: Rect,
+    start: Start,
+}
+
+impl App {
+    pub fn new(reference: String, theme: Theme, keymap: Keymap, start: Start) -> App {
+        App {
+            phase: Phase::Loading(ProgressView::default()),
+            reference,
+            focus: Pane::Layers,
+            help: false,
+            help_scroll: 0,
+            quit: false,
+            input: None,
+            message: None,
+            theme,
+            keymap,
+            size: Rect::new(0, 0, 80, 24),
+            start,
+        }
+    }
+
+    pub fn loaded(&self) -> Option<&Loaded> {
+        match &self.phase {
+            Phase::Ready(l) => Some(l),
+            Phase::Loading(_) => None,
+        }
+    }
+
+    fn loaded_mut(&mut self) -> Option<&mut Loaded> {
+        match &mut self.phase {
+            Phase::Ready(l) => Some(l),
+            Phase::Loading(_) => None,
+        }
+    }
+
+    /// Updates the progress shown while loading; returns whether it changed.
+    pub fn set_progress(&mut self, view: ProgressView) -> bool {
+        match &mut self.phase {
+            Phase::Loading(old) if *old != view => {
+                *old = view;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The image is read and analysed: fill the panes in.
+    pub fn finish_loading(&mut self, image: Image, analysis: Analysis) {
+        let loaded = Loaded::new(image, analysis, &self.start);
+        self.phase = Phase::Ready(Box::new(loaded));
+        self.sync_layout();
+    }
+
+    pub fn resize(&mut self, width: u16, height: u16) {
+        self.size = Rect::new(0, 0, width, height);
+        self.sync_layout();
+    }
+
+    pub fn areas(&self) -> layout::Areas {
+        let rows = self.loaded().map_or(0, |l| l.analysis.history.len());
+        layout::areas(self.size, self.focus, rows)
+    }
+
+    /// Tells the tree view how many rows it shows now.
+    fn sync_layout(&mut self) {
+        let areas = self.areas();
+        if let (Some(tree), Some(loaded)) = (areas.tree, self.loaded_mut()) {
+            let [_, rows, _] = layout::tree_parts(tree);
+            loaded.tree.set_height(rows.height as usize);
+        }
+    }
+
+    /// Brings derived state (the snapshot of the selected layer, the tree rows) up to date.
+    /// Called once after a batch of events, so holding a key through the layers replays only
+    /// the layer finally selected.
+    pub fn settle(&mut self) {
+        if let Some(loaded) = self.loaded_mut() {
+            loaded.settle();
+        }
+    }
+
+    pub fn update(&mut self, action: Action) {
+        self.message = None;
+        if self.input.is_some() {
+            self.update_input(action);
+            return;
+        }
+        if self.help {
+            match action {
+                Action::Quit => self.quit = true,
+                Action::Help | Action::InputCancel => self.help = false,
+                Action::Up => self.help_scroll = self.help_scroll.saturating_sub(1),
+                Action::Down => self.help_scroll = self.help_scroll.saturating_add(1),
+                Action::PageUp => self.help_scroll = self.help_scroll.saturating_sub(10),
+                Action::PageDown => self.help_scroll = self.help_scroll.saturating_add(10),
+                Action::First => self.help_scroll = 0,
+                _ => {}
+            }
+            return;
+        }
+        match action {
+            Action::Quit => self.quit = true,
+            Action::Help => {
+                self.help = true;
+                self.help_scroll = 0;
+            }
+            Action::NextPane => self.focus_pane(self.focus.next()),
+            Action::PrevPane => self.focus_pane(self.focus.prev()),
+            Action::Search => {
+                if self.loaded().is_some() {
+                    self.input = Some(String::new());
+                }
+            }
+            Action::Click { column, row } => self.click(column, row),
+            Action::Scroll { column, row, down } => self.scroll(column, row, down),
+            _ => {
+                let focus = self.focus;
+                if let Some(loaded) = self.loaded_mut() {
+                    self.message = loaded.update(focus, action);
+                }
+            }
+        }
+    }
+
+    fn update_input(&mut self, action: Action) {
+        let Some(text) = self.input.as_mut() else {
+            return;
+        };
+        match action {
+            Action::Input(c) => text.push(c),
+            Action::InputBackspace => {
+                text.pop();
+            }
+            Action::InputCancel => {
+                self.input = None;
+                if let Some(loaded) = self.loaded_mut() {
+                    loaded.tree.clear_search();
+                }
+            }
+            Action::InputSubmit => {
+                let text = self.input.take().unwrap_or_default();
+                if let Some(loaded) = self.loaded_mut() {
+                    self.message = Some(loaded.search(&text));
+                }
+                self.focus_pane(Pane::Tree);
+            }
+            Action::Quit => self.quit = true,
+            _ => {}
+        }
+    }
+
+    fn focus_pane(&mut self, pane: Pane) {
+        self.focus = pane;
+        self.sync_layout();
+    }
+
+    fn click(&mut self, column: u16, row: u16) {
+        let Some((pane, rect)) = self.areas().pane_at(column, row) else {
+            return;
+        };
+        self.focus_pane(pane);
+        if let Some(loaded) = self.loaded_mut() {
+            loaded.click(pane, rect, row);
+        }
+    }
+
+    fn scroll(&mut self, column: u16, row: u16, down: bool) {
+        let Some((pane, _)) = self.areas().pane_at(column, row) else {
+            return;
+        };
+        if let Some(loaded) = self.loaded_mut() {
+            loaded.scroll(pane, down);
+        }
+    }
+}

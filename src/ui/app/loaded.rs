@@ -1,0 +1,287 @@
+//! The state of the UI once the image is read: the selected layer, its cached snapshot, the tree
+//! view model and the details panes' scroll positions.
+
+use std::rc::Rc;
+
+use ratatui::layout::Rect;
+
+use super::Start;
+use crate::analysis::Analysis;
+use crate::image::Image;
+use crate::tree::Snapshot;
+use crate::ui::action::Action;
+use crate::ui::layout::{self, Pane};
+use crate::ui::marks::Marks;
+use crate::ui::treeview::{Matcher, Mode, SortOrder, TreeCtx, TreeView};
+
+/// Snapshots kept for recently selected layers (each holds a few arrays over all nodes).
+const CACHED_SNAPSHOTS: usize = 4;
+
+/// Trees with at most this many shown paths open fully expanded.
+const AUTO_EXPAND: usize = 2_000;
+
+/// Rows the mouse wheel moves.
+const WHEEL_ROWS: isize = 3;
+
+#[derive(Debug)]
+pub struct Loaded {
+    pub image: Image,
+    pub analysis: Analysis,
+    pub marks: Marks,
+    /// The selected layer.
+    pub layer: usize,
+    pub tree: TreeView,
+    pub layer_scroll: u16,
+    pub image_scroll: u16,
+    snapshot: Rc<Snapshot>,
+    cache: Vec<Rc<Snapshot>>,
+    stale: bool,
+}
+
+impl Loaded {
+    pub fn new(image: Image, analysis: Analysis, start: &Start) -> Loaded {
+        let layers = image.tree.layers.len();
+        let layer = start.layer.unwrap_or(0).min(layers.saturating_sub(1));
+        let marks = Marks::new(&image.tree.paths, &analysis);
+        let snapshot = Rc::new(Snapshot::at(&image.tree, layer));
+        let mut tree = TreeView::new(image.tree.paths.len());
+        if start.changes_only {
+            tree.mode = Mode::LayerChanges;
+        }
+        let mut loaded = Loaded {
+            image,
+            analysis,
+            marks,
+            layer,
+            tree,
+            layer_scroll: 0,
+            image_scroll: 0,
+            snapshot: Rc::clone(&snapshot),
+            cache: vec![snapshot],
+            stale: true,
+        };
+        loaded.settle();
+        if loaded.tree.included_count() <= AUTO_EXPAND {
+            loaded.with_tree(|tree, ctx| tree.expand_all(ctx));
+        }
+        loaded
+    }
+
+    pub fn snapshot(&self) -> &Snapshot {
+        &self.snapshot
+    }
+
+    /// Runs a tree view operation with what it reads.
+    fn with_tree<R>(&mut self, op: impl FnOnce(&mut TreeView, TreeCtx<'_>) -> R) -> R {
+        self.settle();
+        let ctx = TreeCtx {
+            tree: &self.image.tree,
+            snapshot: &self.snapshot,
+            marks: &self.marks,
+        };
+        op(&mut self.tree, ctx)
+    }
+
+    /// Replays the selected layer (or takes it from the cache) and rebuilds the rows.
+    pub fn settle(&mut self) {
+        if !self.stale {
+            return;
+        }
+        self.stale = false;
+        if self.snapshot.layer != self.layer {
+            let cached = self.cache.iter().position(|s| s.layer == self.layer);
+            let snapshot = match cached {
+                Some(i) => self.cache.remove(i),
+                None => Rc::new(Snapshot::at(&self.image.tree, self.layer)),
+            };
+            self.cache.push(Rc::clone(&snapshot));
+            if self.cache.len() > CACHED_SNAPSHOTS {
+                self.cache.remove(0);
+            }
+            self.snapshot = snapshot;
+        }
+        let ctx = TreeCtx {
+            tree: &self.image.tree,
+            snapshot: &self.snapshot,
+            marks: &self.marks,
+        };
+        self.tree.rebuild(ctx);
+    }
+
+    fn rebuild(&mut self) {
+        self.stale = true;
+    }
+
+    /// The history row of the selected layer.
+    pub fn selected_row(&self) -> usize {
+        self.analysis
+            .history
+            .iter()
+            .position(|h| h.layer == Some(self.layer))
+            .unwrap_or(0)
+    }
+
+    fn select_layer(&mut self, layer: usize) {
+        let last = self.image.tree.layers.len().saturating_sub(1);
+        let layer = layer.min(last);
+        if layer != self.layer {
+            self.layer = layer;
+            self.layer_scroll = 0;
+            self.rebuild();
+        }
+    }
+
+    fn move_layer(&mut self, delta: isize) {
+        self.select_layer(self.layer.saturating_add_signed(delta));
+    }
+
+    /// Applies an action that depends on the focused pane or acts on the tree. Returns a note
+    /// for the status bar, if any.
+    pub fn update(&mut self, focus: Pane, action: Action) -> Option<String> {
+        match action {
+            Action::ToggleAggregated => {
+                self.tree.mode = match self.tree.mode {
+                    Mode::Aggregated => Mode::LayerChanges,
+                    Mode::LayerChanges => Mode::Aggregated,
+                };
+                self.rebuild();
+            }
+            Action::FilterAdded => self.toggle_filter(|f| &mut f.added),
+            Action::FilterModified => self.toggle_filter(|f| &mut f.modified),
+            Action::FilterRemoved => self.toggle_filter(|f| &mut f.removed),
+            Action::FilterUnchanged => self.toggle_filter(|f| &mut f.unchanged),
+            Action::WastedOnly => self.toggle_filter(|f| &mut f.wasted_only),
+            Action::Sort => {
+                self.tree.sort = match self.tree.sort {
+                    SortOrder::Name => SortOrder::Size,
+                    SortOrder::Size => SortOrder::Name,
+                };
+                self.rebuild();
+            }
+            Action::ExpandAll => self.with_tree(|t, ctx| t.expand_all(ctx)),
+            Action::CollapseAll => self.with_tree(|t, ctx| t.collapse_all(ctx)),
+            Action::NextMatch | Action::PrevMatch => return self.jump(action),
+            _ => match focus {
+                Pane::Layers => self.update_layers(action),
+                Pane::Tree => self.update_tree(action),
+                Pane::LayerDetails => Self::scroll_text(&mut self.layer_scroll, action),
+                Pane::ImageDetails => Self::scroll_text(&mut self.image_scroll, action),
+            },
+        }
+        None
+    }
+
+    fn toggle_filter(&mut self, flag: impl FnOnce(&mut crate::ui::treeview::Filters) -> &mut bool) {
+        let f = flag(&mut self.tree.filters);
+        *f = !*f;
+        self.rebuild();
+    }
+
+    fn update_layers(&mut self, action: Action) {
+        let last = self.image.tree.layers.len().saturating_sub(1);
+        match action {
+            Action::Up | Action::Left => self.move_layer(-1),
+            Action::Down | Action::Right => self.move_layer(1),
+            Action::PageUp => self.move_layer(-10),
+            Action::PageDown => self.move_layer(10),
+            Action::First => self.select_layer(0),
+            Action::Last => self.select_layer(last),
+            _ => {}
+        }
+    }
+
+    fn update_tree(&mut self, action: Action) {
+        self.with_tree(|tree, ctx| match action {
+            Action::Up => tree.move_by(-1),
+            Action::Down => tree.move_by(1),
+            Action::Left => tree.left(),
+            Action::Right => tree.right(ctx),
+            Action::PageUp => tree.page(-1),
+            Action::PageDown => tree.page(1),
+            Action::First => tree.home(),
+            Action::Last => tree.end(),
+            Action::Toggle => tree.toggle(ctx),
+            _ => {}
+        });
+    }
+
+    fn scroll_text(scroll: &mut u16, action: Action) {
+        *scroll = match action {
+            Action::Up => scroll.saturating_sub(1),
+            Action::Down => scroll.saturating_add(1),
+            Action::PageUp => scroll.saturating_sub(10),
+            Action::PageDown => scroll.saturating_add(10),
+            Action::First => 0,
+            _ => *scroll,
+        };
+    }
+
+    /// Searches the tree; returns the note for the status bar.
+    pub fn search(&mut self, text: &str) -> String {
+        if text.is_empty() {
+            self.tree.clear_search();
+            return "search cleared".into();
+        }
+        match Matcher::parse(text) {
+            Ok(matcher) => match self.with_tree(|t, ctx| t.search(ctx, matcher)) {
+                0 => format!("no path matches `{text}`"),
+                1 => format!("1 path matches `{text}`"),
+                n => format!("{n} paths match `{text}`"),
+            },
+            Err(e) => format!("bad glob `{text}`: {}", e.kind()),
+        }
+    }
+
+    fn jump(&mut self, action: Action) -> Option<String> {
+        if !self.tree.has_search() {
+            return Some("no search: press / to search".into());
+        }
+        let found = self.with_tree(|t, ctx| match action {
+            Action::PrevMatch => t.prev_match(ctx),
+            _ => t.next_match(ctx),
+        });
+        (!found).then(|| "no match".into())
+    }
+
+    pub fn click(&mut self, pane: Pane, rect: Rect, row: u16) {
+        let line = row.saturating_sub(rect.y + 1) as usize;
+        match pane {
+            Pane::Layers => {
+                let height = rect.height.saturating_sub(2) as usize;
+                let first = layout::list_offset(self.selected_row(), height);
+                let layer = self
+                    .analysis
+                    .history
+                    .get(first + line)
+                    .and_then(|h| h.layer);
+                if let Some(layer) = layer {
+                    self.select_layer(layer);
+                }
+            }
+            Pane::Tree => {
+                let [_, rows, _] = layout::tree_parts(rect);
+                if row >= rows.y && row < rows.bottom() {
+                    let line = (row - rows.y) as usize;
+                    self.with_tree(|t, _| t.click(line));
+                }
+            }
+            Pane::LayerDetails | Pane::ImageDetails => {}
+        }
+    }
+
+    pub fn scroll(&mut self, pane: Pane, down: bool) {
+        let sign = if down { 1 } else { -1 };
+        match pane {
+            Pane::Layers => self.move_layer(sign),
+            Pane::Tree => self.with_tree(|t, _| t.move_by(sign * WHEEL_ROWS)),
+            Pane::LayerDetails => {
+                let action = if down { Action::Down } else { Action::Up };
+                Self::scroll_text(&mut self.layer_scroll, action);
+            }
+            Pane::ImageDetails => {
+                let action = if down { Action::Down } else { Action::Up };
+                Self::scroll_text(&mut self.image_scroll, action);
+            }
+        }
+    }
+}

@@ -1,0 +1,102 @@
+//! Tests of key parsing, overrides and the generated help.
+
+use crossterm::event::KeyEventKind;
+
+use super::*;
+
+fn key(code: KeyCode, mods: KeyModifiers) -> KeyEvent {
+    KeyEvent::new_with_kind(code, mods, KeyEventKind::Press)
+}
+
+#[test]
+fn default_keys_map_to_actions() {
+    let map = Keymap::new(&HashMap::new()).unwrap();
+    assert_eq!(
+        map.action(&key(KeyCode::Char('j'), KeyModifiers::NONE)),
+        Some(Action::Down)
+    );
+    assert_eq!(
+        map.action(&key(KeyCode::Char('G'), KeyModifiers::SHIFT)),
+        Some(Action::Last)
+    );
+    assert_eq!(
+        map.action(&key(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+        Some(Action::Quit)
+    );
+    assert_eq!(
+        map.action(&key(KeyCode::Char('c'), KeyModifiers::NONE)),
+        Some(Action::CollapseAll)
+    );
+    assert_eq!(
+        map.action(&key(KeyCode::BackTab, KeyModifiers::SHIFT)),
+        Some(Action::PrevPane)
+    );
+    assert_eq!(
+        map.action(&key(KeyCode::Char('x'), KeyModifiers::NONE)),
+        None
+    );
+}
+
+#[test]
+fn every_default_key_parses_and_no_two_actions_share_one() {
+    let mut seen = HashMap::new();
+    for b in BINDINGS {
+        for k in b.keys {
+            let chord = parse_key(k).unwrap_or_else(|| panic!("{k} does not parse"));
+            assert_eq!(seen.insert(chord, b.name), None, "{k} bound twice");
+        }
+    }
+}
+
+#[test]
+fn overrides_replace_an_actions_keys_and_take_over_the_key() {
+    let overrides = HashMap::from([
+        ("quit".to_string(), "ctrl-q, x".to_string()),
+        ("sort".to_string(), "j".to_string()),
+    ]);
+    let map = Keymap::new(&overrides).unwrap();
+    assert_eq!(
+        map.action(&key(KeyCode::Char('q'), KeyModifiers::NONE)),
+        None
+    );
+    assert_eq!(
+        map.action(&key(KeyCode::Char('q'), KeyModifiers::CONTROL)),
+        Some(Action::Quit)
+    );
+    assert_eq!(
+        map.action(&key(KeyCode::Char('x'), KeyModifiers::NONE)),
+        Some(Action::Quit)
+    );
+    assert_eq!(
+        map.action(&key(KeyCode::Char('j'), KeyModifiers::NONE)),
+        Some(Action::Sort)
+    );
+    assert!(
+        map.help_rows()
+            .iter()
+            .any(|(k, h)| k == "ctrl-q, x" && *h == "quit")
+    );
+}
+
+#[test]
+fn bad_overrides_are_errors_naming_the_action() {
+    let unknown = HashMap::from([("fly".to_string(), "f".to_string())]);
+    assert_eq!(
+        Keymap::new(&unknown).unwrap_err().to_string(),
+        "unknown key action `fly` in the config"
+    );
+    let bad = HashMap::from([("quit".to_string(), "ctrl-nothing".to_string())]);
+    assert_eq!(
+        Keymap::new(&bad).unwrap_err().to_string(),
+        "cannot read key `ctrl-nothing` for action `quit` in the config"
+    );
+}
+
+#[test]
+fn markdown_lists_every_action() {
+    let md = key_help_markdown();
+    for b in BINDINGS {
+        assert!(md.contains(&format!("`{}`", b.name)), "{}", b.name);
+    }
+    assert!(md.contains("| `q`, `ctrl-c` | quit | `quit` |"));
+}

@@ -1,0 +1,65 @@
+//! The bottom line: the search input when open; otherwise the tree's mode, sort and filters,
+//! the last note, and the keys for help and quit.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Alignment, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
+
+use crate::ui::app::App;
+use crate::ui::treeview::{Mode, SortOrder};
+
+pub struct StatusBarView<'a> {
+    pub app: &'a App,
+}
+
+impl Widget for &StatusBarView<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let theme = self.app.theme;
+        if let Some(text) = &self.app.input {
+            Line::from(vec![
+                Span::styled("search: /", theme.heading()),
+                Span::raw(text.clone()),
+                Span::styled("_", theme.selected(true)),
+                Span::styled("  (enter: find, esc: cancel)", theme.dim()),
+            ])
+            .render(area, buf);
+            return;
+        }
+        let mut spans = Vec::new();
+        if let Some(loaded) = self.app.loaded() {
+            let tree = &loaded.tree;
+            let f = tree.filters;
+            let flag = |on: bool, c: char| if on { c } else { '.' };
+            spans.push(Span::raw(format!(
+                "{} | {} | show {}{}{}{}",
+                match tree.mode {
+                    Mode::Aggregated => "all files",
+                    Mode::LayerChanges => "layer changes",
+                },
+                match tree.sort {
+                    SortOrder::Name => "by name",
+                    SortOrder::Size => "by size",
+                },
+                flag(f.added, 'A'),
+                flag(f.modified, 'M'),
+                flag(f.removed, 'R'),
+                flag(f.unchanged, 'U'),
+            )));
+            if f.wasted_only {
+                spans.push(Span::styled(" | wasted only", theme.warning()));
+            }
+        }
+        if let Some(message) = &self.app.message {
+            spans.push(Span::styled(format!(" | {message}"), theme.heading()));
+        }
+        // The hint goes first so that a long note covers it rather than the other way round.
+        let hint = " ? help  q quit ";
+        if area.width as usize > hint.len() + 40 {
+            Line::styled(hint, theme.dim())
+                .alignment(Alignment::Right)
+                .render(area, buf);
+        }
+        Line::from(spans).render(area, buf);
+    }
+}
