@@ -119,4 +119,6 @@ pub fn compare(a: (&Image, &Analysis), b: (&Image, &Analysis)) -> Comparison {
 }
 
 #[cfg(test)]
+mod report_tests;
+#[cfg(test)]
 mod tests;

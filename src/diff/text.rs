@@ -138,13 +138,13 @@ pub fn render(
         );
         let _ = writeln!(
             o,
-            "  {:>10}  {:>5} {:>5} {:>5}  path",
-            "change", "+", "-", "~"
+            "  {:>10}  {:>5} {:>7} {:>7}  path",
+            "change", "added", "removed", "changed"
         );
         for d in c.dirs.iter().take(top) {
             let _ = writeln!(
                 o,
-                "  {:>10}  {:>5} {:>5} {:>5}  {}",
+                "  {:>10}  {:>5} {:>7} {:>7}  {}",
                 signed_size(d.delta()),
                 d.added,
                 d.removed,
