@@ -6,6 +6,7 @@ pub mod cache;
 pub mod config;
 pub mod digest;
 pub mod index;
+pub mod manifest;
 pub mod platform;
 
 pub use blob::{BlobSummary, Compression, Expected};
