@@ -1,5 +1,6 @@
 //! `plummet diff` end to end: pairs of generated image archives with known differences, the
 //! expected figures computed by imagegen's independent oracle.
+#![expect(clippy::unwrap_used, reason = "tests fail on bad input")]
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -1,5 +1,6 @@
 //! `plummet diff` on two images built by a real Docker daemon from two Dockerfiles that share
 //! their first steps, saved with `docker save`, then compared as archives.
+#![expect(clippy::unwrap_used, reason = "tests fail on bad input")]
 
 use std::path::Path;
 use std::process::Command;
