@@ -2,6 +2,7 @@
 //! the parallel indexing of an image's layers.
 
 pub mod blob;
+pub mod cache;
 pub mod config;
 pub mod digest;
 pub mod index;
@@ -9,6 +10,7 @@ pub mod manifest;
 pub mod platform;
 
 pub use blob::{BlobSummary, Compression, Expected};
+pub use cache::LayerCache;
 pub use config::{History, ImageConfig};
 pub use digest::Digest;
 pub use index::{IndexOptions, IndexedLayer, LayerJob, Progress};

@@ -5,6 +5,7 @@
 
 pub mod analysis;
 pub mod cli;
+pub mod diff;
 pub mod image;
 pub mod layer;
 mod progress;
@@ -20,7 +21,7 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::sync::Arc;
 
-use cli::{CiArgs, Cli, Command, ReportArgs};
+use cli::{CiArgs, Cli, Command, DiffArgs, ReportArgs};
 use image::{Image, Progress};
 use settings::{ConfigError, ConfigFile};
 use source::SourceError;
@@ -105,9 +106,7 @@ pub fn init_logging(cli: &Cli) {
 pub fn run(cli: Cli) -> Result<Outcome, Error> {
     match cli.command {
         Some(Command::Ci(args)) => ci(&args),
-        Some(Command::Diff(_)) => Err(Error::Usage(
-            "plummet diff is not available in this build yet".into(),
-        )),
+        Some(Command::Diff(args)) => diff(&args),
         Some(Command::Explore(args)) => explore(&args.image, &args.source),
         None => match &cli.image {
             Some(image) => explore(image, &cli.source),
@@ -173,6 +172,49 @@ fn ci(args: &CiArgs) -> Result<Outcome, Error> {
     let (image, analysis) = load_and_analyze(&args.image, &args.source, &file)?;
     let results = report::rules::evaluate(&analysis, &rules);
     write_reports(&image, &analysis, &results, &args.report)?;
+    Ok(if report::rules::passed(&results) {
+        Outcome::Passed
+    } else {
+        Outcome::Failed
+    })
+}
+
+fn diff(args: &DiffArgs) -> Result<Outcome, Error> {
+    if args.ui {
+        return Err(Error::Usage(
+            "plummet diff --ui is not available in this build yet; drop --ui for a report".into(),
+        ));
+    }
+    let file = ConfigFile::discover(args.source.config.as_deref())?;
+    let rules = diff::rules::DiffRules::from_args(args)?;
+    let options = settings::load_options(&args.source, &file)?;
+    let ((ia, aa), (ib, ab), _cache) =
+        diff::load::pair(&args.image_a, &args.image_b, &options, args.source.quiet)?;
+    let comparison = diff::compare((&ia, &aa), (&ib, &ab));
+    let results = diff::rules::evaluate(&comparison, &rules);
+    let r = &args.report;
+    let mut stdout_taken = false;
+    if let Some(path) = &r.json {
+        let report = diff::json::report(
+            (&ia, &aa),
+            (&ib, &ab),
+            &comparison,
+            &results,
+            r.top.max(100),
+        );
+        stdout_taken |= write_output(path, &diff::json::to_string(&report))?;
+    }
+    if let Some(path) = &r.markdown {
+        let text = diff::markdown::render(&aa, &ab, &comparison, &results, r.top);
+        stdout_taken |= write_output(path, &text)?;
+    }
+    if !stdout_taken {
+        let style = report::text::Style {
+            color: color_wanted(),
+        };
+        let text = diff::text::render(&aa, &ab, &comparison, &results, r.top, style);
+        write_output(Path::new("-"), &text)?;
+    }
     Ok(if report::rules::passed(&results) {
         Outcome::Passed
     } else {

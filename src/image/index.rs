@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use super::blob::{Blob, BlobOptions, BlobSummary, Expected, READ_BUFFER};
+use super::cache::LayerCache;
 use super::{ImageError, LayerError};
 use crate::layer::{self, Budget, CaptureRule, LayerIndex, Limits};
 
@@ -21,6 +22,9 @@ pub struct IndexOptions {
     pub threads: usize,
     /// Which small files to keep the content of, for the analysis.
     pub capture: CaptureRule,
+    /// Layers already indexed by another load (e.g. the other image of `plummet diff`), consulted
+    /// before reading a layer whose digest or diff_id is known.
+    pub layer_cache: Option<Arc<LayerCache>>,
 }
 
 impl Default for IndexOptions {
@@ -31,6 +35,7 @@ impl Default for IndexOptions {
             max_layer_bytes: 64 << 30,
             threads: 0,
             capture: crate::analysis::capture_rule,
+            layer_cache: None,
         }
     }
 }
@@ -252,6 +257,32 @@ pub fn index_layers(
 }
 
 fn run_job(
+    job: LayerJob<'_>,
+    options: &IndexOptions,
+    budget: &Budget,
+    progress: &Progress,
+) -> Result<IndexedLayer, ImageError> {
+    // Only a blob whose content is pinned by a digest can be shared.
+    let key = job
+        .expected
+        .digest
+        .clone()
+        .or_else(|| job.expected.diff_id.clone());
+    match (&options.layer_cache, key) {
+        (Some(cache), Some(key)) => {
+            let (position, size_hint) = (job.position, job.size_hint);
+            let (layer, hit) =
+                cache.get_or_index(&key, || read_job(job, options, budget, progress))?;
+            if let Some(counter) = progress.counter(position).filter(|_| hit) {
+                counter.fetch_add(size_hint, Ordering::Relaxed);
+            }
+            Ok(layer)
+        }
+        _ => read_job(job, options, budget, progress),
+    }
+}
+
+fn read_job(
     job: LayerJob<'_>,
     options: &IndexOptions,
     budget: &Budget,

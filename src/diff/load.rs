@@ -1,0 +1,50 @@
+//! Reading the two images of a comparison at the same time, each on its own thread with its own
+//! progress line, sharing the layers they have in common through one [`LayerCache`].
+
+use std::sync::Arc;
+
+use crate::analysis::{self, Analysis};
+use crate::image::{Image, LayerCache, Progress};
+use crate::progress::Bar;
+use crate::source::{self, LoadOptions, SourceError};
+
+/// One image read and analyzed.
+pub type Loaded = (Image, Analysis);
+
+/// Loads and analyzes `a` and `b` concurrently. Layers with the same digest are read once.
+/// Returns the cache too, so callers can tell how much was shared.
+pub fn pair(
+    a: &str,
+    b: &str,
+    options: &LoadOptions,
+    quiet: bool,
+) -> Result<(Loaded, Loaded, Arc<LayerCache>), SourceError> {
+    let cache = Arc::new(LayerCache::default());
+    let mut options = options.clone();
+    options.index.layer_cache = Some(Arc::clone(&cache));
+    let progress_a = Arc::new(Progress::default());
+    let progress_b = Arc::new(Progress::default());
+    progress_a.set_stage(format!("A: {a}"));
+    progress_b.set_stage(format!("B: {b}"));
+    let bar = Bar::start_many(
+        vec![Arc::clone(&progress_a), Arc::clone(&progress_b)],
+        quiet,
+    );
+    let one = |input: &str, progress: &Progress| -> Result<Loaded, SourceError> {
+        let image = source::load(input, &options, progress)?;
+        let analysis = analysis::analyze(&image);
+        Ok((image, analysis))
+    };
+    let (ra, rb) = std::thread::scope(|s| {
+        let handle = s.spawn(|| one(a, &progress_a));
+        let rb = one(b, &progress_b);
+        let ra = handle.join().unwrap_or_else(|_| {
+            Err(SourceError::Reference(format!(
+                "{a}: reading the image stopped unexpectedly"
+            )))
+        });
+        (ra, rb)
+    });
+    drop(bar);
+    Ok((ra?, rb?, cache))
+}

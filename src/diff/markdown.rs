@@ -1,0 +1,164 @@
+//! The Markdown report of `plummet diff`, for a pull-request comment.
+
+use std::fmt::Write as _;
+
+use super::text::{headline, layer_counts, signed_size};
+use super::{Comparison, FindingChange};
+use crate::analysis::Analysis;
+use crate::report::format::{percent, size, truncate, value};
+use crate::report::rules::{RuleResult, RuleStatus};
+
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+fn code(text: &str) -> String {
+    format!("`{}`", cell(text).replace('`', "'"))
+}
+
+fn findings(o: &mut String, title: &str, list: &[FindingChange], top: usize) {
+    if list.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        o,
+        "\n### {title} ({})\n\n| kind | path | A | B |\n|---|---|---:|---:|",
+        list.len()
+    );
+    for f in list.iter().take(top) {
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} | {} |",
+            f.kind.name(),
+            code(&f.path),
+            if f.in_a.is_empty() {
+                "–".into()
+            } else {
+                size(f.bytes_a)
+            },
+            if f.in_b.is_empty() {
+                "–".into()
+            } else {
+                size(f.bytes_b)
+            },
+        );
+    }
+}
+
+/// Renders the report; `top` bounds each list.
+pub fn render(
+    a: &Analysis,
+    b: &Analysis,
+    c: &Comparison,
+    rules: &[RuleResult],
+    top: usize,
+) -> String {
+    let mut o = String::new();
+    let failed = rules.iter().any(|r| r.status == RuleStatus::Fail);
+    let verdict = if failed { "❌ fail" } else { "✅ pass" };
+    // Writing to a String cannot fail; the results are ignored for that reason.
+    let _ = writeln!(
+        o,
+        "## plummet diff: {} → {} {verdict}\n",
+        code(&a.reference),
+        code(&b.reference)
+    );
+    let _ = writeln!(o, "**{}**\n", headline(c));
+    let _ = writeln!(o, "| | A | B | change |\n|---|---:|---:|---:|");
+    let sizes = [
+        ("total size", c.a.size_bytes, c.b.size_bytes),
+        ("final size", c.a.final_size_bytes, c.b.final_size_bytes),
+        ("wasted", c.a.wasted_bytes, c.b.wasted_bytes),
+        ("reclaimable", c.a.reclaimable_bytes, c.b.reclaimable_bytes),
+    ];
+    for (name, x, y) in sizes {
+        let _ = writeln!(
+            o,
+            "| {name} | {} | {} | {} |",
+            size(x),
+            size(y),
+            signed_size(super::delta(x, y))
+        );
+    }
+    let _ = writeln!(
+        o,
+        "| efficiency | {} | {} | {:+.2} pt |",
+        percent(c.a.efficiency),
+        percent(c.b.efficiency),
+        (c.b.efficiency - c.a.efficiency) * 100.0
+    );
+    let _ = writeln!(
+        o,
+        "\n### Rules\n\n| rule | status | value | threshold |\n|---|---|---:|---:|"
+    );
+    for r in rules {
+        let status = match r.status {
+            RuleStatus::Pass => "✅ pass",
+            RuleStatus::Fail => "❌ fail",
+            RuleStatus::Skip => "skip",
+        };
+        let threshold = r.threshold.map_or("disabled".to_string(), value);
+        let _ = writeln!(
+            o,
+            "| {} | {status} | {} | {threshold} |",
+            r.name,
+            value(r.value)
+        );
+    }
+    findings(&mut o, "Findings added", &c.findings_added, top);
+    findings(&mut o, "Findings removed", &c.findings_removed, top);
+    findings(&mut o, "Findings changed", &c.findings_changed, top);
+    if !c.dirs.is_empty() {
+        let _ = writeln!(
+            o,
+            "\n### Largest directory changes\n\n| change | added | removed | changed | path |\n|---:|---:|---:|---:|---|"
+        );
+        for d in c.dirs.iter().take(top) {
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {} | {} |",
+                signed_size(d.delta()),
+                d.added,
+                d.removed,
+                d.changed,
+                code(&d.display())
+            );
+        }
+    }
+    let _ = writeln!(
+        o,
+        "\n<details><summary>Layers ({})</summary>\n\n| status | A | B | change | command |\n|---|---:|---:|---:|---|",
+        layer_counts(c)
+    );
+    for l in &c.layers {
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} | {} | {} |",
+            l.status.name(),
+            l.a.map_or("–".into(), |i| i.to_string()),
+            l.b.map_or("–".into(), |i| i.to_string()),
+            signed_size(l.size_delta()),
+            code(&truncate(&l.command, 100))
+        );
+    }
+    let _ = writeln!(o, "\n</details>");
+    let files = c.largest_files();
+    if !files.is_empty() {
+        let _ = writeln!(
+            o,
+            "\n<details><summary>Largest file changes ({})</summary>\n\n| change | | path |\n|---:|---|---|",
+            files.len()
+        );
+        for f in files.iter().take(top) {
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} |",
+                signed_size(f.delta()),
+                f.change.name(),
+                code(&f.display())
+            );
+        }
+        let _ = writeln!(o, "\n</details>");
+    }
+    o
+}

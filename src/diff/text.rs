@@ -1,0 +1,241 @@
+//! The readable report of `plummet diff` for a terminal or a CI log.
+
+use std::fmt::Write as _;
+
+use super::{Comparison, LayerStatus};
+use crate::analysis::Analysis;
+use crate::report::format::{percent, size, truncate, value};
+use crate::report::rules::{RuleResult, RuleStatus};
+
+/// `+1.2 MB`, `-340 B`, `0 B`.
+pub fn signed_size(delta: i64) -> String {
+    match delta.signum() {
+        1 => format!("+{}", size(delta.unsigned_abs())),
+        -1 => format!("-{}", size(delta.unsigned_abs())),
+        _ => size(0),
+    }
+}
+
+/// `B is 12.3 MB smaller (-31.00 %)`, `B is the same size as A`.
+pub fn headline(c: &Comparison) -> String {
+    let d = c.size_delta();
+    let ratio = c
+        .size_ratio()
+        .map(|r| format!(" ({}{})", if r > 0.0 { "+" } else { "" }, percent(r)))
+        .unwrap_or_default();
+    match d.signum() {
+        1 => format!("B is {} larger{ratio}", size(d.unsigned_abs())),
+        -1 => format!("B is {} smaller{ratio}", size(d.unsigned_abs())),
+        _ => "B is the same size as A".to_string(),
+    }
+}
+
+/// Counts of layer statuses, `2 shared, 1 changed, 1 added, 0 removed`.
+pub fn layer_counts(c: &Comparison) -> String {
+    let n = |s| c.layers.iter().filter(|l| l.status == s).count();
+    format!(
+        "{} shared, {} changed, {} added, {} removed",
+        n(LayerStatus::Shared),
+        n(LayerStatus::Changed),
+        n(LayerStatus::Added),
+        n(LayerStatus::Removed)
+    )
+}
+
+fn index(i: Option<usize>) -> String {
+    i.map_or("-".to_string(), |i| i.to_string())
+}
+
+/// Renders the report; `top` bounds each list.
+pub fn render(
+    a: &Analysis,
+    b: &Analysis,
+    c: &Comparison,
+    rules: &[RuleResult],
+    top: usize,
+    style: crate::report::text::Style,
+) -> String {
+    let paint = |code: &str, t: &str| {
+        if style.color {
+            format!("\x1b[{code}m{t}\x1b[0m")
+        } else {
+            t.to_string()
+        }
+    };
+    let mut o = String::new();
+    // Writing to a String cannot fail; the results are ignored for that reason.
+    let _ = writeln!(o, "{}", paint("1", "plummet diff"));
+    let _ = writeln!(o, "  A  {} ({})", a.reference, a.source);
+    let _ = writeln!(o, "  B  {} ({})", b.reference, b.source);
+    let _ = writeln!(o, "\n{}", paint("1", &headline(c)));
+    let _ = writeln!(o, "  {:<13} {:>10}  {:>10}  {:>10}", "", "A", "B", "change");
+    let sizes = [
+        ("total size", c.a.size_bytes, c.b.size_bytes),
+        ("final size", c.a.final_size_bytes, c.b.final_size_bytes),
+        ("wasted", c.a.wasted_bytes, c.b.wasted_bytes),
+        ("reclaimable", c.a.reclaimable_bytes, c.b.reclaimable_bytes),
+    ];
+    for (name, x, y) in sizes {
+        let _ = writeln!(
+            o,
+            "  {name:<13} {:>10}  {:>10}  {:>10}",
+            size(x),
+            size(y),
+            signed_size(super::delta(x, y))
+        );
+    }
+    let points = (c.b.efficiency - c.a.efficiency) * 100.0;
+    let _ = writeln!(
+        o,
+        "  {:<13} {:>10}  {:>10}  {:>+8.2} pt",
+        "efficiency",
+        percent(c.a.efficiency),
+        percent(c.b.efficiency),
+        points
+    );
+
+    let _ = writeln!(o, "\n{} ({})", paint("1", "Layers"), layer_counts(c));
+    let _ = writeln!(
+        o,
+        "  {:<8} {:>3} {:>3}  {:>9}  {:>9}  {:>10}  command",
+        "status", "A", "B", "size A", "size B", "change"
+    );
+    for l in &c.layers {
+        let status = match l.status {
+            LayerStatus::Shared => paint("2", "shared "),
+            LayerStatus::Changed => paint("33", "changed"),
+            LayerStatus::Added => paint("32", "added  "),
+            LayerStatus::Removed => paint("31", "removed"),
+        };
+        let _ = writeln!(
+            o,
+            "  {status}  {:>3} {:>3}  {:>9}  {:>9}  {:>10}  {}",
+            index(l.a),
+            index(l.b),
+            if l.a.is_some() {
+                size(l.size_a)
+            } else {
+                "-".into()
+            },
+            if l.b.is_some() {
+                size(l.size_b)
+            } else {
+                "-".into()
+            },
+            signed_size(l.size_delta()),
+            truncate(&l.command.replace('\n', " "), 70)
+        );
+    }
+
+    if c.files.is_empty() {
+        let _ = writeln!(o, "\nThe final filesystems are identical.");
+    } else {
+        let _ = writeln!(
+            o,
+            "\n{} (of {})",
+            paint("1", "Largest directory changes"),
+            c.dirs.len()
+        );
+        let _ = writeln!(
+            o,
+            "  {:>10}  {:>5} {:>7} {:>7}  path",
+            "change", "added", "removed", "changed"
+        );
+        for d in c.dirs.iter().take(top) {
+            let _ = writeln!(
+                o,
+                "  {:>10}  {:>5} {:>7} {:>7}  {}",
+                signed_size(d.delta()),
+                d.added,
+                d.removed,
+                d.changed,
+                d.display()
+            );
+        }
+        let files = c.largest_files();
+        let _ = writeln!(
+            o,
+            "\n{} (of {})",
+            paint("1", "Largest file changes"),
+            files.len()
+        );
+        for f in files.iter().take(top) {
+            let what = f.aspects.names().join(",");
+            let _ = writeln!(
+                o,
+                "  {:>10}  {:<7}  {}{}",
+                signed_size(f.delta()),
+                f.change.name(),
+                f.display(),
+                if what.is_empty() {
+                    String::new()
+                } else {
+                    paint("2", &format!("  ({what})"))
+                }
+            );
+        }
+    }
+
+    let lists = [
+        ("Findings added", &c.findings_added),
+        ("Findings removed", &c.findings_removed),
+        ("Findings changed", &c.findings_changed),
+    ];
+    for (title, list) in lists {
+        if list.is_empty() {
+            continue;
+        }
+        let _ = writeln!(o, "\n{} ({})", paint("1", title), list.len());
+        for f in list.iter().take(top) {
+            let _ = writeln!(
+                o,
+                "  {:<16} {:>10}  {}",
+                f.kind.name(),
+                if f.in_a.is_empty() || f.in_b.is_empty() {
+                    size(f.bytes_a.max(f.bytes_b))
+                } else {
+                    signed_size(f.delta())
+                },
+                f.path
+            );
+        }
+        if list.len() > top {
+            let _ = writeln!(o, "  … and {} more", list.len() - top);
+        }
+    }
+
+    let _ = writeln!(o, "\n{}", paint("1", "Rules"));
+    for r in rules {
+        let status = match r.status {
+            RuleStatus::Pass => paint("32", "PASS"),
+            RuleStatus::Fail => paint("31", "FAIL"),
+            RuleStatus::Skip => paint("2", "SKIP"),
+        };
+        let threshold = r.threshold.map_or("disabled".to_string(), value);
+        let _ = writeln!(
+            o,
+            "  {status}  {}: {} (threshold {threshold}; {})",
+            r.name,
+            value(r.value),
+            r.message
+        );
+    }
+    let failed = rules
+        .iter()
+        .filter(|r| r.status == RuleStatus::Fail)
+        .count();
+    let enabled = rules
+        .iter()
+        .filter(|r| r.status != RuleStatus::Skip)
+        .count();
+    let _ = if failed == 0 {
+        writeln!(o, "\nResult: {} ({enabled} rules)", paint("32", "PASS"))
+    } else {
+        writeln!(
+            o,
+            "\nResult: {} ({failed} of {enabled} rules failed)",
+            paint("31", "FAIL")
+        )
+    };
+    o
+}

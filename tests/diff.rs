@@ -1,0 +1,213 @@
+//! `plummet diff` end to end: pairs of generated image archives with known differences, the
+//! expected figures computed by imagegen's independent oracle.
+#![expect(clippy::unwrap_used, reason = "tests fail on bad input")]
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use imagegen::spec::{Content, ImageSpec, LayerSpec, Op};
+use imagegen::{Form, expected};
+use serde_json::Value;
+
+/// The binary under test; `PLUMMET_BIN` overrides it (a target directory shared between
+/// worktrees can hold another worktree's `plummet` at the moment the tests run).
+fn bin() -> std::ffi::OsString {
+    std::env::var_os("PLUMMET_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_plummet").into())
+}
+
+fn plummet(args: &[&str]) -> Output {
+    Command::new(bin())
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+fn base() -> LayerSpec {
+    LayerSpec::new(vec![
+        Op::dir("/etc"),
+        Op::text("/etc/os-release", 300),
+        Op::dir("/bin"),
+        Op::random("/bin/sh", 20_000).mode(0o755),
+    ])
+}
+
+fn app(main_js: u64) -> LayerSpec {
+    LayerSpec::new(vec![
+        Op::dir("/app"),
+        Op::text("/app/main.js", main_js),
+        Op::file("/app/data.bin", 4096, Content::Zeros),
+    ])
+}
+
+fn write(dir: &Path, name: &str, spec: &ImageSpec) -> String {
+    let path = dir.join(format!("{name}.tar"));
+    imagegen::write_tar_file(spec, Form::DockerLegacy, &path).unwrap();
+    path.display().to_string()
+}
+
+/// Non-directory paths of the oracle's final filesystem with their sizes.
+fn final_files(spec: &ImageSpec) -> BTreeMap<String, (String, u64, u32)> {
+    expected(spec)
+        .files
+        .into_iter()
+        .filter(|f| format!("{:?}", f.kind) != "Dir")
+        .map(|f| {
+            let path = String::from_utf8_lossy(&f.path.0).into_owned();
+            (path, (format!("{:?}", f.kind), f.size, f.mode))
+        })
+        .collect()
+}
+
+/// `path -> (change, bytes_a, bytes_b)` from the two oracles.
+fn naive_files(a: &ImageSpec, b: &ImageSpec) -> BTreeMap<String, (String, u64, u64)> {
+    let (fa, fb) = (final_files(a), final_files(b));
+    let mut out = BTreeMap::new();
+    for path in fa.keys().chain(fb.keys()) {
+        let (x, y) = (fa.get(path), fb.get(path));
+        let change = match (x, y) {
+            (Some(x), Some(y)) if x == y => continue,
+            (Some(_), Some(_)) => "changed",
+            (None, _) => "added",
+            (_, None) => "removed",
+        };
+        let bytes = |v: Option<&(String, u64, u32)>| v.map_or(0, |v| v.1);
+        out.insert(path.clone(), (change.to_string(), bytes(x), bytes(y)));
+    }
+    out
+}
+
+fn json_files(v: &Value) -> BTreeMap<String, (String, u64, u64)> {
+    v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                (
+                    f["change"].as_str().unwrap().to_string(),
+                    f["bytes_a"].as_u64().unwrap(),
+                    f["bytes_b"].as_u64().unwrap(),
+                ),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_pair_sharing_a_base_matches_the_oracle() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = ImageSpec::new("app", vec![base(), app(1000)]);
+    let mut b = ImageSpec::new("app", vec![base(), app(2500)]);
+    b.layers.push(LayerSpec::new(vec![
+        Op::dir("/app/.git"),
+        Op::random("/app/.git/pack", 30_000),
+        Op::whiteout("/app/data.bin"),
+    ]));
+    let (pa, pb) = (write(dir.path(), "a", &a), write(dir.path(), "b", &b));
+    let out = plummet(&["diff", &pa, &pb, "--json", "-", "--quiet"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let statuses: Vec<_> = v["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["status"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(statuses, ["shared", "changed", "added"]);
+    let (ea, eb) = (expected(&a), expected(&b));
+    assert_eq!(
+        v["summary"]["size_delta"].as_i64().unwrap(),
+        eb.size_bytes as i64 - ea.size_bytes as i64
+    );
+    assert_eq!(v["a"]["size_bytes"].as_u64().unwrap(), ea.size_bytes);
+    assert!((v["b"]["efficiency"].as_f64().unwrap() - eb.efficiency).abs() < 1e-12);
+    assert_eq!(json_files(&v), naive_files(&a, &b));
+    let added: Vec<_> = v["findings_added"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["kind"].as_str().unwrap(), f["path"].as_str().unwrap()))
+        .collect();
+    assert_eq!(added, [("git", "/app/.git")]);
+}
+
+#[test]
+fn identical_images_pass_every_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = ImageSpec::new("same", vec![base(), app(1000)]);
+    let (pa, pb) = (write(dir.path(), "a", &spec), write(dir.path(), "b", &spec));
+    let out = plummet(&[
+        "diff",
+        &pa,
+        &pb,
+        "--quiet",
+        "--json",
+        "-",
+        "--max-growth",
+        "0",
+        "--no-efficiency-drop",
+        "--no-new-findings",
+        "any",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["files"].as_array().unwrap().is_empty());
+    assert!(
+        v["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|l| l["status"] == "shared")
+    );
+    assert_eq!(v["passed"], true);
+}
+
+#[test]
+fn growth_past_the_limit_fails_with_exit_1_and_markdown_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = ImageSpec::new("a", vec![base()]);
+    let b = ImageSpec::new("b", vec![base(), app(5000)]);
+    let (pa, pb) = (write(dir.path(), "a", &a), write(dir.path(), "b", &b));
+    let md = dir.path().join("pr.md");
+    let out = plummet(&[
+        "diff",
+        &pa,
+        &pb,
+        "--quiet",
+        "--max-growth",
+        "1%",
+        "--markdown",
+        md.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("FAIL  maxGrowth"), "{text}");
+    let markdown = std::fs::read_to_string(md).unwrap();
+    assert!(markdown.contains("❌ fail") && markdown.contains("| maxGrowth | ❌ fail |"));
+}
+
+#[test]
+fn errors_exit_2_and_name_the_problem() {
+    let out = plummet(&[
+        "diff",
+        "/nonexistent/a.tar",
+        "/nonexistent/b.tar",
+        "--quiet",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/"));
+    let out = plummet(&["diff", "a.tar", "b.tar", "--max-growth", "lots"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--max-growth"));
+    let out = plummet(&["diff", "a.tar", "b.tar", "--no-new-findings", "gti"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("\"gti\""));
+}

@@ -1,0 +1,139 @@
+//! `plummet diff` on two images built by a real Docker daemon from two Dockerfiles that share
+//! their first steps, saved with `docker save`, then compared as archives.
+#![expect(clippy::unwrap_used, reason = "tests fail on bad input")]
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+fn bin() -> std::ffi::OsString {
+    std::env::var_os("PLUMMET_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_plummet").into())
+}
+
+/// The harness's Docker host and base image, or `None` (a loud skip; a failure under CI).
+fn harness() -> Option<(String, String)> {
+    match (
+        std::env::var("PLUMMET_TEST_DOCKER_HOST"),
+        std::env::var("PLUMMET_TEST_DOCKER_BASE_IMAGE"),
+    ) {
+        (Ok(host), Ok(base)) => Some((host, base)),
+        _ => {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "PLUMMET_TEST_DOCKER_HOST is not set under CI=true: start the harness"
+            );
+            eprintln!("SKIPPED: PLUMMET_TEST_DOCKER_HOST not set (see tests/harness/README.md)");
+            None
+        }
+    }
+}
+
+fn docker(host: &str, args: &[&str]) -> String {
+    let out = Command::new("docker")
+        .args(args)
+        .env("DOCKER_HOST", host)
+        .env("DOCKER_BUILDKIT", "0")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "docker {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn build_and_save(host: &str, dir: &Path, name: &str, dockerfile: &str) -> String {
+    let ctx = dir.join(name);
+    std::fs::create_dir_all(&ctx).unwrap();
+    std::fs::write(ctx.join("Dockerfile"), dockerfile).unwrap();
+    let tag = format!("plummet-difftest-{name}:{}", std::process::id());
+    docker(host, &["build", "-q", "-t", &tag, ctx.to_str().unwrap()]);
+    let archive = dir.join(format!("{name}.tar"));
+    docker(host, &["save", "-o", archive.to_str().unwrap(), &tag]);
+    docker(host, &["rmi", &tag]);
+    archive.display().to_string()
+}
+
+#[test]
+fn diff_of_two_docker_builds_sharing_their_first_steps() {
+    let Some((host, base)) = harness() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let common = format!(
+        "FROM {base}\nRUN mkdir -p /data && dd if=/dev/zero of=/data/common bs=1024 count=64\n"
+    );
+    let a = build_and_save(
+        &host,
+        dir.path(),
+        "a",
+        &format!("{common}RUN dd if=/dev/zero of=/data/old bs=1024 count=16\n"),
+    );
+    let b = build_and_save(
+        &host,
+        dir.path(),
+        "b",
+        &format!(
+            "{common}RUN dd if=/dev/zero of=/data/new bs=1024 count=48 && mkdir -p /app/.git && echo x > /app/.git/HEAD\n"
+        ),
+    );
+    let out = Command::new(bin())
+        .args([
+            "diff",
+            &a,
+            &b,
+            "--json",
+            "-",
+            "--quiet",
+            "--no-new-findings",
+            "git",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let layers = v["layers"].as_array().unwrap();
+    let statuses: Vec<_> = layers
+        .iter()
+        .map(|l| l["status"].as_str().unwrap())
+        .collect();
+    // The base and the common RUN (a build-cache hit, so the same layer) are shared; the last
+    // RUN differs in command, so A's is removed and B's added.
+    assert_eq!(
+        statuses[..statuses.len() - 2],
+        vec!["shared"; statuses.len() - 2][..]
+    );
+    assert_eq!(statuses[statuses.len() - 2..], ["removed", "added"]);
+    let files: Vec<_> = v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["change"].as_str().unwrap().to_string(),
+                f["delta"].as_i64().unwrap(),
+            )
+        })
+        .filter(|(p, _, _)| p.starts_with("/data") || p.starts_with("/app"))
+        .collect();
+    assert_eq!(
+        files,
+        [
+            ("/app/.git/HEAD".to_string(), "added".to_string(), 2),
+            ("/data/new".to_string(), "added".to_string(), 48 * 1024),
+            ("/data/old".to_string(), "removed".to_string(), -16 * 1024),
+        ]
+    );
+    assert_eq!(v["findings_added"][0]["kind"], "git");
+    let rule = v["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "noNewFindings")
+        .unwrap();
+    assert_eq!(rule["status"], "fail");
+}
