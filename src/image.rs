@@ -5,6 +5,7 @@ pub mod blob;
 pub mod config;
 pub mod digest;
 pub mod index;
+pub mod manifest;
 pub mod platform;
 
 pub use blob::{BlobSummary, Compression, Expected};

@@ -62,6 +62,42 @@ impl Outcome {
     }
 }
 
+/// Sets up `tracing` from `PLUMMET_LOG` (e.g. `PLUMMET_LOG=debug`). Reports own stdout; logs go to
+/// stderr, except while the terminal UI runs, when they go to `PLUMMET_LOG_FILE` (default
+/// `plummet.log` in the temporary directory) so they never touch the UI's screen.
+pub fn init_logging(cli: &Cli) {
+    let filter = match tracing_subscriber::EnvFilter::try_from_env("PLUMMET_LOG") {
+        Ok(f) => f,
+        Err(_) => tracing_subscriber::EnvFilter::new("warn"),
+    };
+    let interactive = matches!(cli.command, None | Some(Command::Explore(_)))
+        || matches!(&cli.command, Some(Command::Diff(d)) if d.ui);
+    if interactive {
+        let path = std::env::var_os("PLUMMET_LOG_FILE")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| std::env::temp_dir().join("plummet.log"));
+        if std::env::var_os("PLUMMET_LOG").is_none() {
+            return;
+        }
+        if let Ok(file) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+        {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_ansi(false)
+                .with_writer(std::sync::Mutex::new(file))
+                .try_init();
+        }
+        return;
+    }
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
 /// Runs the command line.
 pub fn run(cli: Cli) -> Result<Outcome, Error> {
     match cli.command {
@@ -96,9 +132,20 @@ pub fn load_and_analyze(
     let progress = Arc::new(Progress::default());
     progress.set_stage(format!("reading {input}"));
     let bar = progress::Bar::start(Arc::clone(&progress), source.quiet);
+    let started = std::time::Instant::now();
     let image = source::load(input, &options, &progress)?;
     drop(bar);
+    let loaded = started.elapsed();
     let analysis = analysis::analyze(&image);
+    tracing::debug!(
+        image = input,
+        layers = image.tree.layers.len(),
+        entries = image.tree.entry_count(),
+        tree_bytes = image.tree.heap_bytes(),
+        load_ms = loaded.as_millis() as u64,
+        analyze_ms = (started.elapsed() - loaded).as_millis() as u64,
+        "analyzed"
+    );
     Ok((image, analysis))
 }
 

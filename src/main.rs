@@ -7,13 +7,7 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = plummet::cli::Cli::parse();
-    // Logs go to stderr (stdout is for reports); the UI redirects them itself.
-    let filter = tracing_subscriber::EnvFilter::try_from_env("PLUMMET_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+    plummet::init_logging(&cli);
     match plummet::run(cli) {
         Ok(outcome) => ExitCode::from(outcome.exit_code()),
         Err(e) => {

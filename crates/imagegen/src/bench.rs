@@ -16,7 +16,11 @@ pub fn bench_large() -> ImageSpec {
                     let h = mix(l * 1_000_000 + i);
                     let owner = if l > 0 && i < 500 { 0 } else { l };
                     let path = format!("/data/l{owner}/d{:03}/f{i:05}.bin", i / 100);
-                    let content = if h.is_multiple_of(2) { Content::Random(h) } else { Content::Text(h) };
+                    let content = if h.is_multiple_of(2) {
+                        Content::Random(h)
+                    } else {
+                        Content::Text(h)
+                    };
                     Op::file(path, 2_048 + h % 13_000, content)
                 })
                 .collect();
@@ -31,7 +35,11 @@ fn modules(root: &str, packages: u64, files: u64, salt: u64) -> Vec<Op> {
     for p in 0..packages {
         for f in 0..files {
             let h = mix(salt ^ (p * 1_000 + f));
-            ops.push(Op::file(format!("{root}/pkg-{p:04}/lib/f{f:03}.js"), 100 + h % 1_400, Content::Text(h)));
+            ops.push(Op::file(
+                format!("{root}/pkg-{p:04}/lib/f{f:03}.js"),
+                100 + h % 1_400,
+                Content::Text(h),
+            ));
         }
     }
     ops
@@ -42,12 +50,15 @@ fn modules(root: &str, packages: u64, files: u64, salt: u64) -> Vec<Op> {
 pub fn bench_many() -> ImageSpec {
     let mut last = vec![Op::whiteout("/app/node_modules")];
     last.extend(modules("/app/dist", 200, 100, 4));
-    ImageSpec::new("plummet-bench/many", vec![
-        LayerSpec::new(modules("/app/node_modules", 2_000, 100, 1)),
-        LayerSpec::new(modules("/srv/node_modules", 1_000, 100, 2)),
-        LayerSpec::new(modules("/opt/node_modules", 800, 100, 3)),
-        LayerSpec::new(last),
-    ])
+    ImageSpec::new(
+        "plummet-bench/many",
+        vec![
+            LayerSpec::new(modules("/app/node_modules", 2_000, 100, 1)),
+            LayerSpec::new(modules("/srv/node_modules", 1_000, 100, 2)),
+            LayerSpec::new(modules("/opt/node_modules", 800, 100, 3)),
+            LayerSpec::new(last),
+        ],
+    )
 }
 
 #[cfg(test)]

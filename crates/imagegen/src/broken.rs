@@ -58,12 +58,17 @@ fn bad(msg: &str) -> io::Error {
 }
 
 fn json_of(mem: &MemSink, name: &str) -> io::Result<Value> {
-    let bytes = mem.files.get(name).ok_or_else(|| bad("missing file in generated layout"))?;
+    let bytes = mem
+        .files
+        .get(name)
+        .ok_or_else(|| bad("missing file in generated layout"))?;
     Ok(serde_json::from_slice(bytes)?)
 }
 
 fn digest_hex(v: &Value) -> io::Result<String> {
-    let d = v["digest"].as_str().ok_or_else(|| bad("descriptor without digest"))?;
+    let d = v["digest"]
+        .as_str()
+        .ok_or_else(|| bad("descriptor without digest"))?;
     Ok(d.trim_start_matches("sha256:").to_string())
 }
 
@@ -75,14 +80,22 @@ fn replace_manifest(mem: &mut MemSink, old: &str, bytes: Vec<u8>) -> io::Result<
     index["manifests"][0]["digest"] = json!(format!("sha256:{digest}"));
     index["manifests"][0]["size"] = json!(bytes.len());
     mem.files.insert(format!("blobs/sha256/{digest}"), bytes);
-    mem.files.insert("index.json".into(), index.to_string().into_bytes());
+    mem.files
+        .insert("index.json".into(), index.to_string().into_bytes());
     Ok(())
 }
 
 /// The same layer with its first non-empty file's content changed, size kept.
 fn altered(spec: &ImageSpec) -> io::Result<Vec<u8>> {
-    let mut layer = spec.layers.first().ok_or_else(|| bad("image has no layers"))?.clone();
-    let op = layer.ops.iter_mut().find(|op| matches!(op, Op::File { size, .. } if *size > 0));
+    let mut layer = spec
+        .layers
+        .first()
+        .ok_or_else(|| bad("image has no layers"))?
+        .clone();
+    let op = layer
+        .ops
+        .iter_mut()
+        .find(|op| matches!(op, Op::File { size, .. } if *size > 0));
     let Some(Op::File { content, .. }) = op else {
         return Err(bad("first layer has no non-empty file to alter"));
     };
@@ -119,7 +132,10 @@ pub fn broken_oci(spec: &ImageSpec, breakage: Breakage) -> io::Result<Vec<u8>> {
             return Ok(tar);
         }
         Breakage::CorruptGzip | Breakage::CorruptZstd => {
-            let mut blob = mem.files.remove(&layer_name).ok_or_else(|| bad("layer blob missing"))?;
+            let mut blob = mem
+                .files
+                .remove(&layer_name)
+                .ok_or_else(|| bad("layer blob missing"))?;
             let mid = blob.len() / 2;
             let end = (mid + 16).min(blob.len().saturating_sub(8));
             blob[mid..end].iter_mut().for_each(|b| *b ^= 0xff);

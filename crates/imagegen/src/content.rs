@@ -9,7 +9,8 @@ const CHUNK: usize = 64 * 1024;
 const WORDS: &[&str] = &[
     "the", "layer", "image", "module", "export", "function", "return", "const", "require",
     "package", "version", "import", "class", "self", "value", "index", "error", "config", "data",
-    "string", "buffer", "stream", "async", "await", "node", "path", "file", "true", "false", "null",
+    "string", "buffer", "stream", "async", "await", "node", "path", "file", "true", "false",
+    "null",
 ];
 
 /// A small, fast generator (splitmix64): good enough for test content, never changes.
@@ -92,7 +93,12 @@ mod tests {
 
     #[test]
     fn sizes_are_exact_and_runs_repeat() {
-        for content in [Content::Random(7), Content::Text(7), Content::Zeros, Content::Bytes(b"abc".to_vec())] {
+        for content in [
+            Content::Random(7),
+            Content::Text(7),
+            Content::Zeros,
+            Content::Bytes(b"abc".to_vec()),
+        ] {
             let mut a = Vec::new();
             let mut b = Vec::new();
             write_content(&content, 200_000, &mut a).unwrap();
@@ -104,7 +110,13 @@ mod tests {
 
     #[test]
     fn given_bytes_are_padded_and_cut() {
-        assert_eq!(content_prefix(&Content::Bytes(b"abc".to_vec()), 5, 10), b"abc\0\0");
-        assert_eq!(content_prefix(&Content::Bytes(b"abc".to_vec()), 2, 10), b"ab");
+        assert_eq!(
+            content_prefix(&Content::Bytes(b"abc".to_vec()), 5, 10),
+            b"abc\0\0"
+        );
+        assert_eq!(
+            content_prefix(&Content::Bytes(b"abc".to_vec()), 2, 10),
+            b"ab"
+        );
     }
 }

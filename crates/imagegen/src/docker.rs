@@ -16,7 +16,11 @@ enum Item {
     Layer(usize, u64),
 }
 
-fn write_sorted(spec: &ImageSpec, mut items: Vec<(String, Item)>, sink: &mut dyn Sink) -> io::Result<()> {
+fn write_sorted(
+    spec: &ImageSpec,
+    mut items: Vec<(String, Item)>,
+    sink: &mut dyn Sink,
+) -> io::Result<()> {
     items.sort_by(|a, b| a.0.cmp(&b.0));
     for (name, item) in items {
         match item {
@@ -31,7 +35,9 @@ fn write_sorted(spec: &ImageSpec, mut items: Vec<(String, Item)>, sink: &mut dyn
 }
 
 fn repositories(spec: &ImageSpec, top: &str) -> Vec<u8> {
-    json!({ spec.name.clone(): { spec.tag.clone(): top } }).to_string().into_bytes()
+    json!({ spec.name.clone(): { spec.tag.clone(): top } })
+        .to_string()
+        .into_bytes()
 }
 
 /// Writes the docker 20.10 `docker save` form. Layer blobs keep their compression, so gzip
@@ -52,14 +58,24 @@ pub fn write_legacy(spec: &ImageSpec, sink: &mut dyn Sink) -> io::Result<()> {
         }
         items.push((id.clone(), Item::Dir));
         items.push((format!("{id}/VERSION"), Item::Bytes(b"1.0".to_vec())));
-        items.push((format!("{id}/json"), Item::Bytes(v1.to_string().into_bytes())));
+        items.push((
+            format!("{id}/json"),
+            Item::Bytes(v1.to_string().into_bytes()),
+        ));
         items.push((format!("{id}/layer.tar"), Item::Layer(i, blob.size)));
         layer_paths.push(format!("{id}/layer.tar"));
         parent = id;
     }
-    let manifest = json!([{"Config": config_name, "RepoTags": [spec.reference()], "Layers": layer_paths}]);
-    items.push(("manifest.json".into(), Item::Bytes(manifest.to_string().into_bytes())));
-    items.push(("repositories".into(), Item::Bytes(repositories(spec, &parent))));
+    let manifest =
+        json!([{"Config": config_name, "RepoTags": [spec.reference()], "Layers": layer_paths}]);
+    items.push((
+        "manifest.json".into(),
+        Item::Bytes(manifest.to_string().into_bytes()),
+    ));
+    items.push((
+        "repositories".into(),
+        Item::Bytes(repositories(spec, &parent)),
+    ));
     write_sorted(spec, items, sink)
 }
 
@@ -74,14 +90,35 @@ pub fn write_docker25(spec: &ImageSpec, sink: &mut dyn Sink) -> io::Result<()> {
         "io.containerd.image.name": format!("docker.io/library/{}", spec.reference()),
         REF_NAME: spec.tag,
     });
-    let layers: Vec<String> = written.layers.iter().map(|l| format!("blobs/sha256/{}", l.digest)).collect();
-    let docker_manifest = json!([{"Config": config_path, "RepoTags": [spec.reference()], "Layers": layers}]);
-    let top = written.layers.last().map(|l| l.digest.clone()).unwrap_or_default();
+    let layers: Vec<String> = written
+        .layers
+        .iter()
+        .map(|l| format!("blobs/sha256/{}", l.digest))
+        .collect();
+    let docker_manifest =
+        json!([{"Config": config_path, "RepoTags": [spec.reference()], "Layers": layers}]);
+    let top = written
+        .layers
+        .last()
+        .map(|l| l.digest.clone())
+        .unwrap_or_default();
     let items = vec![
-        ("index.json".to_string(), Item::Bytes(index_json(vec![desc]))),
-        ("manifest.json".to_string(), Item::Bytes(docker_manifest.to_string().into_bytes())),
-        ("oci-layout".to_string(), Item::Bytes(br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec())),
-        ("repositories".to_string(), Item::Bytes(repositories(spec, &top))),
+        (
+            "index.json".to_string(),
+            Item::Bytes(index_json(vec![desc])),
+        ),
+        (
+            "manifest.json".to_string(),
+            Item::Bytes(docker_manifest.to_string().into_bytes()),
+        ),
+        (
+            "oci-layout".to_string(),
+            Item::Bytes(br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec()),
+        ),
+        (
+            "repositories".to_string(),
+            Item::Bytes(repositories(spec, &top)),
+        ),
     ];
     write_sorted(spec, items, sink)
 }

@@ -44,7 +44,11 @@ pub fn clean(path: &[u8]) -> Vec<u8> {
     if parts.is_empty() {
         return b"/".to_vec();
     }
-    parts.iter().flat_map(|p| std::iter::once(&b'/').chain(p.iter())).copied().collect()
+    parts
+        .iter()
+        .flat_map(|p| std::iter::once(&b'/').chain(p.iter()))
+        .copied()
+        .collect()
 }
 
 /// `/a/b/c` -> (`/a/b`, `c`); `/a` -> (`/`, `a`).
@@ -58,7 +62,11 @@ pub fn split_parent(path: &[u8]) -> (&[u8], &[u8]) {
 
 /// `parent` + `/` + `name`, without doubling the root slash.
 pub fn join(parent: &[u8], name: &[u8]) -> Vec<u8> {
-    let mut out = if parent == b"/" { Vec::new() } else { parent.to_vec() };
+    let mut out = if parent == b"/" {
+        Vec::new()
+    } else {
+        parent.to_vec()
+    };
     out.push(b'/');
     out.extend_from_slice(name);
     out
@@ -95,27 +103,52 @@ fn push_parents<'a>(path: &[u8], written: &mut BTreeSet<Vec<u8>>, out: &mut Vec<
 }
 
 fn entry<'a>(path: Vec<u8>, kind: EntryKind, mode: u32) -> Entry<'a> {
-    Entry { path, kind, size: 0, mode, uid: 0, gid: 0, link: Vec::new(), content: None }
+    Entry {
+        path,
+        kind,
+        size: 0,
+        mode,
+        uid: 0,
+        gid: 0,
+        link: Vec::new(),
+        content: None,
+    }
 }
 
 fn op_entry(op: &Op) -> Entry<'_> {
     match op {
-        Op::Dir { path, mode, uid, gid } => {
-            Entry { uid: *uid, gid: *gid, ..entry(clean(path), EntryKind::Dir, *mode) }
-        }
-        Op::File { path, size, mode, uid, gid, content } => Entry {
+        Op::Dir {
+            path,
+            mode,
+            uid,
+            gid,
+        } => Entry {
+            uid: *uid,
+            gid: *gid,
+            ..entry(clean(path), EntryKind::Dir, *mode)
+        },
+        Op::File {
+            path,
+            size,
+            mode,
+            uid,
+            gid,
+            content,
+        } => Entry {
             size: *size,
             uid: *uid,
             gid: *gid,
             content: Some(content),
             ..entry(clean(path), EntryKind::File, *mode)
         },
-        Op::Symlink { path, target } => {
-            Entry { link: target.clone(), ..entry(clean(path), EntryKind::Symlink, 0o777) }
-        }
-        Op::Hardlink { path, target } => {
-            Entry { link: clean(target), ..entry(clean(path), EntryKind::Hardlink, 0o644) }
-        }
+        Op::Symlink { path, target } => Entry {
+            link: target.clone(),
+            ..entry(clean(path), EntryKind::Symlink, 0o777)
+        },
+        Op::Hardlink { path, target } => Entry {
+            link: clean(target),
+            ..entry(clean(path), EntryKind::Hardlink, 0o644)
+        },
         Op::Whiteout { path } => {
             let path = clean(path);
             let (parent, name) = split_parent(&path);
@@ -139,7 +172,11 @@ mod tests {
 
     #[test]
     fn parents_are_written_once_before_children() {
-        let layer = LayerSpec::new(vec![Op::random("/a/b/c", 1), Op::random("/a/b/d", 1), Op::whiteout("/a/e")]);
+        let layer = LayerSpec::new(vec![
+            Op::random("/a/b/c", 1),
+            Op::random("/a/b/d", 1),
+            Op::whiteout("/a/e"),
+        ]);
         let paths: Vec<_> = layer_entries(&layer).into_iter().map(|e| e.path).collect();
         let want: Vec<&[u8]> = vec![b"/a", b"/a/b", b"/a/b/c", b"/a/b/d", b"/a/.wh.e"];
         assert_eq!(paths, want);

@@ -38,14 +38,20 @@ pub struct Finding {
 }
 
 fn components(path: &[u8]) -> Vec<&[u8]> {
-    path.split(|b| *b == b'/').filter(|c| !c.is_empty()).collect()
+    path.split(|b| *b == b'/')
+        .filter(|c| !c.is_empty())
+        .collect()
 }
 
 fn rejoin(parts: &[&[u8]]) -> Vec<u8> {
     if parts.is_empty() {
         return b"/".to_vec();
     }
-    parts.iter().flat_map(|p| std::iter::once(&b'/').chain(p.iter())).copied().collect()
+    parts
+        .iter()
+        .flat_map(|p| std::iter::once(&b'/').chain(p.iter()))
+        .copied()
+        .collect()
 }
 
 /// The path up to and including the first component sequence equal to `names`, when the
@@ -75,7 +81,9 @@ fn rooted(path: &[u8]) -> Option<(FindingKind, Vec<u8>)> {
         (PackageCache, root_at(path, &[b".npm"])),
         (PackageCache, root_at(path, &[b".cache"])),
     ];
-    found.into_iter().find_map(|(kind, root)| root.map(|r| (kind, r)))
+    found
+        .into_iter()
+        .find_map(|(kind, root)| root.map(|r| (kind, r)))
 }
 
 /// Kinds aggregated per layer at the deepest common ancestor of the matched files.
@@ -83,14 +91,27 @@ fn aggregated(path: &[u8]) -> Option<FindingKind> {
     let (parent, name) = split_parent(path);
     let in_dirs = |dirs: &[&[u8]]| dirs.iter().any(|d| under(path, d).is_some());
     let parent_name = split_parent(parent).1;
-    if name.ends_with(b".pyc") || name.ends_with(b".pyo") || components(path).contains(&b"__pycache__".as_slice()) {
+    if name.ends_with(b".pyc")
+        || name.ends_with(b".pyo")
+        || components(path).contains(&b"__pycache__".as_slice())
+    {
         Some(FindingKind::PythonBytecode)
     } else if in_dirs(&[b"/tmp", b"/var/tmp", b"/var/log"]) || name.ends_with(b".log") {
         Some(FindingKind::TempAndLogs)
     } else if in_dirs(&[b"/usr/share/doc", b"/usr/share/man", b"/usr/share/info"]) {
         Some(FindingKind::Docs)
     } else if (parent_name == b"bin"
-        && [&b"gcc"[..], b"g++", b"cc", b"c++", b"clang", b"rustc", b"go", b"make"].contains(&name))
+        && [
+            &b"gcc"[..],
+            b"g++",
+            b"cc",
+            b"c++",
+            b"clang",
+            b"rustc",
+            b"go",
+            b"make",
+        ]
+        .contains(&name))
         || in_dirs(&[b"/usr/include", b"/usr/lib/gcc"])
     {
         Some(FindingKind::BuildTools)
@@ -103,13 +124,25 @@ fn is_secret(e: &Entry<'_>) -> bool {
     let name = split_parent(&e.path).1;
     let pem_like = name.ends_with(b".pem") || name.ends_with(b".key");
     let private_pem = || {
-        let head = e.content.map(|c| content_prefix(c, e.size, 256)).unwrap_or_default();
+        let head = e
+            .content
+            .map(|c| content_prefix(c, e.size, 256))
+            .unwrap_or_default();
         let line = head.split(|b| *b == b'\n').next().unwrap_or_default();
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         line.starts_with(b"-----BEGIN ") && line.ends_with(b"PRIVATE KEY-----")
     };
-    [&b"id_rsa"[..], b"id_ed25519", b"id_ecdsa", b".env", b".npmrc", b".netrc", b".git-credentials", b".pypirc"]
-        .contains(&name)
+    [
+        &b"id_rsa"[..],
+        b"id_ed25519",
+        b"id_ecdsa",
+        b".env",
+        b".npmrc",
+        b".netrc",
+        b".git-credentials",
+        b".pypirc",
+    ]
+    .contains(&name)
         || e.path.ends_with(b"/.aws/credentials")
         || e.path.ends_with(b"/.docker/config.json")
         || (pem_like && private_pem())
@@ -131,7 +164,9 @@ pub(crate) fn findings(added: &[(usize, Entry<'_>)], fs: &Fs, runs_as_root: bool
         }
         if let Some(kind) = aggregated(&e.path) {
             let parent = split_parent(&e.path).0;
-            let span = spans.entry((kind, *layer)).or_insert_with(|| (parent.to_vec(), 0));
+            let span = spans
+                .entry((kind, *layer))
+                .or_insert_with(|| (parent.to_vec(), 0));
             span.0 = common_ancestor(&span.0, parent);
             span.1 += e.size;
         }
@@ -148,7 +183,10 @@ pub(crate) fn findings(added: &[(usize, Entry<'_>)], fs: &Fs, runs_as_root: bool
         }
         let sticky_dir = node.kind == EntryKind::Dir && node.mode & 0o1000 != 0;
         if node.kind != EntryKind::Symlink && node.mode & 0o002 != 0 && !sticky_dir {
-            groups.insert((FindingKind::WorldWritable, node.layer, path.clone()), node.size);
+            groups.insert(
+                (FindingKind::WorldWritable, node.layer, path.clone()),
+                node.size,
+            );
         }
     }
     let mut out: Vec<Finding> = groups
@@ -162,7 +200,13 @@ pub(crate) fn findings(added: &[(usize, Entry<'_>)], fs: &Fs, runs_as_root: bool
         })
         .collect();
     if runs_as_root {
-        out.push(Finding { kind: FindingKind::RunsAsRoot, path: PathBytes(b"/".to_vec()), layer: None, visible: true, bytes: 0 });
+        out.push(Finding {
+            kind: FindingKind::RunsAsRoot,
+            path: PathBytes(b"/".to_vec()),
+            layer: None,
+            visible: true,
+            bytes: 0,
+        });
     }
     out
 }

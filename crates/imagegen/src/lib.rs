@@ -3,11 +3,11 @@
 
 pub mod archive;
 pub mod bench;
-pub mod example;
 pub mod broken;
 mod content;
 pub mod docker;
 pub mod entries;
+pub mod example;
 pub mod findings;
 pub mod oci;
 pub mod oracle;
@@ -19,4 +19,6 @@ mod tarwrite;
 pub use archive::{Form, LayerBlob, to_vec, write, write_dir, write_tar, write_tar_file};
 pub use broken::{Breakage, broken_oci};
 pub use oracle::{Expected, expected};
-pub use spec::{Compression, ConfigSpec, Content, HistorySpec, ImageSpec, LayerSpec, LongNameFormat, Op};
+pub use spec::{
+    Compression, ConfigSpec, Content, HistorySpec, ImageSpec, LayerSpec, LongNameFormat, Op,
+};

@@ -45,9 +45,11 @@ pub fn manifest_json(config_digest: &str, config_size: u64, layers: &[LayerBlob]
 pub fn write_image_blobs(spec: &ImageSpec, sink: &mut dyn Sink) -> io::Result<Written> {
     let layers = measure_layers(spec)?;
     for (layer, blob) in spec.layers.iter().zip(&layers) {
-        sink.file(&format!("blobs/sha256/{}", blob.digest), blob.size, &mut |w| {
-            write_layer_blob(layer, w)
-        })?;
+        sink.file(
+            &format!("blobs/sha256/{}", blob.digest),
+            blob.size,
+            &mut |w| write_layer_blob(layer, w),
+        )?;
     }
     let config = config_json(spec, &layers);
     let config_digest = sha256_hex(&config);
@@ -55,7 +57,12 @@ pub fn write_image_blobs(spec: &ImageSpec, sink: &mut dyn Sink) -> io::Result<Wr
     let manifest = manifest_json(&config_digest, config.len() as u64, &layers);
     let digest = sha256_hex(&manifest);
     put(sink, &format!("blobs/sha256/{digest}"), &manifest)?;
-    Ok(Written { digest, size: manifest.len() as u64, config_digest, layers })
+    Ok(Written {
+        digest,
+        size: manifest.len() as u64,
+        config_digest,
+        layers,
+    })
 }
 
 pub fn index_json(manifests: Vec<Value>) -> Vec<u8> {
@@ -92,7 +99,12 @@ fn platform(spec: &ImageSpec) -> Value {
 /// With `nested`, index.json holds one descriptor of an image index blob listing the
 /// platform manifests (as `podman manifest push` and buildx do); otherwise index.json lists
 /// the platform manifests itself.
-pub fn write_oci_multi(images: &[ImageSpec], tag: &str, nested: bool, sink: &mut dyn Sink) -> io::Result<()> {
+pub fn write_oci_multi(
+    images: &[ImageSpec],
+    tag: &str,
+    nested: bool,
+    sink: &mut dyn Sink,
+) -> io::Result<()> {
     start_layout(sink)?;
     let mut manifests = Vec::new();
     for image in images {

@@ -86,7 +86,11 @@ pub(crate) type Fs = BTreeMap<Vec<u8>, Node>;
 
 /// Strict descendants of `dir` in `fs` (paths starting with `dir/`).
 pub(crate) fn descendants(fs: &Fs, dir: &[u8]) -> Vec<Vec<u8>> {
-    let prefix = if dir == b"/" { b"/".to_vec() } else { [dir, b"/"].concat() };
+    let prefix = if dir == b"/" {
+        b"/".to_vec()
+    } else {
+        [dir, b"/"].concat()
+    };
     fs.range(prefix.clone()..)
         .map(|(p, _)| p)
         .take_while(|p| p.starts_with(&prefix))
@@ -150,10 +154,18 @@ impl Sim {
             if self.fs.get(&dir).is_some_and(|n| n.kind != EntryKind::Dir) {
                 self.fs.remove(&dir);
             }
-            self.fs.entry(dir.clone()).or_insert(Node { kind: EntryKind::Dir, size: 0, mode: 0o755, layer });
+            self.fs.entry(dir.clone()).or_insert(Node {
+                kind: EntryKind::Dir,
+                size: 0,
+                mode: 0o755,
+                layer,
+            });
             dir = split_parent(&dir).0.to_vec();
         }
-        let replaced_dir = self.fs.get(&e.path).is_some_and(|n| n.kind == EntryKind::Dir);
+        let replaced_dir = self
+            .fs
+            .get(&e.path)
+            .is_some_and(|n| n.kind == EntryKind::Dir);
         if e.kind != EntryKind::Dir {
             self.entry_bytes += e.size;
             self.touches.entry(e.path.clone()).or_default().push(e.size);
@@ -163,13 +175,25 @@ impl Sim {
                 }
             }
         }
-        self.fs.insert(e.path.clone(), Node { kind: e.kind, size: e.size, mode: e.mode, layer });
+        self.fs.insert(
+            e.path.clone(),
+            Node {
+                kind: e.kind,
+                size: e.size,
+                mode: e.mode,
+                layer,
+            },
+        );
     }
 }
 
 /// Computes the expected figures of `spec` by direct simulation.
 pub fn expected(spec: &ImageSpec) -> Expected {
-    let mut sim = Sim { fs: Fs::new(), touches: BTreeMap::new(), entry_bytes: 0 };
+    let mut sim = Sim {
+        fs: Fs::new(),
+        touches: BTreeMap::new(),
+        entry_bytes: 0,
+    };
     let mut layers = Vec::new();
     let mut added_files = Vec::new();
     for (index, layer) in spec.layers.iter().enumerate() {
@@ -193,7 +217,10 @@ pub fn expected(spec: &ImageSpec) -> Expected {
         layers.push(LayerFigures {
             index,
             size_bytes: entries.iter().map(|e| e.size).sum(),
-            file_count: entries.iter().filter(|e| e.kind != EntryKind::Dir && marker(&e.path).is_none()).count() as u64,
+            file_count: entries
+                .iter()
+                .filter(|e| e.kind != EntryKind::Dir && marker(&e.path).is_none())
+                .count() as u64,
             added,
             modified: changed.len() as u64 - added,
             removed,
@@ -202,7 +229,12 @@ pub fn expected(spec: &ImageSpec) -> Expected {
     summarize(spec, sim, layers, &added_files)
 }
 
-fn summarize(spec: &ImageSpec, sim: Sim, layers: Vec<LayerFigures>, added: &[(usize, Entry<'_>)]) -> Expected {
+fn summarize(
+    spec: &ImageSpec,
+    sim: Sim,
+    layers: Vec<LayerFigures>,
+    added: &[(usize, Entry<'_>)],
+) -> Expected {
     let size_bytes: u64 = layers.iter().map(|l| l.size_bytes).sum();
     let user_size_bytes = size_bytes - layers.first().map_or(0, |l| l.size_bytes);
     let all: u64 = sim.touches.values().flatten().sum();
@@ -211,18 +243,36 @@ fn summarize(spec: &ImageSpec, sim: Sim, layers: Vec<LayerFigures>, added: &[(us
         .touches
         .iter()
         .filter(|(_, t)| t.len() >= 2)
-        .map(|(p, t)| WastedPath { path: PathBytes(p.clone()), touches: t.clone(), total: t.iter().sum() })
+        .map(|(p, t)| WastedPath {
+            path: PathBytes(p.clone()),
+            touches: t.clone(),
+            total: t.iter().sum(),
+        })
         .collect();
     let wasted_bytes: u64 = wasted.iter().map(|w| w.total).sum();
-    let visible_bytes: u64 = sim.fs.values().filter(|n| n.kind != EntryKind::Dir).map(|n| n.size).sum();
+    let visible_bytes: u64 = sim
+        .fs
+        .values()
+        .filter(|n| n.kind != EntryKind::Dir)
+        .map(|n| n.size)
+        .sum();
     let user = spec.config.user.as_deref().unwrap_or("");
-    let runs_as_root = matches!(user, "" | "root" | "0") || user.starts_with("root:") || user.starts_with("0:");
+    let runs_as_root =
+        matches!(user, "" | "root" | "0") || user.starts_with("root:") || user.starts_with("0:");
     Expected {
         size_bytes,
         user_size_bytes,
         wasted_bytes,
-        user_wasted_ratio: if user_size_bytes == 0 { 0.0 } else { wasted_bytes as f64 / user_size_bytes as f64 },
-        efficiency: if all == 0 { 1.0 } else { smallest as f64 / all as f64 },
+        user_wasted_ratio: if user_size_bytes == 0 {
+            0.0
+        } else {
+            wasted_bytes as f64 / user_size_bytes as f64
+        },
+        efficiency: if all == 0 {
+            1.0
+        } else {
+            smallest as f64 / all as f64
+        },
         reclaimable_bytes: sim.entry_bytes - visible_bytes,
         runs_as_root,
         layers,
@@ -230,7 +280,13 @@ fn summarize(spec: &ImageSpec, sim: Sim, layers: Vec<LayerFigures>, added: &[(us
         files: sim
             .fs
             .iter()
-            .map(|(p, n)| VisibleFile { path: PathBytes(p.clone()), kind: n.kind, size: n.size, mode: n.mode, layer: n.layer })
+            .map(|(p, n)| VisibleFile {
+                path: PathBytes(p.clone()),
+                kind: n.kind,
+                size: n.size,
+                mode: n.mode,
+                layer: n.layer,
+            })
             .collect(),
         findings: findings(added, &sim.fs, runs_as_root),
     }

@@ -37,7 +37,11 @@ pub struct HashCount<W> {
 
 impl<W: Write> HashCount<W> {
     pub fn new(inner: W) -> HashCount<W> {
-        HashCount { inner, hasher: Sha256::new(), count: 0 }
+        HashCount {
+            inner,
+            hasher: Sha256::new(),
+            count: 0,
+        }
     }
 
     /// The lowercase hex sha256 of everything written.
@@ -87,7 +91,14 @@ impl<W: Write> TarSink<W> {
 
 impl<W: Write> Sink for TarSink<W> {
     fn file(&mut self, name: &str, size: u64, fill: Fill<'_>) -> io::Result<()> {
-        let h = header(LongNameFormat::Pax, name.as_bytes(), b"", EntryType::Regular, size, 0o644);
+        let h = header(
+            LongNameFormat::Pax,
+            name.as_bytes(),
+            b"",
+            EntryType::Regular,
+            size,
+            0o644,
+        );
         self.out.write_all(h.as_bytes())?;
         let mut counted = HashCount::new(&mut self.out);
         fill(&mut counted)?;
@@ -102,7 +113,14 @@ impl<W: Write> Sink for TarSink<W> {
 
     fn dir(&mut self, name: &str) -> io::Result<()> {
         let dir = format!("{name}/");
-        let h = header(LongNameFormat::Pax, dir.as_bytes(), b"", EntryType::Directory, 0, 0o755);
+        let h = header(
+            LongNameFormat::Pax,
+            dir.as_bytes(),
+            b"",
+            EntryType::Directory,
+            0,
+            0o755,
+        );
         self.out.write_all(h.as_bytes())
     }
 }

@@ -37,24 +37,58 @@ pub enum LongNameFormat {
 /// before use, so `//app/./x` is the same path.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Op {
-    Dir { path: Vec<u8>, mode: u32, uid: u64, gid: u64 },
-    File { path: Vec<u8>, size: u64, mode: u32, uid: u64, gid: u64, content: Content },
-    Symlink { path: Vec<u8>, target: Vec<u8> },
+    Dir {
+        path: Vec<u8>,
+        mode: u32,
+        uid: u64,
+        gid: u64,
+    },
+    File {
+        path: Vec<u8>,
+        size: u64,
+        mode: u32,
+        uid: u64,
+        gid: u64,
+        content: Content,
+    },
+    Symlink {
+        path: Vec<u8>,
+        target: Vec<u8>,
+    },
     /// A hard link to `target`, an absolute path earlier in the same layer or below.
-    Hardlink { path: Vec<u8>, target: Vec<u8> },
+    Hardlink {
+        path: Vec<u8>,
+        target: Vec<u8>,
+    },
     /// Writes `dir/.wh.name`, deleting `path` from the layers below.
-    Whiteout { path: Vec<u8> },
+    Whiteout {
+        path: Vec<u8>,
+    },
     /// Writes `dir/.wh..wh..opq`, hiding everything below `dir` in the layers below.
-    Opaque { dir: Vec<u8> },
+    Opaque {
+        dir: Vec<u8>,
+    },
 }
 
 impl Op {
     pub fn dir(path: impl AsRef<[u8]>) -> Op {
-        Op::Dir { path: path.as_ref().to_vec(), mode: 0o755, uid: 0, gid: 0 }
+        Op::Dir {
+            path: path.as_ref().to_vec(),
+            mode: 0o755,
+            uid: 0,
+            gid: 0,
+        }
     }
 
     pub fn file(path: impl AsRef<[u8]>, size: u64, content: Content) -> Op {
-        Op::File { path: path.as_ref().to_vec(), size, mode: 0o644, uid: 0, gid: 0, content }
+        Op::File {
+            path: path.as_ref().to_vec(),
+            size,
+            mode: 0o644,
+            uid: 0,
+            gid: 0,
+            content,
+        }
     }
 
     /// A file of `size` random bytes; the seed is derived from the path so that
@@ -77,19 +111,29 @@ impl Op {
     }
 
     pub fn symlink(path: impl AsRef<[u8]>, target: impl AsRef<[u8]>) -> Op {
-        Op::Symlink { path: path.as_ref().to_vec(), target: target.as_ref().to_vec() }
+        Op::Symlink {
+            path: path.as_ref().to_vec(),
+            target: target.as_ref().to_vec(),
+        }
     }
 
     pub fn hardlink(path: impl AsRef<[u8]>, target: impl AsRef<[u8]>) -> Op {
-        Op::Hardlink { path: path.as_ref().to_vec(), target: target.as_ref().to_vec() }
+        Op::Hardlink {
+            path: path.as_ref().to_vec(),
+            target: target.as_ref().to_vec(),
+        }
     }
 
     pub fn whiteout(path: impl AsRef<[u8]>) -> Op {
-        Op::Whiteout { path: path.as_ref().to_vec() }
+        Op::Whiteout {
+            path: path.as_ref().to_vec(),
+        }
     }
 
     pub fn opaque(dir: impl AsRef<[u8]>) -> Op {
-        Op::Opaque { dir: dir.as_ref().to_vec() }
+        Op::Opaque {
+            dir: dir.as_ref().to_vec(),
+        }
     }
 
     /// Sets the permission bits of a file or directory; other ops are returned unchanged.
@@ -114,7 +158,9 @@ impl Op {
 
 /// A stable 64-bit seed from a path (FNV-1a), so content depends only on the spec.
 pub fn seed_of(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3))
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3)
+    })
 }
 
 /// One layer: its ops and how its tar is written.
@@ -208,7 +254,12 @@ pub struct ImageSpec {
 
 impl ImageSpec {
     pub fn new(name: &str, layers: Vec<LayerSpec>) -> ImageSpec {
-        ImageSpec { name: name.into(), tag: "latest".into(), config: ConfigSpec::default(), layers }
+        ImageSpec {
+            name: name.into(),
+            tag: "latest".into(),
+            config: ConfigSpec::default(),
+            layers,
+        }
     }
 
     #[must_use]
@@ -232,7 +283,9 @@ impl ImageSpec {
     /// The same image with every layer compressed as `compression`.
     #[must_use]
     pub fn compressed(mut self, compression: Compression) -> ImageSpec {
-        self.layers.iter_mut().for_each(|l| l.compression = compression);
+        self.layers
+            .iter_mut()
+            .for_each(|l| l.compression = compression);
         self
     }
 
@@ -247,7 +300,10 @@ impl ImageSpec {
             return self.config.history.clone();
         }
         (0..self.layers.len())
-            .map(|i| HistorySpec { created_by: format!("COPY layer{i} / # buildkit"), empty_layer: false })
+            .map(|i| HistorySpec {
+                created_by: format!("COPY layer{i} / # buildkit"),
+                empty_layer: false,
+            })
             .collect()
     }
 }

@@ -64,7 +64,14 @@ fn write_entry(entry: &Entry<'_>, format: LongNameFormat, w: &mut dyn Write) -> 
             }
             let mut pax_name = b"PaxHeaders.0/".to_vec();
             pax_name.extend_from_slice(crate::entries::split_parent(&entry.path).1);
-            let header = header(format, &pax_name, b"", EntryType::XHeader, records.len() as u64, 0o644);
+            let header = header(
+                format,
+                &pax_name,
+                b"",
+                EntryType::XHeader,
+                records.len() as u64,
+                0o644,
+            );
             w.write_all(header.as_bytes())?;
             w.write_all(&records)?;
             write_padding(records.len() as u64, w)?;
@@ -92,7 +99,14 @@ fn write_entry(entry: &Entry<'_>, format: LongNameFormat, w: &mut dyn Write) -> 
 fn write_gnu_long(kind: EntryType, value: &[u8], w: &mut dyn Write) -> io::Result<()> {
     let mut data = value.to_vec();
     data.push(0);
-    let header = header(LongNameFormat::Gnu, b"././@LongLink", b"", kind, data.len() as u64, 0o644);
+    let header = header(
+        LongNameFormat::Gnu,
+        b"././@LongLink",
+        b"",
+        kind,
+        data.len() as u64,
+        0o644,
+    );
     w.write_all(header.as_bytes())?;
     w.write_all(&data)?;
     write_padding(data.len() as u64, w)
