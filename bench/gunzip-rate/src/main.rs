@@ -32,7 +32,10 @@ impl<R: Read> Read for Hashing<R> {
 fn one(path: &str, digests: bool) -> io::Result<(u64, u64)> {
     let file = File::open(path)?;
     let compressed = file.metadata()?.len();
-    let hashing = Hashing { inner: BufReader::with_capacity(1 << 20, file), hash: digests.then(Sha256::new) };
+    let hashing = Hashing {
+        inner: BufReader::with_capacity(1 << 20, file),
+        hash: digests.then(Sha256::new),
+    };
     let mut decoder = MultiGzDecoder::new(hashing);
     let mut diff_id = digests.then(Sha256::new);
     let mut buf = vec![0u8; 1 << 20];
@@ -67,7 +70,10 @@ fn main() -> io::Result<()> {
         match a.as_str() {
             "--digests" => digests = true,
             "--threads" => {
-                threads = args.next().and_then(|n| n.parse().ok()).ok_or_else(|| io::Error::other("--threads needs a number"))?;
+                threads = args
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .ok_or_else(|| io::Error::other("--threads needs a number"))?;
             }
             _ => files.push(a),
         }
@@ -82,19 +88,30 @@ fn main() -> io::Result<()> {
                 s.spawn(|| -> io::Result<(u64, u64)> {
                     let mut sum = (0, 0);
                     loop {
-                        let next = queue.lock().map_err(|_| io::Error::other("poisoned"))?.next();
+                        let next = queue
+                            .lock()
+                            .map_err(|_| io::Error::other("poisoned"))?
+                            .next();
                         let Some(path) = next else { return Ok(sum) };
-                        let (c, d) = one(&path, digests).map_err(|e| io::Error::other(format!("{path}: {e}")))?;
+                        let (c, d) = one(&path, digests)
+                            .map_err(|e| io::Error::other(format!("{path}: {e}")))?;
                         sum = (sum.0 + c, sum.1 + d);
                     }
                 })
             })
             .collect();
         workers.into_iter().try_fold((0u64, 0u64), |acc, w| {
-            let (c, d) = w.join().map_err(|_| io::Error::other("worker panicked"))??;
+            let (c, d) = w
+                .join()
+                .map_err(|_| io::Error::other("worker panicked"))??;
             Ok::<_, io::Error>((acc.0 + c, acc.1 + d))
         })
     })?;
-    println!("{:.3} {} {}", start.elapsed().as_secs_f64(), totals.0, totals.1);
+    println!(
+        "{:.3} {} {}",
+        start.elapsed().as_secs_f64(),
+        totals.0,
+        totals.1
+    );
     Ok(())
 }
