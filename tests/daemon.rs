@@ -297,3 +297,60 @@ fn a_daemon_that_stops_mid_export_is_an_error_naming_the_image() {
     eprintln!("mid-export error: {err}");
     assert!(err.contains("broke"), "{err}");
 }
+
+/// The `image` figures of the JSON report, without what names the source.
+fn figures(image: &Image) -> serde_json::Value {
+    let mut v = serde_json::to_value(plummet::report::json::image(&analyze(image))).unwrap();
+    for key in ["reference", "source", "digest"] {
+        v.as_object_mut().unwrap().remove(key);
+    }
+    let layers: Vec<_> = analyze(image)
+        .layers
+        .iter()
+        .map(|l| {
+            (
+                l.diff_id.clone().map(|d| d.to_string()),
+                l.size_bytes,
+                l.file_count,
+                l.changes.clone(),
+            )
+        })
+        .map(|(d, s, f, c)| {
+            serde_json::json!([
+                d,
+                s,
+                f,
+                c.added,
+                c.modified,
+                c.removed,
+                c.wasted_bytes,
+                c.reclaimable_bytes
+            ])
+        })
+        .collect();
+    v["layers"] = serde_json::Value::Array(layers);
+    v
+}
+
+#[test]
+fn daemon_docker_save_and_registry_give_the_same_figures() {
+    let Some(host) = harness("PLUMMET_TEST_DOCKER_HOST") else {
+        return;
+    };
+    let saved = built_image(&host);
+    let (daemon_image, _) = load_from(Engine::Docker, &host, TAG);
+    let archive_image =
+        plummet::source::archive::load(saved, None, None, &options(&host), &Progress::default())
+            .unwrap();
+    assert_eq!(figures(&archive_image), figures(&daemon_image));
+    let Some(registry) = harness("PLUMMET_TEST_REGISTRY") else {
+        return;
+    };
+    let remote = format!("{registry}/plummet-daemon-test:figures");
+    run(docker(&host).args(["tag", TAG, &remote]));
+    run(docker(&host).args(["push", &remote]));
+    let registry_image =
+        plummet::source::registry::load(&remote, &options(&host), &Progress::default()).unwrap();
+    assert_eq!(registry_image.meta.source, "registry");
+    assert_eq!(figures(&registry_image), figures(&daemon_image));
+}
