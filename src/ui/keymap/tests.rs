@@ -100,3 +100,16 @@ fn markdown_lists_every_action() {
     }
     assert!(md.contains("| `q`, `ctrl-c` | quit | `quit` |"));
 }
+
+#[test]
+fn readme_lists_every_key() {
+    let readme = include_str!("../../../README.md");
+    let table = super::key_help_markdown();
+    if std::env::var_os("PLUMMET_PRINT_KEYS").is_some() {
+        println!("{table}");
+    }
+    assert!(
+        readme.contains(table.trim()),
+        "README.md's key table is out of date; run PLUMMET_PRINT_KEYS=1 cargo test --lib readme_lists_every_key -- --nocapture and paste it"
+    );
+}
