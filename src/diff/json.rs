@@ -8,7 +8,7 @@ use super::{Comparison, FindingChange};
 use crate::analysis::Analysis;
 use crate::image::Image;
 use crate::report::json::{JsonFinding, JsonImage, JsonRule};
-use crate::report::rules::{RuleResult, Value};
+use crate::report::rules::RuleResult;
 
 /// Bump on any incompatible change; adding keys is compatible.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -90,14 +90,6 @@ pub struct JsonFindingChange {
     pub bytes_a: u64,
     pub bytes_b: u64,
     pub delta: i64,
-}
-
-fn number(v: Value) -> serde_json::Value {
-    match v {
-        Value::Ratio(r) => serde_json::Number::from_f64(r)
-            .map_or(serde_json::Value::Null, serde_json::Value::Number),
-        Value::Bytes(b) | Value::Count(b) => serde_json::Value::from(b),
-    }
 }
 
 /// The name of an entry kind in the JSON report.
@@ -220,16 +212,7 @@ pub fn report(
                 delta: f.delta(),
             })
             .collect(),
-        rules: rules
-            .iter()
-            .map(|r| JsonRule {
-                name: r.name.clone(),
-                status: r.status.name(),
-                value: number(r.value),
-                threshold: r.threshold.map(number),
-                message: r.message.clone(),
-            })
-            .collect(),
+        rules: crate::report::json::rules(rules),
         passed: crate::report::rules::passed(rules),
     }
 }

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use super::text::{headline, layer_counts, signed_size};
 use super::{Comparison, FindingChange};
 use crate::analysis::Analysis;
-use crate::report::format::{percent, size, truncate, value};
+use crate::report::format::{percent, size, truncate};
 use crate::report::rules::{RuleResult, RuleStatus};
 
 fn cell(text: &str) -> String {
@@ -87,24 +87,8 @@ pub fn render(
         percent(c.b.efficiency),
         (c.b.efficiency - c.a.efficiency) * 100.0
     );
-    let _ = writeln!(
-        o,
-        "\n### Rules\n\n| rule | status | value | threshold |\n|---|---|---:|---:|"
-    );
-    for r in rules {
-        let status = match r.status {
-            RuleStatus::Pass => "✅ pass",
-            RuleStatus::Fail => "❌ fail",
-            RuleStatus::Skip => "skip",
-        };
-        let threshold = r.threshold.map_or("disabled".to_string(), value);
-        let _ = writeln!(
-            o,
-            "| {} | {status} | {} | {threshold} |",
-            r.name,
-            value(r.value)
-        );
-    }
+    o.push('\n');
+    o.push_str(&crate::report::markdown::rules_table(rules));
     findings(&mut o, "Findings added", &c.findings_added, top);
     findings(&mut o, "Findings removed", &c.findings_removed, top);
     findings(&mut o, "Findings changed", &c.findings_changed, top);

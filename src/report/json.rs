@@ -170,16 +170,7 @@ pub fn report(image: &Image, a: &Analysis, rules: &[RuleResult], top: usize) -> 
             })
             .collect(),
         findings: findings(image, a),
-        rules: rules
-            .iter()
-            .map(|r| JsonRule {
-                name: r.name.clone(),
-                status: r.status.name(),
-                value: number(r.value),
-                threshold: r.threshold.map(number),
-                message: r.message.clone(),
-            })
-            .collect(),
+        rules: self::rules(rules),
         passed: super::rules::passed(rules),
     }
 }
@@ -190,4 +181,18 @@ pub fn to_string(report: &JsonReport) -> String {
         serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     s.push('\n');
     s
+}
+
+/// The rules as JSON objects, shared with `plummet diff`.
+pub fn rules(rules: &[RuleResult]) -> Vec<JsonRule> {
+    rules
+        .iter()
+        .map(|r| JsonRule {
+            name: r.name.clone(),
+            status: r.status.name(),
+            value: number(r.value),
+            threshold: r.threshold.map(number),
+            message: r.message.clone(),
+        })
+        .collect()
 }

@@ -40,24 +40,7 @@ pub fn render(image: &Image, a: &Analysis, rules: &[RuleResult], top: usize) -> 
             format!("`{}`", cell(&a.config.user))
         }
     );
-    let _ = writeln!(
-        o,
-        "### Rules\n\n| rule | status | value | threshold |\n|---|---|---:|---:|"
-    );
-    for r in rules {
-        let status = match r.status {
-            RuleStatus::Pass => "✅ pass",
-            RuleStatus::Fail => "❌ fail",
-            RuleStatus::Skip => "skip",
-        };
-        let threshold = r.threshold.map_or("disabled".to_string(), value);
-        let _ = writeln!(
-            o,
-            "| {} | {status} | {} | {threshold} |",
-            r.name,
-            value(r.value)
-        );
-    }
+    o.push_str(&rules_table(rules));
     if !a.findings.is_empty() {
         let _ = writeln!(
             o,
@@ -117,6 +100,30 @@ pub fn render(image: &Image, a: &Analysis, rules: &[RuleResult], top: usize) -> 
             );
         }
         let _ = writeln!(o, "\n</details>");
+    }
+    o
+}
+
+/// The rules as a Markdown section, shared with `plummet diff`.
+pub fn rules_table(rules: &[RuleResult]) -> String {
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "### Rules\n\n| rule | status | value | threshold |\n|---|---|---:|---:|"
+    );
+    for r in rules {
+        let status = match r.status {
+            RuleStatus::Pass => "✅ pass",
+            RuleStatus::Fail => "❌ fail",
+            RuleStatus::Skip => "skip",
+        };
+        let threshold = r.threshold.map_or("disabled".to_string(), value);
+        let _ = writeln!(
+            o,
+            "| {} | {status} | {} | {threshold} |",
+            r.name,
+            value(r.value)
+        );
     }
     o
 }
