@@ -259,7 +259,7 @@ impl Widget for &DiffHelp<'_> {
             .iter()
             .enumerate()
             .filter_map(|(i, (keys, help))| match BINDINGS.get(i) {
-                Some(b) => diff_help(b.action, *help).map(|h| (keys.clone(), h)),
+                Some(b) => diff_help(b.action, help).map(|h| (keys.clone(), h)),
                 None => Some((keys.clone(), *help)),
             })
             .collect();
