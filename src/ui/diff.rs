@@ -5,6 +5,7 @@
 //! Same loop as the single-image UI: every queued event handled, then one draw.
 
 pub mod app;
+pub mod layout;
 pub mod treeview;
 pub mod union;
 pub mod view;
