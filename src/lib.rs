@@ -180,12 +180,10 @@ fn ci(args: &CiArgs) -> Result<Outcome, Error> {
 }
 
 fn diff(args: &DiffArgs) -> Result<Outcome, Error> {
-    if args.ui {
-        return Err(Error::Usage(
-            "plummet diff --ui is not available in this build yet; drop --ui for a report".into(),
-        ));
-    }
     let file = ConfigFile::discover(args.source.config.as_deref())?;
+    if args.ui {
+        return diff_ui(args, &file);
+    }
     let rules = diff::rules::DiffRules::from_args(args)?;
     let options = settings::load_options(&args.source, &file)?;
     let ((ia, aa), (ib, ab), _cache) =
@@ -220,6 +218,27 @@ fn diff(args: &DiffArgs) -> Result<Outcome, Error> {
     } else {
         Outcome::Failed
     })
+}
+
+/// `plummet diff A B --ui`: the terminal UI in diff mode, both images read concurrently.
+fn diff_ui(args: &DiffArgs, file: &ConfigFile) -> Result<Outcome, Error> {
+    let options = settings::load_options(&args.source, file)?;
+    let (a, b) = (args.image_a.clone(), args.image_b.clone());
+    let settings = ui::DiffSettings {
+        reference_a: a.clone(),
+        reference_b: b.clone(),
+        ui: ui::UiSettings {
+            keys: file.ui.keys.clone().into_iter().collect(),
+            ..ui::UiSettings::default()
+        },
+    };
+    ui::run_diff(
+        move |progress_a, progress_b| {
+            diff::load::pair_with_progress(&a, &b, &options, progress_a, progress_b)
+        },
+        settings,
+    )?;
+    Ok(Outcome::Passed)
 }
 
 fn color_wanted() -> bool {

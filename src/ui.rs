@@ -6,6 +6,7 @@
 
 pub mod action;
 pub mod app;
+pub mod diff;
 pub mod format;
 pub mod keymap;
 pub mod layout;
@@ -29,6 +30,7 @@ use ratatui::DefaultTerminal;
 
 pub use action::Action;
 pub use app::App;
+pub use diff::{DiffSettings, run_diff};
 pub use keymap::{Keymap, KeymapError, key_help_markdown};
 
 use crate::analysis::Analysis;

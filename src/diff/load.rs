@@ -30,14 +30,43 @@ pub fn pair(
         vec![Arc::clone(&progress_a), Arc::clone(&progress_b)],
         quiet,
     );
+    let result = both(a, b, &options, &progress_a, &progress_b);
+    drop(bar);
+    let (la, lb) = result?;
+    Ok((la, lb, cache))
+}
+
+/// Loads and analyzes `a` and `b` concurrently, reporting to the given progress (the terminal
+/// UI draws them itself). Layers with the same digest are read once.
+pub fn pair_with_progress(
+    a: &str,
+    b: &str,
+    options: &LoadOptions,
+    progress_a: &Progress,
+    progress_b: &Progress,
+) -> Result<(Loaded, Loaded), SourceError> {
+    let mut options = options.clone();
+    options.index.layer_cache = Some(Arc::new(LayerCache::default()));
+    progress_a.set_stage(format!("A: {a}"));
+    progress_b.set_stage(format!("B: {b}"));
+    both(a, b, &options, progress_a, progress_b)
+}
+
+fn both(
+    a: &str,
+    b: &str,
+    options: &LoadOptions,
+    progress_a: &Progress,
+    progress_b: &Progress,
+) -> Result<(Loaded, Loaded), SourceError> {
     let one = |input: &str, progress: &Progress| -> Result<Loaded, SourceError> {
-        let image = source::load(input, &options, progress)?;
+        let image = source::load(input, options, progress)?;
         let analysis = analysis::analyze(&image);
         Ok((image, analysis))
     };
     let (ra, rb) = std::thread::scope(|s| {
-        let handle = s.spawn(|| one(a, &progress_a));
-        let rb = one(b, &progress_b);
+        let handle = s.spawn(|| one(a, progress_a));
+        let rb = one(b, progress_b);
         let ra = handle.join().unwrap_or_else(|_| {
             Err(SourceError::Reference(format!(
                 "{a}: reading the image stopped unexpectedly"
@@ -45,6 +74,5 @@ pub fn pair(
         });
         (ra, rb)
     });
-    drop(bar);
-    Ok((ra?, rb?, cache))
+    Ok((ra?, rb?))
 }

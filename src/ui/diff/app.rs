@@ -1,0 +1,377 @@
+//! The diff UI's state and `update(Action)`: loading progress of both images, then the layer
+//! matches, the summary and the union tree's view model.
+
+use ratatui::layout::Rect;
+
+pub use super::layout::{DiffAreas, areas, tree_parts};
+use super::treeview::{DiffSort, DiffTreeView};
+use super::union::UnionTree;
+use crate::analysis::Analysis;
+use crate::diff::{self, Comparison};
+use crate::image::Image;
+use crate::image::index::ProgressView;
+use crate::ui::action::Action;
+use crate::ui::keymap::Keymap;
+use crate::ui::layout::list_offset;
+use crate::ui::theme::Theme;
+use crate::ui::treeview::Matcher;
+
+/// Trees with at most this many shown paths open fully expanded.
+const AUTO_EXPAND: usize = 2_000;
+
+/// What the diff computes once both images are read (on the loading thread).
+#[derive(Debug)]
+pub struct DiffModel {
+    pub comparison: Comparison,
+    pub union: UnionTree,
+}
+
+impl DiffModel {
+    pub fn new(a: (&Image, &Analysis), b: (&Image, &Analysis)) -> DiffModel {
+        DiffModel {
+            comparison: diff::compare(a, b),
+            union: UnionTree::build(a, b),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiffPane {
+    Layers,
+    Summary,
+    Tree,
+}
+
+impl DiffPane {
+    fn next(self) -> DiffPane {
+        match self {
+            DiffPane::Layers => DiffPane::Summary,
+            DiffPane::Summary => DiffPane::Tree,
+            DiffPane::Tree => DiffPane::Layers,
+        }
+    }
+
+    fn prev(self) -> DiffPane {
+        self.next().next()
+    }
+}
+
+/// The state once both images are read.
+#[derive(Debug)]
+pub struct DiffLoaded {
+    pub model: DiffModel,
+    pub tree: DiffTreeView,
+    /// The selected row of the layer matches.
+    pub layer: usize,
+    pub summary_scroll: u16,
+}
+
+#[derive(Debug)]
+pub enum DiffPhase {
+    Loading(ProgressView, ProgressView),
+    Ready(Box<DiffLoaded>),
+}
+
+/// All state of the diff UI.
+#[derive(Debug)]
+pub struct DiffApp {
+    pub phase: DiffPhase,
+    pub reference_a: String,
+    pub reference_b: String,
+    pub focus: DiffPane,
+    pub help: bool,
+    pub help_scroll: u16,
+    pub quit: bool,
+    pub input: Option<String>,
+    pub message: Option<String>,
+    pub theme: Theme,
+    pub keymap: Keymap,
+    pub size: Rect,
+}
+
+impl DiffApp {
+    pub fn new(references: (String, String), theme: Theme, keymap: Keymap) -> DiffApp {
+        DiffApp {
+            phase: DiffPhase::Loading(ProgressView::default(), ProgressView::default()),
+            reference_a: references.0,
+            reference_b: references.1,
+            focus: DiffPane::Tree,
+            help: false,
+            help_scroll: 0,
+            quit: false,
+            input: None,
+            message: None,
+            theme,
+            keymap,
+            size: Rect::new(0, 0, 80, 24),
+        }
+    }
+
+    pub fn loaded(&self) -> Option<&DiffLoaded> {
+        match &self.phase {
+            DiffPhase::Ready(l) => Some(l),
+            DiffPhase::Loading(..) => None,
+        }
+    }
+
+    fn loaded_mut(&mut self) -> Option<&mut DiffLoaded> {
+        match &mut self.phase {
+            DiffPhase::Ready(l) => Some(l),
+            DiffPhase::Loading(..) => None,
+        }
+    }
+
+    /// Updates both progress views; returns whether either changed.
+    pub fn set_progress(&mut self, a: ProgressView, b: ProgressView) -> bool {
+        match &mut self.phase {
+            DiffPhase::Loading(old_a, old_b) if *old_a != a || *old_b != b => {
+                (*old_a, *old_b) = (a, b);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    pub fn finish_loading(&mut self, model: DiffModel) {
+        let mut tree = DiffTreeView::new(&model.union);
+        if tree.included_count() <= AUTO_EXPAND {
+            tree.expand_all(&model.union);
+        }
+        self.phase = DiffPhase::Ready(Box::new(DiffLoaded {
+            model,
+            tree,
+            layer: 0,
+            summary_scroll: 0,
+        }));
+        self.sync_layout();
+    }
+
+    pub fn resize(&mut self, width: u16, height: u16) {
+        self.size = Rect::new(0, 0, width, height);
+        self.sync_layout();
+    }
+
+    pub fn areas(&self) -> DiffAreas {
+        let rows = self.loaded().map_or(0, |l| l.model.comparison.layers.len());
+        areas(self.size, self.focus, rows)
+    }
+
+    fn sync_layout(&mut self) {
+        let [_, rows, _] = tree_parts(self.areas().tree);
+        if let Some(loaded) = self.loaded_mut() {
+            loaded.tree.set_height(rows.height as usize);
+        }
+    }
+
+    pub fn update(&mut self, action: Action) {
+        self.message = None;
+        if self.input.is_some() {
+            self.update_input(action);
+        } else if self.help {
+            self.update_help(action);
+        } else {
+            match action {
+                Action::Quit => self.quit = true,
+                Action::Help => {
+                    self.help = true;
+                    self.help_scroll = 0;
+                }
+                Action::NextPane => self.focus_pane(self.focus.next()),
+                Action::PrevPane => self.focus_pane(self.focus.prev()),
+                Action::Search if self.loaded().is_some() => self.input = Some(String::new()),
+                Action::Click { column, row } => self.click(column, row),
+                Action::Scroll { column, row, down } => {
+                    if let Some((pane, _)) = self.areas().pane_at(column, row) {
+                        let action = if down { Action::Down } else { Action::Up };
+                        let focus = self.focus;
+                        self.focus = pane;
+                        for _ in 0..3 {
+                            self.update_loaded(action);
+                        }
+                        self.focus = focus;
+                    }
+                }
+                _ => self.update_loaded(action),
+            }
+        }
+    }
+
+    fn update_help(&mut self, action: Action) {
+        match action {
+            Action::Quit => self.quit = true,
+            Action::Help | Action::InputCancel => self.help = false,
+            Action::Up => self.help_scroll = self.help_scroll.saturating_sub(1),
+            Action::Down => self.help_scroll = self.help_scroll.saturating_add(1),
+            Action::PageUp => self.help_scroll = self.help_scroll.saturating_sub(10),
+            Action::PageDown => self.help_scroll = self.help_scroll.saturating_add(10),
+            Action::First => self.help_scroll = 0,
+            _ => {}
+        }
+    }
+
+    fn update_input(&mut self, action: Action) {
+        let Some(text) = self.input.as_mut() else {
+            return;
+        };
+        match action {
+            Action::Input(c) => text.push(c),
+            Action::InputBackspace => {
+                text.pop();
+            }
+            Action::InputCancel => self.input = None,
+            Action::InputSubmit => {
+                let text = self.input.take().unwrap_or_default();
+                if let Some(loaded) = self.loaded_mut() {
+                    self.message = Some(loaded.search(&text));
+                }
+                self.focus_pane(DiffPane::Tree);
+            }
+            Action::Quit => self.quit = true,
+            _ => {}
+        }
+    }
+
+    fn update_loaded(&mut self, action: Action) {
+        let focus = self.focus;
+        if let Some(loaded) = self.loaded_mut() {
+            self.message = loaded.update(focus, action);
+        }
+    }
+
+    fn focus_pane(&mut self, pane: DiffPane) {
+        self.focus = pane;
+        self.sync_layout();
+    }
+
+    fn click(&mut self, column: u16, row: u16) {
+        let Some((pane, rect)) = self.areas().pane_at(column, row) else {
+            return;
+        };
+        self.focus_pane(pane);
+        let Some(loaded) = self.loaded_mut() else {
+            return;
+        };
+        match pane {
+            DiffPane::Tree => {
+                let [_, rows, _] = tree_parts(rect);
+                if row >= rows.y && row < rows.bottom() {
+                    loaded.tree.click((row - rows.y) as usize);
+                }
+            }
+            DiffPane::Layers => {
+                let height = rect.height.saturating_sub(2) as usize;
+                let first = list_offset(loaded.layer, height);
+                let line = row.saturating_sub(rect.y + 1) as usize;
+                if first + line < loaded.model.comparison.layers.len() {
+                    loaded.layer = first + line;
+                }
+            }
+            DiffPane::Summary => {}
+        }
+    }
+}
+
+impl DiffLoaded {
+    /// Applies an action to the focused pane or the tree; returns a note for the status bar.
+    fn update(&mut self, focus: DiffPane, action: Action) -> Option<String> {
+        let union = &self.model.union;
+        let tree = &mut self.tree;
+        match action {
+            // In the diff, "all / changes" switches between every path and the changed ones.
+            Action::ToggleAggregated | Action::FilterUnchanged => {
+                tree.filters.unchanged = !tree.filters.unchanged;
+                tree.refilter(union);
+            }
+            Action::FilterAdded => {
+                tree.filters.added = !tree.filters.added;
+                tree.refilter(union);
+            }
+            Action::FilterModified => {
+                tree.filters.changed = !tree.filters.changed;
+                tree.refilter(union);
+            }
+            Action::FilterRemoved => {
+                tree.filters.removed = !tree.filters.removed;
+                tree.refilter(union);
+            }
+            Action::Sort => {
+                tree.sort = match tree.sort {
+                    DiffSort::Name => DiffSort::Delta,
+                    DiffSort::Delta => DiffSort::Name,
+                };
+                tree.reflatten(union);
+            }
+            Action::ExpandAll => tree.expand_all(union),
+            Action::CollapseAll => tree.collapse_all(union),
+            Action::NextMatch | Action::PrevMatch => {
+                if !tree.has_search() {
+                    return Some("no search: press / to search".into());
+                }
+                if !tree.jump(union, action == Action::NextMatch) {
+                    return Some("no match".into());
+                }
+            }
+            _ => match focus {
+                DiffPane::Tree => self.update_tree(action),
+                DiffPane::Layers => self.update_layers(action),
+                DiffPane::Summary => {
+                    self.summary_scroll = match action {
+                        Action::Up => self.summary_scroll.saturating_sub(1),
+                        Action::Down => self.summary_scroll.saturating_add(1),
+                        Action::First => 0,
+                        _ => self.summary_scroll,
+                    };
+                }
+            },
+        }
+        None
+    }
+
+    fn update_tree(&mut self, action: Action) {
+        let union = &self.model.union;
+        let tree = &mut self.tree;
+        match action {
+            Action::Up => tree.move_by(-1),
+            Action::Down => tree.move_by(1),
+            Action::Left => tree.left(union),
+            Action::Right => tree.right(union),
+            Action::PageUp => tree.page(-1),
+            Action::PageDown => tree.page(1),
+            Action::First => tree.home(),
+            Action::Last => tree.end(),
+            Action::Toggle => tree.toggle(union),
+            _ => {}
+        }
+    }
+
+    fn update_layers(&mut self, action: Action) {
+        let last = self.model.comparison.layers.len().saturating_sub(1);
+        self.layer = match action {
+            Action::Up | Action::Left => self.layer.saturating_sub(1),
+            Action::Down | Action::Right => self.layer.saturating_add(1),
+            Action::PageUp => self.layer.saturating_sub(10),
+            Action::PageDown => self.layer.saturating_add(10),
+            Action::First => 0,
+            Action::Last => last,
+            _ => self.layer,
+        }
+        .min(last);
+    }
+
+    /// Searches the union's paths; returns the note for the status bar.
+    pub fn search(&mut self, text: &str) -> String {
+        let union = &self.model.union;
+        if text.is_empty() {
+            self.tree.search(union, None);
+            return "search cleared".into();
+        }
+        match Matcher::parse(text) {
+            Ok(matcher) => match self.tree.search(union, Some(matcher)) {
+                0 => format!("no path matches `{text}`"),
+                1 => format!("1 path matches `{text}`"),
+                n => format!("{n} paths match `{text}`"),
+            },
+            Err(e) => format!("bad glob `{text}`: {}", e.kind()),
+        }
+    }
+}
