@@ -52,7 +52,8 @@ fn build_and_save(host: &str, dir: &Path, name: &str, dockerfile: &str) -> Strin
     docker(host, &["build", "-q", "-t", &tag, ctx.to_str().unwrap()]);
     let archive = dir.join(format!("{name}.tar"));
     docker(host, &["save", "-o", archive.to_str().unwrap(), &tag]);
-    docker(host, &["rmi", &tag]);
+    // The tag stays until both images are built: removing it would also remove its untagged
+    // parent steps, and with them the build cache the second image must share.
     archive.display().to_string()
 }
 
@@ -136,4 +137,8 @@ fn diff_of_two_docker_builds_sharing_their_first_steps() {
         .find(|r| r["name"] == "noNewFindings")
         .unwrap();
     assert_eq!(rule["status"], "fail");
+    for name in ["a", "b"] {
+        let tag = format!("plummet-difftest-{name}:{}", std::process::id());
+        docker(&host, &["rmi", &tag]);
+    }
 }
