@@ -271,3 +271,17 @@ fn history_lists_empty_layers() {
     );
     assert_eq!(a.layers[1].command, "RUN make");
 }
+
+#[test]
+fn duplicate_entry_in_one_layer_is_one_touch_but_reclaimable() {
+    // dive touches a path once per layer (its last entry); the hidden first copy still ships.
+    let a = run(vec![
+        TarBuilder::new().file("f", 100).file("f", 40),
+        TarBuilder::new().file("g", 1),
+    ]);
+    assert_eq!(a.size_bytes, 141);
+    assert_eq!(a.wasted_bytes, 0);
+    assert_eq!(a.efficiency, 1.0);
+    assert_eq!(a.reclaimable_bytes, 100);
+    assert_eq!(a.layers[0].changes.added, 1);
+}

@@ -68,9 +68,14 @@ pub fn measure(tree: &Tree) -> Waste {
     let mut touches = vec![Touches::default(); tree.paths.len()];
     let mut layers = vec![LayerChanges::default(); tree.layers.len()];
     let mut replay = Replay::new(tree);
+    let mut stamps = vec![0u32; tree.paths.len()];
+    let (superseded, repeated): (Vec<Vec<bool>>, Vec<Vec<bool>>) = (0..tree.layers.len())
+        .map(|l| duplicates_in_layer(tree, l, &mut stamps))
+        .unzip();
     while replay.next_layer() < tree.layers.len() {
         let layer = replay.next_layer();
         let changes = &mut layers[layer];
+        let (superseded, repeated) = (&superseded[layer], &repeated[layer]);
         replay.step(|event| match event {
             Event::Put { node, now, was } => {
                 let Some(e) = now.entry() else { return };
@@ -78,7 +83,15 @@ pub fn measure(tree: &Tree) -> Waste {
                 if !entry.kind.is_file_like() {
                     return;
                 }
-                touches[node as usize].add(entry.size);
+                // A path written twice in one layer is one touch, by its last entry, as in dive
+                // (the hidden first copy still counts as reclaimable), and one change, judged by
+                // its first entry against the layers below.
+                if !superseded[e as usize] {
+                    touches[node as usize].add(entry.size);
+                }
+                if repeated[e as usize] {
+                    return;
+                }
                 if was.is_some() {
                     changes.modified += 1;
                     changes.modified_bytes += entry.size;
@@ -126,7 +139,7 @@ pub fn measure(tree: &Tree) -> Waste {
             if !entry.kind.is_file_like() || entry.kind == EntryKind::Dir {
                 continue;
             }
-            if touches[entry.node as usize].count >= 2 {
+            if touches[entry.node as usize].count >= 2 && !superseded[l][i] {
                 layers[l].wasted_bytes += entry.size;
             }
             if final_state[entry.node as usize] != Some(Visible::new(l as u32, i as u32)) {
@@ -148,4 +161,32 @@ pub fn measure(tree: &Tree) -> Waste {
         layers,
         final_state,
     }
+}
+
+/// For each entry of layer `l`: whether a later entry of the same layer, at the same path,
+/// replaces it, and whether an earlier one did. `stamps` is scratch space of one `u32` per node,
+/// reused across layers.
+fn duplicates_in_layer(tree: &Tree, l: usize, stamps: &mut [u32]) -> (Vec<bool>, Vec<bool>) {
+    let entries = &tree.layers[l].entries;
+    let mut pass = |stamp: u32, reverse: bool| {
+        let mut out = vec![false; entries.len()];
+        let order: Box<dyn Iterator<Item = usize>> = if reverse {
+            Box::new((0..entries.len()).rev())
+        } else {
+            Box::new(0..entries.len())
+        };
+        for i in order {
+            let e = &entries[i];
+            if e.kind.is_marker() {
+                continue;
+            }
+            let seen = &mut stamps[e.node as usize];
+            out[i] = *seen == stamp;
+            *seen = stamp;
+        }
+        out
+    };
+    let superseded = pass(2 * l as u32 + 1, true);
+    let repeated = pass(2 * l as u32 + 2, false);
+    (superseded, repeated)
 }

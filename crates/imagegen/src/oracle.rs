@@ -150,7 +150,7 @@ impl Sim {
     /// Adds an entry. What it replaces of another shape is deleted, as overlayfs does: a file in
     /// the way of a directory, or everything below a directory a non-directory replaces.
     /// Returns how many non-directories that deleted.
-    fn add(&mut self, e: &Entry<'_>, layer: usize) -> u64 {
+    fn add(&mut self, e: &Entry<'_>, layer: usize, touch: bool) -> u64 {
         let mut removed = 0;
         let mut dir = split_parent(&e.path).0.to_vec();
         let mut ancestors = Vec::new();
@@ -179,7 +179,9 @@ impl Sim {
                 let below = descendants(&self.fs, &e.path);
                 removed += self.delete(below);
             }
-            self.touches.entry(e.path.clone()).or_default().push(e.size);
+            if touch {
+                self.touches.entry(e.path.clone()).or_default().push(e.size);
+            }
         }
         self.fs.insert(
             e.path.clone(),
@@ -213,8 +215,19 @@ pub fn expected(spec: &ImageSpec) -> Expected {
             }
         }
         let mut changed = BTreeSet::new();
-        for e in entries.iter().filter(|e| marker(&e.path).is_none()) {
-            removed += sim.add(e, index);
+        // A path written twice in one layer is touched once, by its last entry (as in dive).
+        let last: BTreeMap<&[u8], usize> = entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| marker(&e.path).is_none())
+            .map(|(i, e)| (e.path.as_slice(), i))
+            .collect();
+        for (i, e) in entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| marker(&e.path).is_none())
+        {
+            removed += sim.add(e, index, last.get(e.path.as_slice()) == Some(&i));
             if e.kind != EntryKind::Dir {
                 changed.insert(e.path.clone());
                 added_files.push((index, e.clone()));
