@@ -150,7 +150,7 @@ fn history_rows(config: &ImageConfig, tree: &Tree) -> Vec<HistoryRow> {
                 next_layer - 1
             });
             HistoryRow {
-                command: crate::image::config::clean_command(&h.created_by),
+                command: h.command(),
                 layer,
                 created: h.created.clone(),
             }

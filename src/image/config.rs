@@ -16,6 +16,18 @@ pub struct History {
     pub empty_layer: bool,
 }
 
+impl History {
+    /// The step as a Dockerfile author wrote it; for steps without one (`docker import`), the
+    /// comment (`Imported from -`).
+    pub fn command(&self) -> String {
+        let command = clean_command(&self.created_by);
+        match (&self.comment, command.is_empty()) {
+            (Some(comment), true) => comment.trim().to_string(),
+            _ => command,
+        }
+    }
+}
+
 /// The parts of an image configuration plummet uses.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ImageConfig {
@@ -143,7 +155,7 @@ impl ImageConfig {
             .history
             .iter()
             .filter(|h| !h.empty_layer)
-            .map(|h| clean_command(&h.created_by))
+            .map(History::command)
             .collect();
         commands.resize(layer_count, String::new());
         commands.truncate(layer_count);
@@ -214,6 +226,15 @@ mod tests {
         );
         assert_eq!(clean_command("|1 X=1 /bin/sh -c make"), "RUN make");
         assert_eq!(clean_command("COPY . /app # buildkit"), "COPY . /app");
+    }
+
+    #[test]
+    fn imported_layers_show_their_comment() {
+        let h = History {
+            comment: Some("Imported from -".into()),
+            ..Default::default()
+        };
+        assert_eq!(h.command(), "Imported from -");
     }
 
     #[test]
