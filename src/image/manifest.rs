@@ -58,12 +58,15 @@ pub enum ManifestError {
     Digest(#[from] super::digest::DigestError),
     #[error("neither an image manifest nor an index (media type {0})")]
     NotAManifest(String),
+    #[error("it uses Docker's deprecated schema 1 manifest, which plummet does not read")]
+    SchemaV1,
 }
 
 // Wire types: lenient about extra fields and nulls, since many tools write these files.
 #[derive(Deserialize, Default)]
 #[serde(default, rename_all = "camelCase")]
 struct WireDocument {
+    schema_version: Option<u32>,
     media_type: Option<String>,
     config: Option<WireDescriptor>,
     layers: Option<Vec<WireDescriptor>>,
@@ -107,9 +110,26 @@ impl WireDescriptor {
 impl Document {
     /// Parses a manifest or an index, telling them apart by media type, else by their fields.
     pub fn parse(bytes: &[u8]) -> Result<Document, ManifestError> {
+        Document::parse_as(bytes, None)
+    }
+
+    /// As [`Document::parse`]; `declared` is the media type a registry sent (`Content-Type`),
+    /// which wins over the document's own when it names a manifest or an index.
+    pub fn parse_as(bytes: &[u8], declared: Option<&str>) -> Result<Document, ManifestError> {
         let wire: WireDocument = serde_json::from_slice(bytes)?;
+        let declared = declared.map(|c| c.split(';').next().unwrap_or(c).trim());
         let media_type = wire.media_type.clone().filter(|m| !m.is_empty());
-        let kind = media_type.as_deref().map(classify);
+        if wire.schema_version == Some(1)
+            || [declared, media_type.as_deref()]
+                .iter()
+                .flatten()
+                .any(|m| m.contains("distribution.manifest.v1"))
+        {
+            return Err(ManifestError::SchemaV1);
+        }
+        let declared =
+            declared.filter(|c| matches!(classify(c), MediaClass::Index | MediaClass::Manifest));
+        let kind = declared.or(media_type.as_deref()).map(classify);
         let is_index = match kind {
             Some(MediaClass::Index) => true,
             Some(MediaClass::Manifest) => false,

@@ -1,11 +1,7 @@
 //! Manifests as registries serve them: OCI and Docker v2 schema 2 image manifests, OCI indexes
 //! and Docker manifest lists, and choosing one platform's manifest from an index.
 
-use std::collections::BTreeMap;
-
-use serde::Deserialize;
-
-use crate::image::{Digest, Platform};
+use crate::image::Platform;
 
 /// What the manifest endpoint is asked to return.
 pub const ACCEPT: &str = "application/vnd.oci.image.index.v1+json, \
@@ -13,16 +9,8 @@ application/vnd.oci.image.manifest.v1+json, \
 application/vnd.docker.distribution.manifest.list.v2+json, \
 application/vnd.docker.distribution.manifest.v2+json";
 
-/// A content descriptor.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Descriptor {
-    pub media_type: Option<String>,
-    pub digest: Digest,
-    pub size: u64,
-    pub platform: Option<Platform>,
-    /// Build attestations (`unknown/unknown`) that sit in indexes beside the images.
-    pub attestation: bool,
-}
+pub use crate::image::manifest::Descriptor;
+use crate::image::manifest::Document;
 
 /// A parsed manifest.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,102 +22,26 @@ pub enum Manifest {
     Index(Vec<Descriptor>),
 }
 
-#[derive(Deserialize)]
-struct Wire {
-    #[serde(rename = "schemaVersion")]
-    schema_version: Option<u32>,
-    #[serde(rename = "mediaType")]
-    media_type: Option<String>,
-    config: Option<WireDescriptor>,
-    layers: Option<Vec<WireDescriptor>>,
-    manifests: Option<Vec<WireDescriptor>>,
-}
-
-#[derive(Deserialize)]
-struct WireDescriptor {
-    #[serde(rename = "mediaType")]
-    media_type: Option<String>,
-    digest: String,
-    size: u64,
-    platform: Option<WirePlatform>,
-    #[serde(default)]
-    annotations: BTreeMap<String, String>,
-}
-
-#[derive(Deserialize)]
-struct WirePlatform {
-    architecture: String,
-    os: String,
-    variant: Option<String>,
-}
-
-/// Parses a manifest body; `content_type` is the response's, which wins over the body's own
-/// `mediaType` when they disagree on index versus image.
+/// Parses a manifest body with the archive sources' parser; `content_type` is the response's,
+/// which wins over the body's own `mediaType` when they disagree on index versus image.
 pub fn parse(content_type: Option<&str>, body: &[u8]) -> Result<Manifest, String> {
-    let wire: Wire =
-        serde_json::from_slice(body).map_err(|e| format!("malformed manifest: {e}"))?;
-    let kind = content_type
-        .map(|c| c.split(';').next().unwrap_or(c).trim())
-        .filter(|c| c.contains("manifest") || c.contains("index"))
-        .or(wire.media_type.as_deref())
-        .unwrap_or_default()
-        .to_string();
-    if wire.schema_version == Some(1) || kind.contains("distribution.manifest.v1") {
-        return Err(
-            "it uses Docker's deprecated schema 1 manifest, which plummet does not read".into(),
-        );
-    }
-    let is_index = kind.contains("index") || kind.contains("manifest.list") || {
-        kind.is_empty() && wire.manifests.is_some()
-    };
-    if is_index {
-        let entries = wire.manifests.unwrap_or_default();
-        return entries
-            .into_iter()
-            .map(descriptor)
-            .collect::<Result<_, _>>()
-            .map(Manifest::Index);
-    }
-    let config = wire
-        .config
-        .ok_or_else(|| "the manifest has no config".to_string())?;
-    Ok(Manifest::Image {
-        config: descriptor(config)?,
-        layers: wire
-            .layers
-            .unwrap_or_default()
-            .into_iter()
-            .map(descriptor)
-            .collect::<Result<_, _>>()?,
-    })
-}
-
-fn descriptor(w: WireDescriptor) -> Result<Descriptor, String> {
-    let digest = Digest::parse(&w.digest).map_err(|e| format!("manifest descriptor: {e}"))?;
-    let attestation = w
-        .annotations
-        .get("vnd.docker.reference.type")
-        .is_some_and(|t| t == "attestation-manifest")
-        || w.platform.as_ref().is_some_and(|p| p.os == "unknown");
-    Ok(Descriptor {
-        media_type: w.media_type,
-        digest,
-        size: w.size,
-        platform: w.platform.map(|p| {
-            Platform::new(
-                &p.os,
-                &p.architecture,
-                p.variant.as_deref().filter(|v| !v.is_empty()),
-            )
+    use crate::image::manifest::ManifestError;
+    match Document::parse_as(body, content_type) {
+        Ok(Document::Manifest(m)) => Ok(Manifest::Image {
+            config: m.config,
+            layers: m.layers,
         }),
-        attestation,
-    })
+        Ok(Document::Index(i)) => Ok(Manifest::Index(i.manifests)),
+        Err(ManifestError::NotAManifest(_)) => Err("the manifest has no config".into()),
+        Err(e @ ManifestError::SchemaV1) => Err(e.to_string()),
+        Err(e) => Err(format!("malformed manifest: {e}")),
+    }
 }
 
 /// Chooses the manifest for `wanted` from an index. Several matches are fine only when exactly
 /// one of them has precisely the wanted variant (or lack of one).
 pub fn select<'a>(entries: &'a [Descriptor], wanted: &Platform) -> Result<&'a Descriptor, String> {
-    let images: Vec<&Descriptor> = entries.iter().filter(|d| !d.attestation).collect();
+    let images: Vec<&Descriptor> = entries.iter().filter(|d| !d.is_attestation()).collect();
     let candidates: Vec<&Descriptor> = images
         .iter()
         .copied()
@@ -258,7 +170,7 @@ mod tests {
     #[test]
     fn selects_the_host_platform() {
         let entries = index(&["linux/amd64", "linux/arm64/v8", "unknown/unknown"]);
-        assert_eq!(entries.iter().filter(|e| e.attestation).count(), 1);
+        assert_eq!(entries.iter().filter(|e| e.is_attestation()).count(), 1);
         let got = select(&entries, &Platform::parse("linux/arm64").unwrap()).unwrap();
         assert_eq!(got.digest.to_string(), d(1));
         let got = select(&entries, &Platform::parse("linux/amd64").unwrap()).unwrap();
