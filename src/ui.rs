@@ -12,6 +12,7 @@ pub mod keymap;
 pub mod layout;
 pub mod links;
 pub mod marks;
+pub mod screen;
 pub mod theme;
 pub mod treeview;
 pub mod view;
@@ -19,26 +20,17 @@ pub mod view;
 use std::collections::HashMap;
 use std::io;
 use std::sync::Arc;
-use std::sync::mpsc::{self, Receiver, TryRecvError};
-use std::time::Duration;
-
-use crossterm::event::{
-    self, DisableMouseCapture, EnableMouseCapture, Event, KeyCode, KeyEventKind, MouseButton,
-    MouseEventKind,
-};
-use ratatui::DefaultTerminal;
+use std::sync::mpsc;
 
 pub use action::Action;
 pub use app::App;
 pub use diff::{DiffSettings, run_diff};
 pub use keymap::{Keymap, KeymapError, key_help_markdown};
+pub use screen::{Screen, handle};
 
 use crate::analysis::Analysis;
 use crate::image::{Image, Progress};
 use crate::source::SourceError;
-
-/// How often the progress view refreshes while loading.
-const TICK: Duration = Duration::from_millis(100);
 
 /// How the UI starts, from the command line and config file.
 #[derive(Debug, Clone, Default)]
@@ -100,129 +92,39 @@ pub fn run(
             let _ = tx.send(load(&worker_progress));
         })?;
 
-    let mut terminal = ratatui::try_init()?;
-    install_mouse_restore_hook();
-    let result = crossterm::execute!(io::stdout(), EnableMouseCapture)
-        .map_err(UiError::from)
-        .and_then(|()| event_loop(&mut terminal, &mut app, &rx, &progress));
-    let _ = crossterm::execute!(io::stdout(), DisableMouseCapture);
-    ratatui::restore();
-    result
+    screen::run(&mut app, &rx, |app| app.set_progress(progress.view()))
 }
 
-/// Mouse reporting left on would garble the shell after a panic; ratatui's own hook restores
-/// the rest of the terminal.
-fn install_mouse_restore_hook() {
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let _ = crossterm::execute!(io::stdout(), DisableMouseCapture);
-        previous(info);
-    }));
-}
+impl Screen for App {
+    type Loaded = (Image, Analysis);
 
-fn event_loop(
-    terminal: &mut DefaultTerminal,
-    app: &mut App,
-    rx: &Receiver<LoadResult>,
-    progress: &Progress,
-) -> Result<(), UiError> {
-    let size = terminal.size()?;
-    app.resize(size.width, size.height);
-    let mut dirty = true;
-    loop {
-        if dirty {
-            app.settle();
-            terminal.draw(|frame| view::render(app, frame))?;
-            dirty = false;
-        }
-        let loading = app.loaded().is_none();
-        // Once loaded, nothing but input changes the screen: block until some arrives.
-        let wait = if loading {
-            TICK
-        } else {
-            Duration::from_secs(60)
-        };
-        if event::poll(wait)? {
-            loop {
-                dirty |= handle(app, event::read()?);
-                if !event::poll(Duration::ZERO)? {
-                    break;
-                }
-            }
-        }
-        if app.quit {
-            return Ok(());
-        }
-        if loading {
-            match rx.try_recv() {
-                Ok(Ok((image, analysis))) => {
-                    app.finish_loading(image, analysis);
-                    dirty = true;
-                }
-                Ok(Err(e)) => return Err(UiError::Load(e)),
-                Err(TryRecvError::Empty) => dirty |= app.set_progress(progress.view()),
-                Err(TryRecvError::Disconnected) => return Err(UiError::LoaderGone),
-            }
-        }
+    fn draw(&mut self, frame: &mut ratatui::Frame) {
+        self.settle();
+        view::render(self, frame);
     }
-}
-
-/// Turns one terminal event into an update; returns whether the screen may have changed.
-pub fn handle(app: &mut App, event: Event) -> bool {
-    match event {
-        Event::Key(key) if key.kind != KeyEventKind::Release => {
-            let action = if app.input.is_some() {
-                input_action(key.code)
-            } else if app.help && key.code == KeyCode::Esc {
-                Some(Action::InputCancel)
-            } else {
-                app.keymap.action(&key)
-            };
-            // Ctrl-C quits from anywhere, whatever the keymap says.
-            let ctrl_c = key.code == KeyCode::Char('c')
-                && key.modifiers.contains(event::KeyModifiers::CONTROL);
-            match action {
-                _ if ctrl_c => app.update(Action::Quit),
-                Some(action) => app.update(action),
-                None => return false,
-            }
-            true
-        }
-        Event::Mouse(mouse) => {
-            let (column, row) = (mouse.column, mouse.row);
-            let action = match mouse.kind {
-                MouseEventKind::Down(MouseButton::Left) => Action::Click { column, row },
-                MouseEventKind::ScrollDown => Action::Scroll {
-                    column,
-                    row,
-                    down: true,
-                },
-                MouseEventKind::ScrollUp => Action::Scroll {
-                    column,
-                    row,
-                    down: false,
-                },
-                _ => return false,
-            };
-            app.update(action);
-            true
-        }
-        Event::Resize(width, height) => {
-            app.resize(width, height);
-            true
-        }
-        _ => false,
+    fn update(&mut self, action: Action) {
+        App::update(self, action);
     }
-}
-
-/// Keys of the search input.
-fn input_action(code: KeyCode) -> Option<Action> {
-    match code {
-        KeyCode::Char(c) => Some(Action::Input(c)),
-        KeyCode::Backspace => Some(Action::InputBackspace),
-        KeyCode::Enter => Some(Action::InputSubmit),
-        KeyCode::Esc => Some(Action::InputCancel),
-        _ => None,
+    fn resize(&mut self, width: u16, height: u16) {
+        App::resize(self, width, height);
+    }
+    fn finish_loading(&mut self, (image, analysis): (Image, Analysis)) {
+        App::finish_loading(self, image, analysis);
+    }
+    fn is_loading(&self) -> bool {
+        self.loaded().is_none()
+    }
+    fn wants_quit(&self) -> bool {
+        self.quit
+    }
+    fn typing(&self) -> bool {
+        self.input.is_some()
+    }
+    fn help_open(&self) -> bool {
+        self.help
+    }
+    fn keymap(&self) -> &Keymap {
+        &self.keymap
     }
 }
 

@@ -10,23 +10,14 @@ pub mod treeview;
 pub mod union;
 pub mod view;
 
-use std::io;
 use std::sync::Arc;
-use std::sync::mpsc::{self, Receiver, TryRecvError};
-use std::time::Duration;
+use std::sync::mpsc;
 
-use crossterm::event::{
-    self, DisableMouseCapture, EnableMouseCapture, Event, KeyCode, KeyEventKind, KeyModifiers,
-    MouseButton, MouseEventKind,
-};
-use ratatui::DefaultTerminal;
-
+pub use super::screen::handle;
 pub use app::{DiffApp, DiffModel};
 
 use super::action::Action;
-use super::{
-    Keymap, TICK, UiError, UiSettings, input_action, install_mouse_restore_hook, no_color, theme,
-};
+use super::{Keymap, Screen, UiError, UiSettings, no_color, theme};
 use crate::analysis::Analysis;
 use crate::image::{Image, Progress};
 use crate::source::SourceError;
@@ -67,102 +58,40 @@ pub fn run_diff(
             // The receiver is gone only when the user quit first.
             let _ = tx.send(result);
         })?;
-    let mut terminal = ratatui::try_init()?;
-    install_mouse_restore_hook();
-    let result = crossterm::execute!(io::stdout(), EnableMouseCapture)
-        .map_err(UiError::from)
-        .and_then(|()| event_loop(&mut terminal, &mut app, &rx, &progress));
-    let _ = crossterm::execute!(io::stdout(), DisableMouseCapture);
-    ratatui::restore();
-    result
+    super::screen::run(&mut app, &rx, |app| {
+        app.set_progress(progress[0].view(), progress[1].view())
+    })
 }
 
-fn event_loop(
-    terminal: &mut DefaultTerminal,
-    app: &mut DiffApp,
-    rx: &Receiver<Result<DiffModel, SourceError>>,
-    progress: &[Arc<Progress>; 2],
-) -> Result<(), UiError> {
-    let size = terminal.size()?;
-    app.resize(size.width, size.height);
-    let mut dirty = true;
-    loop {
-        if dirty {
-            terminal.draw(|frame| view::render(app, frame))?;
-            dirty = false;
-        }
-        let loading = app.loaded().is_none();
-        let wait = if loading {
-            TICK
-        } else {
-            Duration::from_secs(60)
-        };
-        if event::poll(wait)? {
-            loop {
-                dirty |= handle(app, event::read()?);
-                if !event::poll(Duration::ZERO)? {
-                    break;
-                }
-            }
-        }
-        if app.quit {
-            return Ok(());
-        }
-        if loading {
-            match rx.try_recv() {
-                Ok(Ok(model)) => {
-                    app.finish_loading(model);
-                    dirty = true;
-                }
-                Ok(Err(e)) => return Err(UiError::Load(e)),
-                Err(TryRecvError::Empty) => {
-                    dirty |= app.set_progress(progress[0].view(), progress[1].view());
-                }
-                Err(TryRecvError::Disconnected) => return Err(UiError::LoaderGone),
-            }
-        }
+impl Screen for DiffApp {
+    type Loaded = DiffModel;
+
+    fn draw(&mut self, frame: &mut ratatui::Frame) {
+        view::render(self, frame);
     }
-}
-
-/// Turns one terminal event into an update; returns whether the screen may have changed.
-pub fn handle(app: &mut DiffApp, event: Event) -> bool {
-    match event {
-        Event::Key(key) if key.kind != KeyEventKind::Release => {
-            let action = if app.input.is_some() {
-                input_action(key.code)
-            } else if app.help && key.code == KeyCode::Esc {
-                Some(Action::InputCancel)
-            } else {
-                app.keymap.action(&key)
-            };
-            let ctrl_c =
-                key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
-            match action {
-                _ if ctrl_c => app.update(Action::Quit),
-                Some(action) => app.update(action),
-                None => return false,
-            }
-            true
-        }
-        Event::Mouse(mouse) => {
-            let (column, row) = (mouse.column, mouse.row);
-            let action = match mouse.kind {
-                MouseEventKind::Down(MouseButton::Left) => Action::Click { column, row },
-                MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => Action::Scroll {
-                    column,
-                    row,
-                    down: mouse.kind == MouseEventKind::ScrollDown,
-                },
-                _ => return false,
-            };
-            app.update(action);
-            true
-        }
-        Event::Resize(width, height) => {
-            app.resize(width, height);
-            true
-        }
-        _ => false,
+    fn update(&mut self, action: Action) {
+        DiffApp::update(self, action);
+    }
+    fn resize(&mut self, width: u16, height: u16) {
+        DiffApp::resize(self, width, height);
+    }
+    fn finish_loading(&mut self, model: DiffModel) {
+        DiffApp::finish_loading(self, model);
+    }
+    fn is_loading(&self) -> bool {
+        self.loaded().is_none()
+    }
+    fn wants_quit(&self) -> bool {
+        self.quit
+    }
+    fn typing(&self) -> bool {
+        self.input.is_some()
+    }
+    fn help_open(&self) -> bool {
+        self.help
+    }
+    fn keymap(&self) -> &Keymap {
+        &self.keymap
     }
 }
 

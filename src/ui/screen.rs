@@ -1,0 +1,163 @@
+//! What the single-image UI and the diff UI share: setting the terminal up and restoring it, and
+//! the loop that handles every queued event, then draws once, only when something changed (or on
+//! a tick while loading).
+
+use std::io;
+use std::sync::mpsc::{Receiver, TryRecvError};
+use std::time::Duration;
+
+use crossterm::event::{
+    self, DisableMouseCapture, EnableMouseCapture, Event, KeyCode, KeyEventKind, KeyModifiers,
+    MouseButton, MouseEventKind,
+};
+use ratatui::{DefaultTerminal, Frame};
+
+use super::{Action, Keymap, UiError};
+use crate::source::SourceError;
+
+/// How often the progress view refreshes while loading.
+pub const TICK: Duration = Duration::from_millis(100);
+
+/// A screen the shared loop can drive.
+pub trait Screen {
+    /// What the background loader sends when it is done.
+    type Loaded;
+    /// Draws the whole screen; may settle scroll state first, never changes what is shown.
+    fn draw(&mut self, frame: &mut Frame);
+    fn update(&mut self, action: Action);
+    fn resize(&mut self, width: u16, height: u16);
+    fn finish_loading(&mut self, loaded: Self::Loaded);
+    fn is_loading(&self) -> bool;
+    fn wants_quit(&self) -> bool;
+    /// Whether the search input has the keyboard.
+    fn typing(&self) -> bool;
+    fn help_open(&self) -> bool;
+    fn keymap(&self) -> &Keymap;
+}
+
+/// Turns one terminal event into an update; returns whether the screen may have changed.
+pub fn handle<S: Screen>(app: &mut S, event: Event) -> bool {
+    match event {
+        Event::Key(key) if key.kind != KeyEventKind::Release => {
+            let action = if app.typing() {
+                input_action(key.code)
+            } else if app.help_open() && key.code == KeyCode::Esc {
+                Some(Action::InputCancel)
+            } else {
+                app.keymap().action(&key)
+            };
+            // Ctrl-C quits from anywhere, whatever the keymap says.
+            let ctrl_c =
+                key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+            match action {
+                _ if ctrl_c => app.update(Action::Quit),
+                Some(action) => app.update(action),
+                None => return false,
+            }
+            true
+        }
+        Event::Mouse(mouse) => {
+            let (column, row) = (mouse.column, mouse.row);
+            let action = match mouse.kind {
+                MouseEventKind::Down(MouseButton::Left) => Action::Click { column, row },
+                MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => Action::Scroll {
+                    column,
+                    row,
+                    down: mouse.kind == MouseEventKind::ScrollDown,
+                },
+                _ => return false,
+            };
+            app.update(action);
+            true
+        }
+        Event::Resize(width, height) => {
+            app.resize(width, height);
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Keys of the search input.
+fn input_action(code: KeyCode) -> Option<Action> {
+    match code {
+        KeyCode::Char(c) => Some(Action::Input(c)),
+        KeyCode::Backspace => Some(Action::InputBackspace),
+        KeyCode::Enter => Some(Action::InputSubmit),
+        KeyCode::Esc => Some(Action::InputCancel),
+        _ => None,
+    }
+}
+
+/// Takes the terminal, runs the loop until the user quits, and restores the terminal, on error
+/// and on panic too. `refresh_progress` updates the loading view and says whether it changed.
+pub fn run<S: Screen>(
+    app: &mut S,
+    loader: &Receiver<Result<S::Loaded, SourceError>>,
+    refresh_progress: impl FnMut(&mut S) -> bool,
+) -> Result<(), UiError> {
+    let mut terminal = ratatui::try_init()?;
+    install_mouse_restore_hook();
+    let result = crossterm::execute!(io::stdout(), EnableMouseCapture)
+        .map_err(UiError::from)
+        .and_then(|()| event_loop(&mut terminal, app, loader, refresh_progress));
+    let _ = crossterm::execute!(io::stdout(), DisableMouseCapture);
+    ratatui::restore();
+    result
+}
+
+/// Mouse reporting left on would garble the shell after a panic; ratatui's own hook restores
+/// the rest of the terminal.
+fn install_mouse_restore_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = crossterm::execute!(io::stdout(), DisableMouseCapture);
+        previous(info);
+    }));
+}
+
+fn event_loop<S: Screen>(
+    terminal: &mut DefaultTerminal,
+    app: &mut S,
+    loader: &Receiver<Result<S::Loaded, SourceError>>,
+    mut refresh_progress: impl FnMut(&mut S) -> bool,
+) -> Result<(), UiError> {
+    let size = terminal.size()?;
+    app.resize(size.width, size.height);
+    let mut dirty = true;
+    loop {
+        if dirty {
+            terminal.draw(|frame| app.draw(frame))?;
+            dirty = false;
+        }
+        let loading = app.is_loading();
+        // Once loaded, nothing but input changes the screen: block until some arrives.
+        let wait = if loading {
+            TICK
+        } else {
+            Duration::from_secs(60)
+        };
+        if event::poll(wait)? {
+            loop {
+                dirty |= handle(app, event::read()?);
+                if !event::poll(Duration::ZERO)? {
+                    break;
+                }
+            }
+        }
+        if app.wants_quit() {
+            return Ok(());
+        }
+        if loading {
+            match loader.try_recv() {
+                Ok(Ok(loaded)) => {
+                    app.finish_loading(loaded);
+                    dirty = true;
+                }
+                Ok(Err(e)) => return Err(UiError::Load(e)),
+                Err(TryRecvError::Empty) => dirty |= refresh_progress(app),
+                Err(TryRecvError::Disconnected) => return Err(UiError::LoaderGone),
+            }
+        }
+    }
+}
