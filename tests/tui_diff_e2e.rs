@@ -9,7 +9,6 @@
 
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
 
 use imagegen::{Form, LayerSpec, Op};
 
@@ -39,13 +38,12 @@ fn diff_the_example_with_a_variant_and_quit() {
     let b = dir.path().join("variant.tar");
     imagegen::write_tar_file(&spec, Form::DockerLegacy, &b).expect("the variant is written");
 
-    let command = format!(
-        "{} diff --ui {} {}",
-        env!("CARGO_BIN_EXE_plummet"),
-        a.display(),
-        b.display()
+    let plummet = Path::new(env!("CARGO_BIN_EXE_plummet"));
+    let session = Session::start(
+        "diff-e2e",
+        plummet,
+        &[Path::new("diff"), Path::new("--ui"), &a, &b],
     );
-    let session = Session::start("diff-e2e", &command);
     let screen = session.wait_for("Summary (A -> B)");
     assert!(screen.contains("+     motd"), "an added row:\n{screen}");
     assert!(screen.contains("-   ▾ .git/"), "a removed row:\n{screen}");
@@ -63,17 +61,6 @@ fn diff_the_example_with_a_variant_and_quit() {
     session.wait_for("1 path matches `motd`");
 
     session.keys(&["q"]);
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = session.pane_dead() {
-            break status;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "q did not quit; the screen was:\n{}",
-            session.screen()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let status = session.wait_for_exit();
     assert_eq!(status, "0", "plummet exited with {status}");
 }

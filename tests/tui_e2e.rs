@@ -8,7 +8,6 @@
 
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
 
 #[path = "tui_support/tmux.rs"]
 mod tmux;
@@ -24,15 +23,11 @@ fn browse_the_example_image_and_quit() {
     if Command::new("tmux").arg("-V").output().is_err() {
         return skip("tui_e2e", "tmux is not installed");
     }
-    let command = format!("{} {}", env!("CARGO_BIN_EXE_plummet"), image.display());
-    let session = Session::start("e2e", &command);
+    let plummet = Path::new(env!("CARGO_BIN_EXE_plummet"));
+    let session = Session::start("e2e", plummet, &[&image]);
 
-    let first = session.wait_for("Layers (1 of");
-    assert!(first.contains("Files: all up to layer 0"), "{first}");
-    assert!(
-        first.contains("Image"),
-        "all panes show at 120x40:\n{first}"
-    );
+    // Every pane shows at 120x40.
+    session.wait_for_all(&["Layers (1 of", "Files: all up to layer 0", "Image"]);
 
     session.keys(&["j"]);
     session.wait_for("Layers (2 of");
@@ -40,28 +35,22 @@ fn browse_the_example_image_and_quit() {
 
     session.keys(&["Tab", "a"]);
     session.wait_for("Files: changes of layer 1");
+    // `a` again goes back to the aggregated view; then down one row and fold it.
     session.keys(&["a", "j", "Enter"]);
+    session.wait_for("Files: all up to layer 1");
 
     session.keys(&["?"]);
     let help = session.wait_for("Keys (");
     assert!(help.contains("expand every directory"), "{help}");
-    session.keys(&["Escape"]);
+    // `?` closes the help too; an Escape followed at once by `/` would read as alt-/.
+    session.keys(&["?"]);
+    session.wait_for_all(&["Layers (2 of", "Files: all up to layer 1"]);
 
     session.keys(&["/", "e", "t", "c", "Enter"]);
-    session.wait_for("match");
+    let found = session.wait_for("match `etc`");
+    assert!(found.contains("paths match `etc`"), "{found}");
 
     session.keys(&["q"]);
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = session.pane_dead() {
-            break status;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "q did not quit; the screen was:\n{}",
-            session.screen()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let status = session.wait_for_exit();
     assert_eq!(status, "0", "plummet exited with {status}");
 }

@@ -1,6 +1,12 @@
 //! A real terminal for the UI's end-to-end tests: the binary in a detached tmux session, driven
 //! by keys and read back as text.
+//!
+//! The program's exit status is written by a wrapping shell to a file, not read from tmux:
+//! tmux 3.3a now and then leaves the exited program a zombie and never records its status
+//! (`#{pane_dead}` is 1, `#{pane_dead_status}` stays empty), which made `q` look like it did
+//! not quit.
 
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -10,12 +16,34 @@ pub const HEIGHT: u16 = 40;
 /// A detached tmux session, killed when dropped.
 pub struct Session {
     name: String,
+    status_file: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+/// `arg` quoted for `sh`.
+fn quote(arg: &str) -> String {
+    format!("'{}'", arg.replace('\'', r"'\''"))
 }
 
 impl Session {
-    /// Starts `command` in a new session named after `tag` and this process.
-    pub fn start(tag: &str, command: &str) -> Session {
+    /// Starts `program` with `args` in a new session named after `tag` and this process.
+    pub fn start(tag: &str, program: &Path, args: &[&Path]) -> Session {
         let name = format!("plummet-{tag}-{}", std::process::id());
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let status_file = dir.path().join("status");
+        let mut command = quote(&program.to_string_lossy());
+        for arg in args {
+            command.push(' ');
+            command.push_str(&quote(&arg.to_string_lossy()));
+        }
+        // Write to a temporary name and rename, so a reader never sees a half-written status.
+        let partial = dir.path().join("status.partial");
+        command.push_str(&format!(
+            "; echo $? > {} && mv {} {}",
+            quote(&partial.to_string_lossy()),
+            quote(&partial.to_string_lossy()),
+            quote(&status_file.to_string_lossy())
+        ));
         let status = Command::new("tmux")
             .args(["new-session", "-d", "-s", &name])
             .args(["-x", &WIDTH.to_string(), "-y", &HEIGHT.to_string()])
@@ -24,11 +52,11 @@ impl Session {
             .status()
             .expect("tmux runs");
         assert!(status.success(), "tmux new-session failed");
-        // Keep the pane after the program exits, so its last screen and exit status can be read.
-        let _ = Command::new("tmux")
-            .args(["set-option", "-t", &name, "remain-on-exit", "on"])
-            .status();
-        Session { name }
+        Session {
+            name,
+            status_file,
+            _dir: dir,
+        }
     }
 
     pub fn screen(&self) -> String {
@@ -50,28 +78,41 @@ impl Session {
 
     /// Waits until the screen contains `text`; panics with the screen after 30 s.
     pub fn wait_for(&self, text: &str) -> String {
+        self.wait_for_all(&[text])
+    }
+
+    /// Waits until one screen contains every one of `texts` (a frame can be caught half drawn);
+    /// panics with the screen after 30 s.
+    pub fn wait_for_all(&self, texts: &[&str]) -> String {
         let start = Instant::now();
         loop {
             let screen = self.screen();
-            if screen.contains(text) {
+            if texts.iter().all(|text| screen.contains(text)) {
                 return screen;
             }
             assert!(
                 start.elapsed() < Duration::from_secs(30),
-                "`{text}` never appeared; the screen was:\n{screen}"
+                "{texts:?} never all appeared; the screen was:\n{screen}"
             );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
 
-    pub fn pane_dead(&self) -> Option<String> {
-        let out = Command::new("tmux")
-            .args(["display-message", "-p", "-t", &self.name])
-            .arg("#{pane_dead} #{pane_dead_status}")
-            .output()
-            .ok()?;
-        let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
-        text.strip_prefix("1 ").map(str::to_string)
+    /// Waits for the program to exit and returns its exit status; panics with the screen
+    /// after 10 s.
+    pub fn wait_for_exit(&self) -> String {
+        let start = Instant::now();
+        loop {
+            if let Ok(status) = std::fs::read_to_string(&self.status_file) {
+                return status.trim().to_string();
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "the program did not exit; the screen was:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 }
 
@@ -79,7 +120,7 @@ impl Drop for Session {
     fn drop(&mut self) {
         let _ = Command::new("tmux")
             .args(["kill-session", "-t", &self.name])
-            .status();
+            .output();
     }
 }
 
