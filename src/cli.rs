@@ -78,6 +78,11 @@ pub struct SourceArgs {
     #[arg(long, global = true)]
     pub no_verify: bool,
 
+    /// Docker daemon: read the image through its export API even when plummet can read the
+    /// daemon's layer store directly (same host, overlay2, permission to read it).
+    #[arg(long, global = true)]
+    pub export: bool,
+
     /// Stop with an error past this many entries in the image.
     #[arg(long, global = true, value_name = "N")]
     pub max_entries: Option<u64>,

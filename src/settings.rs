@@ -331,6 +331,7 @@ pub fn load_options(args: &SourceArgs, file: &ConfigFile) -> Result<LoadOptions,
         credentials,
         registry_token,
         insecure: args.insecure || args.tls_verify == Some(false),
+        export: args.export,
     })
 }
 

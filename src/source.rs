@@ -52,6 +52,8 @@ pub struct LoadOptions {
     pub registry_token: Option<Secret>,
     /// Allow plain HTTP and unverified TLS for registries that are not on loopback.
     pub insecure: bool,
+    /// Docker daemon: always read through the export API, never the layer store directly.
+    pub export: bool,
 }
 
 /// What the user asked to read, after looking at transport prefixes.

@@ -3,8 +3,11 @@
 
 pub mod endpoint;
 pub mod export;
+pub mod store;
+pub mod tarsplit;
 
-use std::io;
+use std::io::{self, Read};
+use std::path::Path;
 
 use bollard::{ClientVersion, Docker};
 use futures_util::TryStreamExt;
@@ -14,7 +17,10 @@ use tokio_util::io::{StreamReader, SyncIoBridge};
 use self::endpoint::Endpoint;
 use self::export::Known;
 use super::{LoadOptions, SourceError};
-use crate::image::{Digest, Image, ImageMeta, Progress};
+use crate::image::index::index_layers;
+use crate::image::{
+    Digest, Expected, Image, ImageConfig, ImageMeta, LayerJob, LayerMeta, Progress,
+};
 
 /// How long to wait for the export's first byte: old daemons stage the whole image on disk
 /// before they answer.
@@ -88,7 +94,7 @@ pub fn load(
         let plan = rt
             .block_on(inspect(&session, reference))?
             .ok_or_else(|| not_found(engine, reference))?;
-        export(rt, &session, reference, &plan, options, progress)
+        read(rt, &session, reference, &plan, options, progress)
     })?
 }
 
@@ -109,7 +115,7 @@ pub fn load_bare(
                 Err(_) => return Ok(None),
             };
             match rt.block_on(inspect(&session, reference))? {
-                Some(plan) => export(rt, &session, reference, &plan, options, progress).map(Some),
+                Some(plan) => read(rt, &session, reference, &plan, options, progress).map(Some),
                 None => Ok(None),
             }
         })??,
@@ -226,6 +232,141 @@ async fn inspect(session: &Session, reference: &str) -> Result<Option<Plan>, Sou
         repo_digest,
         known: Known { diff_ids, sizes },
     }))
+}
+
+/// Reads the image from the daemon's layer store when possible, else through the export.
+fn read(
+    rt: &Runtime,
+    session: &Session,
+    reference: &str,
+    plan: &Plan,
+    options: &LoadOptions,
+    progress: &Progress,
+) -> Result<Image, SourceError> {
+    if !options.export {
+        match rt.block_on(store_root(session)) {
+            Ok(root) => match from_store(&root, reference, plan, options, progress) {
+                Ok(image) => return Ok(image),
+                Err(StoreError::Unavailable(why)) => {
+                    tracing::debug!("not reading the layer store: {why}; using the export");
+                }
+                Err(StoreError::Failed(why)) => {
+                    tracing::warn!(
+                        "reading {reference} from the Docker layer store failed ({why}); \
+                         using the export instead"
+                    );
+                }
+            },
+            Err(why) => tracing::debug!("not reading the layer store: {why}; using the export"),
+        }
+    }
+    export(rt, session, reference, plan, options, progress)
+}
+
+/// Why the layer store was not used.
+enum StoreError {
+    /// It cannot be read here (remote daemon, another driver, no permission, ...).
+    Unavailable(store::Unavailable),
+    /// Reading it started and failed.
+    Failed(String),
+}
+
+/// The daemon's root directory, when its layer store is overlay2 on this machine.
+async fn store_root(session: &Session) -> Result<std::path::PathBuf, store::Unavailable> {
+    if session.engine != Engine::Docker {
+        return Err(store::Unavailable("not a Docker daemon".into()));
+    }
+    if !matches!(session.endpoint, Endpoint::Unix(_)) {
+        return Err(store::Unavailable(
+            "the daemon is not on a local socket".into(),
+        ));
+    }
+    let info = session
+        .docker
+        .info()
+        .await
+        .map_err(|e| store::Unavailable(format!("/info failed: {e}")))?;
+    match info.driver.as_deref() {
+        Some("overlay2") => {}
+        other => {
+            return Err(store::Unavailable(format!(
+                "the storage driver is {}, not overlay2",
+                other.unwrap_or("unknown")
+            )));
+        }
+    }
+    info.docker_root_dir
+        .filter(|d| !d.is_empty())
+        .map(std::path::PathBuf::from)
+        .ok_or_else(|| store::Unavailable("/info gives no DockerRootDir".into()))
+}
+
+/// Indexes the image from the layer store: each layer tar rebuilt from its tar-split and
+/// `diff` directory, in parallel, and checked against its diff_id like any other layer.
+fn from_store(
+    root: &Path,
+    reference: &str,
+    plan: &Plan,
+    options: &LoadOptions,
+    progress: &Progress,
+) -> Result<Image, StoreError> {
+    let id = Digest::parse(&plan.id)
+        .map_err(|e| StoreError::Unavailable(store::Unavailable(format!("image ID: {e}"))))?;
+    let stored = store::locate(root, &id, &plan.known.diff_ids).map_err(StoreError::Unavailable)?;
+    let config = ImageConfig::parse(&stored.config).map_err(|e| {
+        StoreError::Unavailable(store::Unavailable(format!("the stored config: {e}")))
+    })?;
+    if config.diff_ids != plan.known.diff_ids {
+        return Err(StoreError::Unavailable(store::Unavailable(
+            "the stored config lists other layers than the daemon".into(),
+        )));
+    }
+    progress.set_stage("reading docker's layer store");
+    progress.start_layers(stored.layers.iter().map(|l| l.size).collect());
+    let jobs = stored
+        .layers
+        .iter()
+        .enumerate()
+        .map(|(position, layer)| LayerJob {
+            position,
+            name: layer.diff_id.to_string(),
+            size_hint: layer.size,
+            expected: Expected {
+                digest: None,
+                diff_id: Some(layer.diff_id.clone()),
+            },
+            open: Box::new(move || {
+                let reader = tarsplit::Reassembled::open(&layer.tar_split, &layer.diff)?;
+                Ok(Box::new(reader) as Box<dyn Read + Send>)
+            }),
+        })
+        .collect();
+    let layers = index_layers(jobs, &options.index, progress)
+        .map_err(|e| StoreError::Failed(e.to_string()))?;
+    tracing::debug!(
+        "read {reference} from the Docker layer store at {}",
+        root.display()
+    );
+    let metas = stored
+        .layers
+        .iter()
+        .zip(&layers)
+        .map(|(stored, layer)| LayerMeta {
+            digest: None,
+            diff_id: Some(stored.diff_id.clone()),
+            media_type: None,
+            blob_size: Some(layer.blob.uncompressed_bytes),
+        })
+        .collect();
+    let meta = ImageMeta {
+        reference: reference.to_string(),
+        source: Engine::Docker.source_name().to_string(),
+        digest: plan.repo_digest.clone(),
+        config_digest: Some(id),
+        config,
+        layers: metas,
+    };
+    Ok(Image::assemble(meta, layers))
 }
 
 /// Streams the export into the indexer and assembles the image.

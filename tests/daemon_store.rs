@@ -1,0 +1,164 @@
+//! Live: the Docker daemon's layer store read directly must give exactly the image the export
+//! API gives, on an image built by the real dockerd with what makes layer tars tricky (hard
+//! links, long and non-UTF-8 names, a FIFO, setuid, an opaque directory, whiteouts), and it
+//! must be the path taken when the store is readable.
+#![allow(
+    clippy::unwrap_used,
+    reason = "setup helpers stop the test at the first failed step"
+)]
+
+use std::sync::OnceLock;
+
+use plummet::analysis::analyze;
+use plummet::image::{Image, Progress};
+use plummet::source::LoadOptions;
+use plummet::source::daemon::{Engine, load};
+
+#[path = "daemon_support/live.rs"]
+mod live;
+
+use live::{docker, harness, run};
+
+const TAG: &str = "plummet-store-test:1";
+
+fn build(host: &str) {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let long = "d".repeat(120);
+        std::fs::write(
+            dir.path().join("Dockerfile"),
+            format!(
+                "FROM plummet-busybox:latest\n\
+                 RUN mkdir -p /data/{long} /keep /gone && head -c 70000 /dev/urandom > /data/{long}/blob \
+                     && ln /data/{long}/blob /data/hard && echo hi > /keep/a && echo x > /gone/b \
+                     && touch \"/data/$(printf 'caf\\351')\" && mkfifo /data/pipe \
+                     && cp /bin/busybox /data/suid && chmod 4755 /data/suid\n\
+                 RUN rm -rf /keep && mkdir /keep && echo new > /keep/c && rm /data/hard \
+                     && rm -rf /gone && chmod 0777 /data\n\
+                 USER 1000\n"
+            ),
+        )
+        .unwrap();
+        run(docker(host)
+            .args(["build", "--network", "none", "-q", "-t", TAG])
+            .arg(dir.path()));
+    });
+}
+
+fn load_with(host: &str, export: bool) -> (Image, String) {
+    let options = LoadOptions {
+        host: Some(host.to_string()),
+        export,
+        ..LoadOptions::default()
+    };
+    let progress = Progress::default();
+    let image = load(Engine::Docker, TAG, &options, &progress).unwrap();
+    (image, progress.view().stage)
+}
+
+/// One entry as plain data: path, kind, size, mode, uid, gid, link target.
+type Plain = (String, String, u64, u32, u32, u32, Vec<u8>);
+
+/// Every entry of every layer, as plain data.
+fn entries(image: &Image) -> Vec<Vec<Plain>> {
+    let tree = &image.tree;
+    tree.layers
+        .iter()
+        .map(|layer| {
+            layer
+                .entries
+                .iter()
+                .map(|e| {
+                    (
+                        tree.paths.display(e.node),
+                        format!("{:?}", e.kind),
+                        e.size,
+                        e.mode,
+                        e.uid,
+                        e.gid,
+                        tree.link(e).to_vec(),
+                    )
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn the_layer_store_gives_the_image_the_export_gives() {
+    let Some(host) = harness("PLUMMET_TEST_DOCKER_HOST") else {
+        return;
+    };
+    build(&host);
+    let (stored, stage) = load_with(&host, false);
+    assert_eq!(stage, "reading docker's layer store");
+    let (exported, stage) = load_with(&host, true);
+    assert_eq!(stage, "exporting from docker");
+
+    // Byte for byte the same layer tars: same diff_ids (checked while reading) and lengths.
+    let tars = |i: &Image| -> Vec<_> {
+        i.blobs
+            .iter()
+            .map(|b| (b.diff_id.clone(), b.uncompressed_bytes))
+            .collect()
+    };
+    assert_eq!(tars(&stored), tars(&exported));
+    assert!(stored.blobs.iter().all(|b| b.diff_id.is_some()));
+    assert_eq!(entries(&stored), entries(&exported));
+    assert_eq!(stored.meta.config, exported.meta.config);
+    assert_eq!(stored.meta.config_digest, exported.meta.config_digest);
+    assert_eq!(stored.meta.source, "docker-daemon");
+
+    let (s, e) = (analyze(&stored), analyze(&exported));
+    let json = |a| serde_json::to_value(plummet::report::json::image(a)).unwrap();
+    assert_eq!(json(&s), json(&e));
+    assert_eq!(s.findings.len(), e.findings.len());
+    // The tricky parts are really there.
+    let layers = entries(&stored);
+    let top = layers.len() - 1;
+    let has = |layer: usize, path: &str, kind: &str| {
+        layers[layer]
+            .iter()
+            .any(|e| e.0.starts_with(path) && e.1 == kind)
+    };
+    assert!(
+        has(top - 1, "/data/hard", "Hardlink"),
+        "{:?}",
+        layers[top - 1]
+    );
+    assert!(has(top - 1, "/data/caf", "File"));
+    assert!(has(top - 1, "/data/pipe", "Fifo"));
+    assert!(has(top - 1, "/data/dddd", "Dir"));
+    assert!(has(top, "/keep", "Opaque"), "{:?}", layers[top]);
+    assert!(has(top, "/gone", "Whiteout"));
+    assert!(has(top, "/data/hard", "Whiteout"));
+    assert!(
+        s.findings
+            .iter()
+            .any(|f| f.kind == plummet::analysis::FindingKind::Setuid),
+        "{:?}",
+        s.findings
+    );
+    // The directory deletions count as waste: /gone/b and /keep/a (opaque /keep).
+    assert!(s.wasted_bytes >= 3 + 2, "{}", s.wasted_bytes);
+}
+
+#[test]
+fn no_verify_still_reads_the_layer_store() {
+    let Some(host) = harness("PLUMMET_TEST_DOCKER_HOST") else {
+        return;
+    };
+    build(&host);
+    let mut options = LoadOptions {
+        host: Some(host.clone()),
+        ..LoadOptions::default()
+    };
+    options.index.verify = false;
+    let progress = Progress::default();
+    let image = load(Engine::Docker, TAG, &options, &progress).unwrap();
+    assert_eq!(progress.view().stage, "reading docker's layer store");
+    assert!(image.blobs.iter().all(|b| b.diff_id.is_none()));
+    let (verified, _) = load_with(&host, false);
+    assert_eq!(entries(&image), entries(&verified));
+}
