@@ -6,8 +6,7 @@ pub mod export;
 pub mod store;
 pub mod tarsplit;
 
-use std::io::{self, Read};
-use std::path::Path;
+use std::io;
 
 use bollard::{ClientVersion, Docker};
 use futures_util::TryStreamExt;
@@ -17,10 +16,7 @@ use tokio_util::io::{StreamReader, SyncIoBridge};
 use self::endpoint::Endpoint;
 use self::export::Known;
 use super::{LoadOptions, SourceError};
-use crate::image::index::index_layers;
-use crate::image::{
-    Digest, Expected, Image, ImageConfig, ImageMeta, LayerJob, LayerMeta, Progress,
-};
+use crate::image::{Digest, Image, ImageMeta, Progress};
 
 /// How long to wait for the export's first byte: old daemons stage the whole image on disk
 /// before they answer.
@@ -244,31 +240,30 @@ fn read(
     progress: &Progress,
 ) -> Result<Image, SourceError> {
     if !options.export {
-        match rt.block_on(store_root(session)) {
-            Ok(root) => match from_store(&root, reference, plan, options, progress) {
-                Ok(image) => return Ok(image),
-                Err(StoreError::Unavailable(why)) => {
-                    tracing::debug!("not reading the layer store: {why}; using the export");
-                }
-                Err(StoreError::Failed(why)) => {
-                    tracing::warn!(
-                        "reading {reference} from the Docker layer store failed ({why}); \
-                         using the export instead"
-                    );
-                }
-            },
-            Err(why) => tracing::debug!("not reading the layer store: {why}; using the export"),
+        let outcome = rt
+            .block_on(store_root(session))
+            .map_err(store::StoreError::Unavailable)
+            .and_then(|root| store::load(&root, reference, &stored_plan(plan), options, progress));
+        match outcome {
+            Ok(image) => return Ok(image),
+            Err(store::StoreError::Unavailable(why)) => {
+                tracing::debug!("not reading the layer store: {why}; using the export");
+            }
+            Err(store::StoreError::Failed(why)) => tracing::warn!(
+                "reading {reference} from the Docker layer store failed ({why}); using the \
+                 export instead"
+            ),
         }
     }
     export(rt, session, reference, plan, options, progress)
 }
 
-/// Why the layer store was not used.
-enum StoreError {
-    /// It cannot be read here (remote daemon, another driver, no permission, ...).
-    Unavailable(store::Unavailable),
-    /// Reading it started and failed.
-    Failed(String),
+fn stored_plan(plan: &Plan) -> store::Wanted<'_> {
+    store::Wanted {
+        id: &plan.id,
+        diff_ids: &plan.known.diff_ids,
+        repo_digest: plan.repo_digest.as_ref(),
+    }
 }
 
 /// The daemon's root directory, when its layer store is overlay2 on this machine.
@@ -299,74 +294,6 @@ async fn store_root(session: &Session) -> Result<std::path::PathBuf, store::Unav
         .filter(|d| !d.is_empty())
         .map(std::path::PathBuf::from)
         .ok_or_else(|| store::Unavailable("/info gives no DockerRootDir".into()))
-}
-
-/// Indexes the image from the layer store: each layer tar rebuilt from its tar-split and
-/// `diff` directory, in parallel, and checked against its diff_id like any other layer.
-fn from_store(
-    root: &Path,
-    reference: &str,
-    plan: &Plan,
-    options: &LoadOptions,
-    progress: &Progress,
-) -> Result<Image, StoreError> {
-    let id = Digest::parse(&plan.id)
-        .map_err(|e| StoreError::Unavailable(store::Unavailable(format!("image ID: {e}"))))?;
-    let stored = store::locate(root, &id, &plan.known.diff_ids).map_err(StoreError::Unavailable)?;
-    let config = ImageConfig::parse(&stored.config).map_err(|e| {
-        StoreError::Unavailable(store::Unavailable(format!("the stored config: {e}")))
-    })?;
-    if config.diff_ids != plan.known.diff_ids {
-        return Err(StoreError::Unavailable(store::Unavailable(
-            "the stored config lists other layers than the daemon".into(),
-        )));
-    }
-    progress.set_stage("reading docker's layer store");
-    progress.start_layers(stored.layers.iter().map(|l| l.size).collect());
-    let jobs = stored
-        .layers
-        .iter()
-        .enumerate()
-        .map(|(position, layer)| LayerJob {
-            position,
-            name: layer.diff_id.to_string(),
-            size_hint: layer.size,
-            expected: Expected {
-                digest: None,
-                diff_id: Some(layer.diff_id.clone()),
-            },
-            open: Box::new(move || {
-                let reader = tarsplit::Reassembled::open(&layer.tar_split, &layer.diff)?;
-                Ok(Box::new(reader) as Box<dyn Read + Send>)
-            }),
-        })
-        .collect();
-    let layers = index_layers(jobs, &options.index, progress)
-        .map_err(|e| StoreError::Failed(e.to_string()))?;
-    tracing::debug!(
-        "read {reference} from the Docker layer store at {}",
-        root.display()
-    );
-    let metas = stored
-        .layers
-        .iter()
-        .zip(&layers)
-        .map(|(stored, layer)| LayerMeta {
-            digest: None,
-            diff_id: Some(stored.diff_id.clone()),
-            media_type: None,
-            blob_size: Some(layer.blob.uncompressed_bytes),
-        })
-        .collect();
-    let meta = ImageMeta {
-        reference: reference.to_string(),
-        source: Engine::Docker.source_name().to_string(),
-        digest: plan.repo_digest.clone(),
-        config_digest: Some(id),
-        config,
-        layers: metas,
-    };
-    Ok(Image::assemble(meta, layers))
 }
 
 /// Streams the export into the indexer and assembles the image.

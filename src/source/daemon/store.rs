@@ -7,10 +7,16 @@
 //! Anything unexpected (another storage driver, the containerd image store, no permission, a
 //! file missing) makes the store unavailable and plummet falls back to the export API.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::image::Digest;
+use super::tarsplit::Reassembled;
 use crate::image::digest::Algorithm;
+use crate::image::index::index_layers;
+use crate::image::{
+    Digest, Expected, Image, ImageConfig, ImageMeta, LayerJob, LayerMeta, Progress,
+};
+use crate::source::LoadOptions;
 
 /// Where one layer's bytes are.
 #[derive(Debug, Clone)]
@@ -70,6 +76,88 @@ fn read_text(path: &Path) -> Result<String, Unavailable> {
     String::from_utf8(bytes)
         .map(|s| s.trim().to_string())
         .map_err(|_| Unavailable(format!("{} is not text", path.display())))
+}
+
+/// The image the daemon described: its ID (config digest), layers and repository digest.
+pub struct Wanted<'a> {
+    pub id: &'a str,
+    pub diff_ids: &'a [Digest],
+    pub repo_digest: Option<&'a Digest>,
+}
+
+/// Why the layer store was not used.
+pub enum StoreError {
+    /// It cannot be read here (remote daemon, another driver, no permission, ...).
+    Unavailable(Unavailable),
+    /// Reading it started and failed.
+    Failed(String),
+}
+
+/// Indexes the image from the layer store: each layer tar rebuilt from its tar-split and
+/// `diff` directory, in parallel, and checked against its diff_id like any other layer.
+pub fn load(
+    root: &Path,
+    reference: &str,
+    wanted: &Wanted<'_>,
+    options: &LoadOptions,
+    progress: &Progress,
+) -> Result<Image, StoreError> {
+    let id = Digest::parse(wanted.id)
+        .map_err(|e| StoreError::Unavailable(Unavailable(format!("image ID: {e}"))))?;
+    let stored = locate(root, &id, wanted.diff_ids).map_err(StoreError::Unavailable)?;
+    let config = ImageConfig::parse(&stored.config)
+        .map_err(|e| StoreError::Unavailable(Unavailable(format!("the stored config: {e}"))))?;
+    if config.diff_ids != wanted.diff_ids {
+        return Err(StoreError::Unavailable(Unavailable(
+            "the stored config lists other layers than the daemon".into(),
+        )));
+    }
+    progress.set_stage("reading docker's layer store");
+    progress.start_layers(stored.layers.iter().map(|l| l.size).collect());
+    let jobs = stored
+        .layers
+        .iter()
+        .enumerate()
+        .map(|(position, layer)| LayerJob {
+            position,
+            name: layer.diff_id.to_string(),
+            size_hint: layer.size,
+            expected: Expected {
+                digest: None,
+                diff_id: Some(layer.diff_id.clone()),
+            },
+            open: Box::new(move || {
+                let reader = Reassembled::open(&layer.tar_split, &layer.diff)?;
+                Ok(Box::new(reader) as Box<dyn Read + Send>)
+            }),
+        })
+        .collect();
+    let layers = index_layers(jobs, &options.index, progress)
+        .map_err(|e| StoreError::Failed(e.to_string()))?;
+    tracing::debug!(
+        "read {reference} from the Docker layer store at {}",
+        root.display()
+    );
+    let metas = stored
+        .layers
+        .iter()
+        .zip(&layers)
+        .map(|(stored, layer)| LayerMeta {
+            digest: None,
+            diff_id: Some(stored.diff_id.clone()),
+            media_type: None,
+            blob_size: Some(layer.blob.uncompressed_bytes),
+        })
+        .collect();
+    let meta = ImageMeta {
+        reference: reference.to_string(),
+        source: "docker-daemon".to_string(),
+        digest: wanted.repo_digest.cloned(),
+        config_digest: Some(id),
+        config,
+        layers: metas,
+    };
+    Ok(Image::assemble(meta, layers))
 }
 
 /// Finds image `id` (its config digest) with layers `diff_ids` under the daemon's root
