@@ -214,7 +214,29 @@ pub fn locate(root: &Path, id: &Digest, diff_ids: &[Digest]) -> Result<StoredIma
             size,
         });
     }
+    if let Some(first) = layers.first() {
+        probe_openat2(&first.diff)?;
+    }
     Ok(StoredImage { config, layers })
+}
+
+/// Files are opened with `openat2` (Linux 5.6+); without it the store is not read.
+fn probe_openat2(diff: &Path) -> Result<(), Unavailable> {
+    let unavailable = |e: rustix::io::Errno| {
+        Unavailable(format!(
+            "cannot open files beneath {} with openat2: {}",
+            diff.display(),
+            std::io::Error::from(e)
+        ))
+    };
+    let root = rustix::fs::open(
+        diff,
+        rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )
+    .map_err(unavailable)?;
+    super::tarsplit::open_beneath(&root, Path::new(".")).map_err(unavailable)?;
+    Ok(())
 }
 
 #[cfg(test)]

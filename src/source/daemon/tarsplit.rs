@@ -6,15 +6,20 @@
 //!
 //! Names come from the daemon's metadata but are still treated as untrusted: no `..`, no
 //! absolute paths, no symlink anywhere on the way (a directory replaced by a symlink in the
-//! layer must not lead outside it), and only regular files of the recorded size are read.
+//! layer must not lead outside it), and only regular files of the recorded size are read. The
+//! kernel enforces the first two: files are opened with `openat2` relative to the `diff`
+//! directory with `RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS` (Linux 5.6+), which also saves
+//! walking the store's own path again for every file.
 
-use std::collections::HashSet;
 use std::ffi::OsStr;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
+use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
+
+use rustix::fs::{Mode, OFlags, ResolveFlags};
+use rustix::io::Errno;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -49,13 +54,15 @@ pub struct Reassembled {
     lines: BufReader<flate2::read::MultiGzDecoder<File>>,
     tar_split: PathBuf,
     diff: PathBuf,
+    /// The `diff` directory, which every file is opened beneath.
+    root: OwnedFd,
     line: Vec<u8>,
     line_number: u64,
     pending: Vec<u8>,
     offset: usize,
     file: Option<Open>,
-    /// Directories (relative to `diff`) already checked to be real directories.
-    checked: HashSet<PathBuf>,
+    /// An error met after part of a read was filled, returned by the next read.
+    failed: Option<io::Error>,
 }
 
 struct Open {
@@ -68,16 +75,23 @@ impl Reassembled {
     /// Opens `tar_split` (gzip JSON lines); file contents come from `diff`.
     pub fn open(tar_split: &Path, diff: &Path) -> io::Result<Reassembled> {
         let file = File::open(tar_split).map_err(|e| named(tar_split, e))?;
+        let root = rustix::fs::open(
+            diff,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| named(diff, e.into()))?;
         Ok(Reassembled {
             lines: BufReader::with_capacity(64 * 1024, flate2::read::MultiGzDecoder::new(file)),
             tar_split: tar_split.to_path_buf(),
             diff: diff.to_path_buf(),
+            root,
             line: Vec::new(),
             line_number: 0,
             pending: Vec::new(),
             offset: 0,
             file: None,
-            checked: HashSet::new(),
+            failed: None,
         })
     }
 
@@ -139,7 +153,7 @@ impl Reassembled {
                         (None, None) => return Err(self.invalid("a file entry without a name")),
                     };
                     let relative = self.relative(&name)?;
-                    self.file = Some(self.open_content(relative, size)?);
+                    self.file = Some(self.open_content(&relative, size)?);
                     return Ok(true);
                 }
                 other => return Err(self.invalid(format!("unknown entry type {other}"))),
@@ -169,32 +183,18 @@ impl Reassembled {
     }
 
     /// Opens a regular file of `size` bytes at `relative`, refusing symlinks on the way.
-    fn open_content(&mut self, relative: PathBuf, size: u64) -> io::Result<Open> {
-        let mut dir = PathBuf::new();
-        if let Some(parent) = relative.parent() {
-            for part in parent.components() {
-                dir.push(part);
-                if self.checked.contains(&dir) {
-                    continue;
-                }
-                let full = self.diff.join(&dir);
-                let meta = std::fs::symlink_metadata(&full).map_err(|e| named(&full, e))?;
-                if !meta.is_dir() {
-                    return Err(self.invalid(format!(
-                        "{} is not a directory in the layer store",
-                        full.display()
-                    )));
-                }
-                self.checked.insert(dir.clone());
-            }
-        }
-        let full = self.diff.join(&relative);
-        // No symlink at the end either, and never block on a FIFO put where a file was.
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-            .open(&full)
-            .map_err(|e| named(&full, e))?;
+    fn open_content(&self, relative: &Path, size: u64) -> io::Result<Open> {
+        let full = self.diff.join(relative);
+        // No symlink on the way or at the end, nothing outside `diff`, and never block on a
+        // FIFO put where a file was.
+        let fd = open_beneath(&self.root, relative).map_err(|e| match e {
+            Errno::LOOP | Errno::XDEV => self.invalid(format!(
+                "{} goes through a symlink in the layer store",
+                full.display()
+            )),
+            e => named(&full, e.into()),
+        })?;
+        let file = File::from(fd);
         let meta = file.metadata().map_err(|e| named(&full, e))?;
         if !meta.is_file() || meta.len() != size {
             return Err(self.invalid(format!(
@@ -210,11 +210,45 @@ impl Reassembled {
     }
 }
 
+/// Opens `relative` read-only beneath `root`, following no symlink at all.
+pub fn open_beneath(root: &OwnedFd, relative: &Path) -> Result<OwnedFd, Errno> {
+    rustix::fs::openat2(
+        root,
+        relative,
+        OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW | OFlags::NONBLOCK,
+        Mode::empty(),
+        ResolveFlags::BENEATH | ResolveFlags::NO_SYMLINKS | ResolveFlags::NO_MAGICLINKS,
+    )
+}
+
 impl Read for Reassembled {
+    /// Fills `buf` as far as the layer goes (headers are only 512 bytes: returning them one by
+    /// one would make every reader above run for each); an error after some bytes is kept for
+    /// the next call.
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if buf.is_empty() {
-            return Ok(0);
+        if let Some(e) = self.failed.take() {
+            return Err(e);
         }
+        let mut filled = 0;
+        while filled < buf.len() {
+            match self.read_some(&mut buf[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if filled > 0 => {
+                    self.failed = Some(e);
+                    break;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(filled)
+    }
+}
+
+impl Reassembled {
+    /// The next bytes of the current segment or file, moving on to the next entry when both
+    /// are done; 0 at the end of the layer.
+    fn read_some(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         loop {
             if self.offset < self.pending.len() {
                 let n = buf.len().min(self.pending.len() - self.offset);
