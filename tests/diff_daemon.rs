@@ -7,41 +7,16 @@ use std::process::Command;
 
 use serde_json::Value;
 
+#[path = "daemon_support/live.rs"]
+mod live;
+
 fn bin() -> std::ffi::OsString {
     std::env::var_os("PLUMMET_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_plummet").into())
 }
 
-/// The harness's Docker host and base image, or `None` (a loud skip; a failure under CI).
-fn harness() -> Option<(String, String)> {
-    match (
-        std::env::var("PLUMMET_TEST_DOCKER_HOST"),
-        std::env::var("PLUMMET_TEST_DOCKER_BASE_IMAGE"),
-    ) {
-        (Ok(host), Ok(base)) => Some((host, base)),
-        _ => {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "PLUMMET_TEST_DOCKER_HOST is not set under CI=true: start the harness"
-            );
-            eprintln!("SKIPPED: PLUMMET_TEST_DOCKER_HOST not set (see tests/harness/README.md)");
-            None
-        }
-    }
-}
-
+/// `docker ARGS` against the harness's daemon; fails the test when it fails.
 fn docker(host: &str, args: &[&str]) -> String {
-    let out = Command::new("docker")
-        .args(args)
-        .env("DOCKER_HOST", host)
-        .env("DOCKER_BUILDKIT", "0")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "docker {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    live::run(live::docker(host).args(args))
 }
 
 fn build_and_save(host: &str, dir: &Path, name: &str, dockerfile: &str) -> String {
@@ -59,7 +34,10 @@ fn build_and_save(host: &str, dir: &Path, name: &str, dockerfile: &str) -> Strin
 
 #[test]
 fn diff_of_two_docker_builds_sharing_their_first_steps() {
-    let Some((host, base)) = harness() else {
+    let (Some(host), Some(base)) = (
+        live::harness("PLUMMET_TEST_DOCKER_HOST"),
+        live::harness("PLUMMET_TEST_DOCKER_BASE_IMAGE"),
+    ) else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
