@@ -119,6 +119,8 @@ pub fn compare(a: (&Image, &Analysis), b: (&Image, &Analysis)) -> Comparison {
 }
 
 #[cfg(test)]
+mod content_tests;
+#[cfg(test)]
 mod report_tests;
 #[cfg(test)]
 mod tests;

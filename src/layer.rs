@@ -1,12 +1,17 @@
 //! One layer's tar stream -> a compact index of its entries (no tree yet).
 //!
 //! Paths are cleaned lexically (`./a//b/../c` -> `a/c`, never above the root) and stored as bytes in
-//! one buffer per layer; whiteout markers become entries of their own kind.
+//! one buffer per layer; whiteout markers become entries of their own kind. On request, regular
+//! files get a content [`Fingerprint`] as they stream past.
+
+mod fingerprint;
 
 use std::cell::Cell;
 use std::io::{self, Read};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
+
+pub use fingerprint::Fingerprint;
 
 /// The name prefix that marks a whiteout (a deletion of a lower path).
 pub const WHITEOUT_PREFIX: &[u8] = b".wh.";
@@ -78,6 +83,9 @@ pub struct LayerIndex {
     names: Vec<u8>,
     entries: Vec<RawEntry>,
     captures: Vec<Capture>,
+    /// Parallel to `entries` when fingerprints were asked for (`None` for what is not a regular
+    /// file or a hardlink to one); empty otherwise, so that `ci` pays nothing.
+    fingerprints: Vec<Option<Fingerprint>>,
 }
 
 impl LayerIndex {
@@ -87,6 +95,16 @@ impl LayerIndex {
 
     pub fn captures(&self) -> &[Capture] {
         &self.captures
+    }
+
+    /// The content fingerprint of entry `i`, when [`Keep::fingerprints`] was on and it is known.
+    pub fn fingerprint(&self, i: usize) -> Option<Fingerprint> {
+        self.fingerprints.get(i).copied().flatten()
+    }
+
+    /// Moves the fingerprints out (parallel to the entries, or empty), for the tree to keep.
+    pub fn take_fingerprints(&mut self) -> Vec<Option<Fingerprint>> {
+        std::mem::take(&mut self.fingerprints)
     }
 
     /// The cleaned path, relative to the root, without a leading `/` (empty for the root).
@@ -109,6 +127,7 @@ impl LayerIndex {
     pub fn heap_bytes(&self) -> u64 {
         (self.names.capacity()
             + self.entries.capacity() * std::mem::size_of::<RawEntry>()
+            + self.fingerprints.capacity() * std::mem::size_of::<Option<Fingerprint>>()
             + self
                 .captures
                 .iter()
@@ -279,6 +298,16 @@ pub type CaptureRule = fn(path: &[u8], size: u64) -> bool;
 /// The largest content [`index`] keeps for one captured file.
 pub const MAX_CAPTURE: u64 = 64 * 1024;
 
+/// What [`index`] keeps besides the entries themselves.
+#[derive(Debug, Clone, Copy)]
+pub struct Keep {
+    /// Which small files to keep the content of.
+    pub capture: CaptureRule,
+    /// Fingerprint every regular file's content (for `plummet diff`; costs a hash of every byte
+    /// and 8 bytes per entry).
+    pub fingerprints: bool,
+}
+
 /// Reads a whole uncompressed layer tar and indexes its entries.
 ///
 /// A stream that ends where a header would start is accepted as the end of the archive: real
@@ -286,7 +315,7 @@ pub const MAX_CAPTURE: u64 = 64 * 1024;
 pub fn index<R: Read>(
     reader: R,
     budget: &Budget,
-    capture: CaptureRule,
+    keep: Keep,
 ) -> Result<(LayerIndex, R), IndexError> {
     let left = Rc::new(Cell::new(None));
     let mut archive = tar::Archive::new(HeaderGuard {
@@ -295,6 +324,7 @@ pub fn index<R: Read>(
     });
     let mut layer = LayerIndex::default();
     let mut scratch = Vec::new();
+    let mut hasher = fingerprint::Hasher::default();
     let mut entries = archive.entries()?;
     loop {
         left.set(Some(MAX_HEADER_BYTES));
@@ -302,12 +332,28 @@ pub fn index<R: Read>(
         left.set(None);
         let Some(entry) = next else { break };
         let mut entry = entry?;
-        add_entry(&mut entry, &mut layer, &mut scratch, budget, capture)?;
+        let before = layer.entries.len();
+        add_entry(&mut entry, &mut layer, &mut scratch, budget, keep.capture)?;
         // Read the rest of the content here, disarmed, so the parser only reads headers.
-        io::copy(&mut entry, &mut io::sink())?;
+        let added = layer.entries.get(before).map(|e| e.kind);
+        if keep.fingerprints && added == Some(EntryKind::File) {
+            let head = match layer.captures.last() {
+                Some(c) if c.entry as usize == before => c.content.as_slice(),
+                _ => &[],
+            };
+            let fingerprint = hasher.fingerprint(head, &mut entry)?;
+            layer.fingerprints.push(Some(fingerprint));
+        } else {
+            io::copy(&mut entry, &mut io::sink())?;
+            if keep.fingerprints && added.is_some() {
+                layer.fingerprints.push(None);
+            }
+        }
     }
+    fingerprint::resolve_hardlinks(&mut layer);
     layer.names.shrink_to_fit();
     layer.entries.shrink_to_fit();
+    layer.fingerprints.shrink_to_fit();
     Ok((layer, archive.into_inner().inner))
 }
 

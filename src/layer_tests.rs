@@ -7,8 +7,14 @@ fn no_capture(_: &[u8], _: u64) -> bool {
     false
 }
 
+/// Entries only: no captures, no fingerprints (what `plummet ci` asks for, less its captures).
+const PLAIN: Keep = Keep {
+    capture: no_capture,
+    fingerprints: false,
+};
+
 fn run(tar: &[u8]) -> LayerIndex {
-    index(tar, &Budget::default(), no_capture).unwrap().0
+    index(tar, &Budget::default(), PLAIN).unwrap().0
 }
 
 fn listing(layer: &LayerIndex) -> Vec<(String, EntryKind, u64)> {
@@ -104,7 +110,7 @@ fn accepts_layer_without_end_of_archive_trailer() {
 fn truncated_content_is_an_error() {
     let mut tar = TarBuilder::new().file("a", 4000).finish();
     tar.truncate(512 + 1000);
-    assert!(index(tar.as_slice(), &Budget::default(), no_capture).is_err());
+    assert!(index(tar.as_slice(), &Budget::default(), PLAIN).is_err());
 }
 
 #[test]
@@ -112,7 +118,7 @@ fn random_bytes_are_an_error() {
     let junk: Vec<u8> = (0..2048u32)
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
         .collect();
-    assert!(index(junk.as_slice(), &Budget::default(), no_capture).is_err());
+    assert!(index(junk.as_slice(), &Budget::default(), PLAIN).is_err());
 }
 
 #[test]
@@ -126,7 +132,7 @@ fn entry_limit_is_enforced() {
         max_entries: 2,
         ..Limits::default()
     });
-    let err = index(tar.as_slice(), &budget, no_capture).unwrap_err();
+    let err = index(tar.as_slice(), &budget, PLAIN).unwrap_err();
     assert!(err.to_string().contains("--max-entries"), "{err}");
 }
 
@@ -139,7 +145,15 @@ fn captures_selected_small_files() {
         .file_bytes(b"app/package.json", b"{\"devDependencies\":{}}")
         .file("app/other", 5)
         .finish();
-    let (layer, _) = index(tar.as_slice(), &Budget::default(), pick).unwrap();
+    let (layer, _) = index(
+        tar.as_slice(),
+        &Budget::default(),
+        Keep {
+            capture: pick,
+            fingerprints: false,
+        },
+    )
+    .unwrap();
     assert_eq!(layer.captures().len(), 1);
     assert_eq!(layer.captures()[0].entry, 0);
     assert_eq!(layer.captures()[0].content, b"{\"devDependencies\":{}}");
@@ -149,5 +163,102 @@ fn captures_selected_small_files() {
 fn gzip_input_is_not_a_tar() {
     // The indexer reads tars only; decompression belongs to image::blob.
     let tar = gzip(&TarBuilder::new().file("a", 1).finish());
-    assert!(index(tar.as_slice(), &Budget::default(), no_capture).is_err());
+    assert!(index(tar.as_slice(), &Budget::default(), PLAIN).is_err());
+}
+
+/// Indexes with fingerprints on, capturing `package.json` files as the analysis does.
+fn fingerprinted(tar: &[u8]) -> LayerIndex {
+    fn pick(path: &[u8], _: u64) -> bool {
+        path.ends_with(b"package.json")
+    }
+    let keep = Keep {
+        capture: pick,
+        fingerprints: true,
+    };
+    index(tar, &Budget::default(), keep).unwrap().0
+}
+
+/// Deterministic bytes that are not one repeated value.
+fn pattern(len: usize, seed: u8) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+        .collect()
+}
+
+#[test]
+fn fingerprints_are_off_unless_asked_for() {
+    let tar = TarBuilder::new().file("a", 10).finish();
+    let layer = run(&tar);
+    assert_eq!(layer.fingerprint(0), None);
+    assert!(layer.fingerprints.is_empty());
+}
+
+#[test]
+fn fingerprint_hashes_the_whole_content_of_regular_files_only() {
+    // Larger than one copy buffer and than MAX_CAPTURE, so streaming must equal hashing at once.
+    let big = pattern(300 * 1024, 1);
+    let manifest = br#"{"name":"app","devDependencies":{}}"#;
+    let tar = TarBuilder::new()
+        .dir("app/")
+        .file_bytes(b"app/big.bin", &big)
+        .file_bytes(b"app/package.json", manifest)
+        .file_bytes(b"app/empty", b"")
+        .symlink("app/link", "big.bin")
+        .whiteout("app/old")
+        .finish();
+    let layer = fingerprinted(&tar);
+    let got: Vec<_> = (0..layer.entries().len())
+        .map(|i| layer.fingerprint(i))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            None,
+            Some(Fingerprint::of(&big)),
+            Some(Fingerprint::of(manifest)),
+            Some(Fingerprint::of(b"")),
+            None,
+            None,
+        ]
+    );
+    // The captured file is hashed from its captured head, and still captured in full.
+    assert_eq!(layer.captures()[0].content, manifest);
+}
+
+#[test]
+fn same_size_different_bytes_get_different_fingerprints() {
+    let tar = TarBuilder::new()
+        .file_bytes(b"a", &pattern(5000, 1))
+        .file_bytes(b"b", &pattern(5000, 2))
+        .file_bytes(b"c", &pattern(5000, 1))
+        .finish();
+    let layer = fingerprinted(&tar);
+    assert_ne!(layer.fingerprint(0), layer.fingerprint(1));
+    assert_eq!(layer.fingerprint(0), layer.fingerprint(2));
+}
+
+#[test]
+fn a_hardlink_takes_the_fingerprint_of_the_latest_target_before_it() {
+    let (first, second) = (pattern(100, 1), pattern(100, 2));
+    let tar = TarBuilder::new()
+        .file_bytes(b"bin/tool", &first)
+        .hardlink("bin/alias", "bin/tool")
+        .file_bytes(b"bin/tool", &second)
+        .hardlink("bin/alias2", "./bin/tool")
+        .hardlink("bin/chained", "bin/alias2")
+        .symlink("bin/sym", "tool")
+        .hardlink("bin/to_symlink", "bin/sym")
+        .hardlink("bin/dangling", "bin/missing")
+        .finish();
+    let layer = fingerprinted(&tar);
+    let at = |i: usize| layer.fingerprint(i);
+    assert_eq!(at(1), Some(Fingerprint::of(&first)));
+    assert_eq!(at(3), Some(Fingerprint::of(&second)));
+    assert_eq!(at(4), Some(Fingerprint::of(&second)));
+    assert_eq!((at(6), at(7)), (None, None));
+}
+
+#[test]
+fn a_fingerprint_costs_eight_bytes_per_entry() {
+    assert_eq!(std::mem::size_of::<Option<Fingerprint>>(), 8);
 }

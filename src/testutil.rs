@@ -113,7 +113,15 @@ pub fn zstd(data: &[u8]) -> Vec<u8> {
 
 /// Indexes in-memory layers into an image with the given config.
 pub fn image_of(layers: Vec<TarBuilder>, config: crate::image::ImageConfig) -> crate::image::Image {
-    let options = crate::image::IndexOptions::default();
+    image_with(layers, config, &crate::image::IndexOptions::default())
+}
+
+/// Indexes in-memory layers into an image with the given config and index options.
+pub fn image_with(
+    layers: Vec<TarBuilder>,
+    config: crate::image::ImageConfig,
+    options: &crate::image::IndexOptions,
+) -> crate::image::Image {
     let budget = crate::layer::Budget::default();
     let indexed = layers
         .into_iter()
@@ -122,7 +130,7 @@ pub fn image_of(layers: Vec<TarBuilder>, config: crate::image::ImageConfig) -> c
             crate::image::index::index_blob(
                 tar.as_slice(),
                 Default::default(),
-                &options,
+                options,
                 &budget,
                 None,
             )

@@ -9,7 +9,7 @@ pub use paths::{NodeId, Paths, ROOT};
 pub use replay::{Event, Replay, Visible};
 pub use snapshot::{Snapshot, Status};
 
-use crate::layer::{EntryKind, LayerIndex};
+use crate::layer::{EntryKind, Fingerprint, LayerIndex};
 
 /// One entry of one layer, pointing at its interned path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +45,9 @@ impl Entry {
 #[derive(Debug, Clone, Default)]
 pub struct Layer {
     pub entries: Vec<Entry>,
+    /// Content fingerprints parallel to `entries`, when the layer was indexed with them (for
+    /// `plummet diff`); empty otherwise. Kept beside the entries so `Entry` stays small.
+    pub fingerprints: Vec<Option<Fingerprint>>,
 }
 
 impl Layer {
@@ -76,9 +79,10 @@ impl Tree {
     /// Interns the layers' paths in image order, consuming the per-layer indexes.
     pub fn build(indexes: impl IntoIterator<Item = LayerIndex>) -> Tree {
         let mut tree = Tree::default();
-        for (layer_no, index) in indexes.into_iter().enumerate() {
+        for (layer_no, mut index) in indexes.into_iter().enumerate() {
             let mut layer = Layer {
                 entries: Vec::with_capacity(index.entries().len()),
+                fingerprints: index.take_fingerprints(),
             };
             let mut captures = index.captures().iter().peekable();
             for (i, raw) in index.entries().iter().enumerate() {
@@ -145,13 +149,27 @@ impl Tree {
         }
     }
 
+    /// The content fingerprint of the entry a [`Visible`] points at, when it was taken.
+    pub fn fingerprint(&self, visible: Visible) -> Option<Fingerprint> {
+        let entry = visible.entry()? as usize;
+        self.layers
+            .get(visible.layer() as usize)?
+            .fingerprints
+            .get(entry)
+            .copied()
+            .flatten()
+    }
+
     /// Approximate heap bytes held by the tree.
     pub fn heap_bytes(&self) -> usize {
         self.paths.heap_bytes()
             + self
                 .layers
                 .iter()
-                .map(|l| l.entries.capacity() * std::mem::size_of::<Entry>())
+                .map(|l| {
+                    l.entries.capacity() * std::mem::size_of::<Entry>()
+                        + l.fingerprints.capacity() * std::mem::size_of::<Option<Fingerprint>>()
+                })
                 .sum::<usize>()
             + self.links.capacity()
             + self.link_spans.capacity() * 8

@@ -47,15 +47,18 @@ fn write(dir: &Path, name: &str, spec: &ImageSpec) -> String {
     path.display().to_string()
 }
 
-/// Non-directory paths of the oracle's final filesystem with their sizes.
-fn final_files(spec: &ImageSpec) -> BTreeMap<String, (String, u64, u32)> {
+/// What the oracle knows of a final file: kind, size, mode and the SHA-256 of its bytes.
+type FileFacts = (String, u64, u32, Option<[u8; 32]>);
+
+/// Non-directory paths of the oracle's final filesystem with their sizes and content digests.
+fn final_files(spec: &ImageSpec) -> BTreeMap<String, FileFacts> {
     expected(spec)
         .files
         .into_iter()
         .filter(|f| format!("{:?}", f.kind) != "Dir")
         .map(|f| {
             let path = String::from_utf8_lossy(&f.path.0).into_owned();
-            (path, (format!("{:?}", f.kind), f.size, f.mode))
+            (path, (format!("{:?}", f.kind), f.size, f.mode, f.content))
         })
         .collect()
 }
@@ -72,7 +75,7 @@ fn naive_files(a: &ImageSpec, b: &ImageSpec) -> BTreeMap<String, (String, u64, u
             (None, _) => "added",
             (_, None) => "removed",
         };
-        let bytes = |v: Option<&(String, u64, u32)>| v.map_or(0, |v| v.1);
+        let bytes = |v: Option<&FileFacts>| v.map_or(0, |v| v.1);
         out.insert(path.clone(), (change.to_string(), bytes(x), bytes(y)));
     }
     out
@@ -137,6 +140,48 @@ fn a_pair_sharing_a_base_matches_the_oracle() {
         .map(|f| (f["kind"].as_str().unwrap(), f["path"].as_str().unwrap()))
         .collect();
     assert_eq!(added, [("git", "/app/.git")]);
+}
+
+#[test]
+fn a_same_size_rewrite_is_a_changed_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let layer = |seed: u64| {
+        LayerSpec::new(vec![
+            Op::dir("/app"),
+            Op::file("/app/config.bin", 5000, Content::Random(seed)),
+            Op::hardlink("/app/config.link", "/app/config.bin"),
+            Op::file("/app/same.bin", 5000, Content::Random(99)),
+        ])
+    };
+    let a = ImageSpec::new("app", vec![base(), layer(1)]);
+    let b = ImageSpec::new("app", vec![base(), layer(2)]);
+    let (pa, pb) = (write(dir.path(), "a", &a), write(dir.path(), "b", &b));
+    let out = plummet(&["diff", &pa, &pb, "--json", "-", "--quiet"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let files = json_files(&v);
+    assert_eq!(files, naive_files(&a, &b));
+    let changed = ("changed".to_string(), 5000, 5000);
+    assert_eq!(files.get("/app/config.bin"), Some(&changed));
+    assert!(!files.contains_key("/app/same.bin"));
+    let aspects: Vec<_> = v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["path"].as_str().unwrap(), f["aspects"].clone()))
+        .collect();
+    assert_eq!(
+        aspects,
+        [
+            ("/app/config.bin", serde_json::json!(["content"])),
+            ("/app/config.link", serde_json::json!(["content"])),
+        ]
+    );
 }
 
 #[test]

@@ -1,16 +1,24 @@
 //! Fuzzes the tar indexer (`layer::index`) on raw, uncompressed bytes: it must never panic, and
-//! every path it returns must be clean (relative, no `.`/`..`/empty components).
+//! every path it returns must be clean (relative, no `.`/`..`/empty components), and only regular
+//! files and hardlinks may carry a content fingerprint.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use plummet::layer::{self, Budget, EntryKind, Limits};
+use plummet::layer::{self, Budget, EntryKind, Keep, Limits};
 
 fuzz_target!(|data: &[u8]| {
     let budget = Budget::new(Limits::default());
-    let Ok((index, _)) = layer::index(data, &budget, plummet::analysis::capture_rule) else {
+    let keep = Keep {
+        capture: plummet::analysis::capture_rule,
+        fingerprints: true,
+    };
+    let Ok((index, _)) = layer::index(data, &budget, keep) else {
         return;
     };
-    for entry in index.entries() {
+    for (i, entry) in index.entries().iter().enumerate() {
+        if index.fingerprint(i).is_some() {
+            assert!(matches!(entry.kind, EntryKind::File | EntryKind::Hardlink));
+        }
         let path = index.path(entry);
         assert!(!path.starts_with(b"/"), "absolute path survived cleaning");
         if !path.is_empty() {

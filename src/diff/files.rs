@@ -1,14 +1,14 @@
 //! The final filesystems of two images compared path by path. The two trees live in two
 //! different path tries, so they are walked side by side without recursion, each directory's
-//! visible children sorted by name and merge-joined. There are no content digests: a regular
-//! file of the same size, mode, owner and kind counts as unchanged, whatever its bytes.
+//! visible children sorted by name and merge-joined. Content is compared by size and, where both
+//! images were read with them, by the files' content fingerprints (see `layer::Fingerprint`).
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 use crate::analysis::Analysis;
 use crate::image::Image;
-use crate::layer::EntryKind;
+use crate::layer::{EntryKind, Fingerprint};
 use crate::tree::{Entry, NodeId, ROOT, Tree, Visible};
 
 /// One image's final filesystem.
@@ -29,6 +29,11 @@ impl<'a> Side<'a> {
     fn entry(self, node: NodeId) -> Option<Entry> {
         let v = (*self.state.get(node as usize)?)?;
         Some(self.tree.entry_at(node, v))
+    }
+
+    fn fingerprint(self, node: NodeId) -> Option<Fingerprint> {
+        let v = (*self.state.get(node as usize)?)?;
+        self.tree.fingerprint(v)
     }
 
     /// Visible children of a directory, sorted by name.
@@ -65,7 +70,7 @@ impl PathChange {
 /// What changed about a path present in both images.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Aspects {
-    /// The size differs (the only sign of new content plummet has).
+    /// The bytes differ: the sizes differ, or both content fingerprints are known and differ.
     pub content: bool,
     pub mode: bool,
     /// uid or gid.
@@ -154,8 +159,15 @@ fn bytes(e: Option<&Entry>) -> u64 {
 }
 
 fn aspects(a: Side<'_>, x: &Entry, b: Side<'_>, y: &Entry) -> Aspects {
+    let rewritten = || match (a.fingerprint(x.node), b.fingerprint(y.node)) {
+        (Some(fx), Some(fy)) => fx != fy,
+        // Without both fingerprints, only a size change shows new content.
+        _ => false,
+    };
     Aspects {
-        content: x.kind.is_file_like() && y.kind.is_file_like() && x.size != y.size,
+        content: x.kind.is_file_like()
+            && y.kind.is_file_like()
+            && (x.size != y.size || rewritten()),
         mode: x.mode != y.mode,
         owner: x.uid != y.uid || x.gid != y.gid,
         kind: x.kind != y.kind,

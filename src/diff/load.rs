@@ -1,5 +1,6 @@
 //! Reading the two images of a comparison at the same time, each on its own thread with its own
-//! progress line, sharing the layers they have in common through one [`LayerCache`].
+//! progress line, sharing the layers they have in common through one [`LayerCache`], with the
+//! content fingerprints the comparison of files needs.
 
 use std::sync::Arc;
 
@@ -20,8 +21,7 @@ pub fn pair(
     quiet: bool,
 ) -> Result<(Loaded, Loaded, Arc<LayerCache>), SourceError> {
     let cache = Arc::new(LayerCache::default());
-    let mut options = options.clone();
-    options.index.layer_cache = Some(Arc::clone(&cache));
+    let options = for_diff(options, Arc::clone(&cache));
     let progress_a = Arc::new(Progress::default());
     let progress_b = Arc::new(Progress::default());
     progress_a.set_stage(format!("A: {a}"));
@@ -45,11 +45,19 @@ pub fn pair_with_progress(
     progress_a: &Progress,
     progress_b: &Progress,
 ) -> Result<(Loaded, Loaded), SourceError> {
-    let mut options = options.clone();
-    options.index.layer_cache = Some(Arc::new(LayerCache::default()));
+    let options = for_diff(options, Arc::new(LayerCache::default()));
     progress_a.set_stage(format!("A: {a}"));
     progress_b.set_stage(format!("B: {b}"));
     both(a, b, &options, progress_a, progress_b)
+}
+
+/// The options both images are read with: one shared cache (so both must ask for the same
+/// things) and content fingerprints, so that a same-size rewrite shows.
+fn for_diff(options: &LoadOptions, cache: Arc<LayerCache>) -> LoadOptions {
+    let mut options = options.clone();
+    options.index.layer_cache = Some(cache);
+    options.index.content_digests = true;
+    options
 }
 
 fn both(

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use super::blob::{Blob, BlobOptions, BlobSummary, Expected, READ_BUFFER};
 use super::cache::LayerCache;
 use super::{ImageError, LayerError};
-use crate::layer::{self, Budget, CaptureRule, LayerIndex, Limits};
+use crate::layer::{self, Budget, CaptureRule, Keep, LayerIndex, Limits};
 
 /// How layers are read.
 #[derive(Debug, Clone)]
@@ -22,6 +22,9 @@ pub struct IndexOptions {
     pub threads: usize,
     /// Which small files to keep the content of, for the analysis.
     pub capture: CaptureRule,
+    /// Fingerprint every regular file's content (`plummet diff` compares them; `ci` and the
+    /// single-image UI leave this off and pay nothing).
+    pub content_digests: bool,
     /// Layers already indexed by another load (e.g. the other image of `plummet diff`), consulted
     /// before reading a layer whose digest or diff_id is known.
     pub layer_cache: Option<Arc<LayerCache>>,
@@ -35,6 +38,7 @@ impl Default for IndexOptions {
             max_layer_bytes: 64 << 30,
             threads: 0,
             capture: crate::analysis::capture_rule,
+            content_digests: false,
             layer_cache: None,
         }
     }
@@ -162,7 +166,10 @@ pub fn index_blob<R: Read>(
     let (index, reader) = layer::index(
         BufReader::with_capacity(READ_BUFFER, metered),
         budget,
-        options.capture,
+        Keep {
+            capture: options.capture,
+            fingerprints: options.content_digests,
+        },
     )?;
     // Bytes still buffered were already hashed when they left the decompressor.
     let blob = reader.into_inner().inner.finish()?;

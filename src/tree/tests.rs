@@ -1,15 +1,17 @@
 //! Tests of merging layers: whiteouts, opaque directories, overwrites, statuses and sizes.
 
 use super::*;
-use crate::layer::{Budget, index};
+use crate::layer::{Budget, Keep, index};
 use crate::testutil::TarBuilder;
 
 pub fn tree_of(layers: Vec<TarBuilder>) -> Tree {
     Tree::build(layers.into_iter().map(|b| {
         let tar = b.finish();
-        index(tar.as_slice(), &Budget::default(), |_, _| false)
-            .unwrap()
-            .0
+        let keep = Keep {
+            capture: |_, _| false,
+            fingerprints: true,
+        };
+        index(tar.as_slice(), &Budget::default(), keep).unwrap().0
     }))
 }
 

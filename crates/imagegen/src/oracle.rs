@@ -4,7 +4,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Serialize, Serializer};
+use sha2::{Digest, Sha256};
 
+use crate::content::write_content;
 use crate::entries::{Entry, EntryKind, join, layer_entries, split_parent};
 use crate::findings::{Finding, findings};
 use crate::spec::ImageSpec;
@@ -71,6 +73,10 @@ pub struct VisibleFile {
     pub mode: u32,
     /// The layer whose entry is visible.
     pub layer: usize,
+    /// SHA-256 of the bytes of a regular file, or of the file a hardlink names in its own layer;
+    /// `None` otherwise. Not serialized: it is for comparing two images' files (`plummet diff`).
+    #[serde(skip)]
+    pub content: Option<[u8; 32]>,
 }
 
 /// A node of the merged filesystem.
@@ -80,6 +86,7 @@ pub(crate) struct Node {
     pub size: u64,
     pub mode: u32,
     pub layer: usize,
+    pub content: Option<[u8; 32]>,
 }
 
 pub(crate) type Fs = BTreeMap<Vec<u8>, Node>;
@@ -150,7 +157,7 @@ impl Sim {
     /// Adds an entry. What it replaces of another shape is deleted, as overlayfs does: a file in
     /// the way of a directory, or everything below a directory a non-directory replaces.
     /// Returns how many non-directories that deleted.
-    fn add(&mut self, e: &Entry<'_>, layer: usize, touch: bool) -> u64 {
+    fn add(&mut self, e: &Entry<'_>, content: Option<[u8; 32]>, layer: usize, touch: bool) -> u64 {
         let mut removed = 0;
         let mut dir = split_parent(&e.path).0.to_vec();
         let mut ancestors = Vec::new();
@@ -167,6 +174,7 @@ impl Sim {
                 size: 0,
                 mode: 0o755,
                 layer,
+                content: None,
             });
         }
         let replaced_dir = self
@@ -190,6 +198,7 @@ impl Sim {
                 size: e.size,
                 mode: e.mode,
                 layer,
+                content,
             },
         );
         removed
@@ -214,6 +223,7 @@ pub fn expected(spec: &ImageSpec) -> Expected {
                 removed += sim.apply_marker(&dir, target.as_deref());
             }
         }
+        let contents = contents(&entries);
         let mut changed = BTreeSet::new();
         // A path written twice in one layer is touched once, by its last entry (as in dive).
         let last: BTreeMap<&[u8], usize> = entries
@@ -227,7 +237,8 @@ pub fn expected(spec: &ImageSpec) -> Expected {
             .enumerate()
             .filter(|(_, e)| marker(&e.path).is_none())
         {
-            removed += sim.add(e, index, last.get(e.path.as_slice()) == Some(&i));
+            let touch = last.get(e.path.as_slice()) == Some(&i);
+            removed += sim.add(e, contents[i], index, touch);
             if e.kind != EntryKind::Dir {
                 changed.insert(e.path.clone());
                 added_files.push((index, e.clone()));
@@ -247,6 +258,34 @@ pub fn expected(spec: &ImageSpec) -> Expected {
         });
     }
     summarize(spec, sim, layers, &added_files)
+}
+
+/// The SHA-256 of each entry's bytes: regular files hash what the tar writer writes, a hardlink
+/// takes that of the latest entry of this layer at its target before it, the rest have none.
+fn contents(entries: &[Entry<'_>]) -> Vec<Option<[u8; 32]>> {
+    let mut by_path: BTreeMap<&[u8], [u8; 32]> = BTreeMap::new();
+    let mut out = Vec::with_capacity(entries.len());
+    for e in entries {
+        let digest = match (e.kind, e.content) {
+            (EntryKind::File, _) if marker(&e.path).is_some() => None,
+            (EntryKind::File, Some(content)) => {
+                let mut hasher = Sha256::new();
+                // Hashing into memory cannot fail; a failure would leave the digest unknown.
+                write_content(content, e.size, &mut hasher)
+                    .ok()
+                    .map(|()| hasher.finalize().into())
+            }
+            (EntryKind::File, None) => Some(Sha256::digest(b"").into()),
+            (EntryKind::Hardlink, _) => by_path.get(e.link.as_slice()).copied(),
+            _ => None,
+        };
+        match digest {
+            Some(d) => by_path.insert(&e.path, d),
+            None => by_path.remove(e.path.as_slice()),
+        };
+        out.push(digest);
+    }
+    out
 }
 
 fn summarize(
@@ -306,6 +345,7 @@ fn summarize(
                 size: n.size,
                 mode: n.mode,
                 layer: n.layer,
+                content: n.content,
             })
             .collect(),
         findings: findings(added, &sim.fs, runs_as_root),

@@ -297,3 +297,39 @@ fn only_private_pems_are_secrets() {
     );
     assert!(!e.findings.iter().any(|f| f.path == "/app/certs/public.pem"));
 }
+
+#[test]
+fn content_digests_tell_same_size_files_apart() {
+    let e = expected(&image(vec![vec![
+        Op::file("/a", 64, Content::Random(1)),
+        Op::file("/b", 64, Content::Random(2)),
+        Op::file("/c", 64, Content::Random(1)),
+        Op::file("/zeros", 8, Content::Zeros),
+        Op::file("/bytes", 8, Content::Bytes(vec![0; 3])),
+        Op::dir("/d"),
+    ]]));
+    let content = |p: &str| e.files.iter().find(|f| f.path == p).unwrap().content;
+    assert!(content("/a").is_some());
+    assert_ne!(content("/a"), content("/b"));
+    assert_eq!(content("/a"), content("/c"));
+    // Different specs, same bytes (zero padding): the digest is of the bytes.
+    assert_eq!(content("/zeros"), content("/bytes"));
+    assert_eq!(content("/d"), None);
+}
+
+#[test]
+fn a_hardlink_has_the_content_of_its_target_in_the_same_layer() {
+    let e = expected(&image(vec![
+        vec![Op::random("/lower", 10)],
+        vec![
+            Op::file("/t", 10, Content::Random(7)),
+            Op::hardlink("/h", "/t"),
+            Op::hardlink("/h2", "/lower"),
+        ],
+    ]));
+    let content = |p: &str| e.files.iter().find(|f| f.path == p).unwrap().content;
+    assert_eq!(content("/h"), content("/t"));
+    assert!(content("/h").is_some());
+    // A target in another layer is not part of this layer's tar: unknown.
+    assert_eq!(content("/h2"), None);
+}
