@@ -4,13 +4,14 @@
 //! one buffer per layer; whiteout markers become entries of their own kind. On request, regular
 //! files get a content [`Fingerprint`] as they stream past.
 
+mod budget;
 mod fingerprint;
 
 use std::cell::Cell;
 use std::io::{self, Read};
 use std::rc::Rc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
+pub use budget::{Budget, Limits};
 pub use fingerprint::Fingerprint;
 
 /// The name prefix that marks a whiteout (a deletion of a lower path).
@@ -158,102 +159,6 @@ impl LayerIndex {
             len: bytes.len() as u32,
         }
     }
-}
-
-/// Limits that stop hostile images before they exhaust the machine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    /// Entries over the whole image.
-    pub max_entries: u64,
-    /// Bytes of path names over the whole image (the bulk of the index's memory).
-    pub max_name_bytes: u64,
-    /// Length of one path.
-    pub max_path_len: usize,
-    /// Uncompressed bytes over the whole image, and separately the bytes its files claim (a
-    /// sparse file can claim far more than it stores).
-    pub max_total_bytes: u64,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            max_entries: 5_000_000,
-            max_name_bytes: 2 << 30,
-            max_path_len: 64 * 1024,
-            max_total_bytes: 1 << 40,
-        }
-    }
-}
-
-/// Counters shared by all layers of one image, checked against [`Limits`].
-#[derive(Debug, Default)]
-pub struct Budget {
-    pub limits: Limits,
-    entries: AtomicU64,
-    name_bytes: AtomicU64,
-    stream_bytes: AtomicU64,
-    file_bytes: AtomicU64,
-}
-
-impl Budget {
-    pub fn new(limits: Limits) -> Budget {
-        Budget {
-            limits,
-            ..Budget::default()
-        }
-    }
-
-    fn charge(&self, name_bytes: u64) -> Result<(), IndexError> {
-        let entries = self.entries.fetch_add(1, Ordering::Relaxed) + 1;
-        if entries > self.limits.max_entries {
-            return Err(IndexError::Limit(format!(
-                "more than {} entries in the image (--max-entries)",
-                self.limits.max_entries
-            )));
-        }
-        let names = self.name_bytes.fetch_add(name_bytes, Ordering::Relaxed) + name_bytes;
-        if names > self.limits.max_name_bytes {
-            return Err(IndexError::Limit(format!(
-                "more than {} bytes of path names in the image (--max-index-bytes)",
-                self.limits.max_name_bytes
-            )));
-        }
-        Ok(())
-    }
-
-    /// Charges uncompressed bytes read from a layer stream against `max_total_bytes`.
-    pub fn charge_stream(&self, bytes: u64) -> Result<(), IndexError> {
-        if add_within(&self.stream_bytes, bytes, self.limits.max_total_bytes) {
-            Ok(())
-        } else {
-            Err(IndexError::Limit(format!(
-                "the image's layers expand past {} bytes in total (--max-total-bytes)",
-                self.limits.max_total_bytes
-            )))
-        }
-    }
-
-    /// Charges the size a file entry claims. Every size the analysis adds up was charged here,
-    /// so no sum over the tree can overflow.
-    fn charge_file(&self, size: u64) -> Result<(), IndexError> {
-        if add_within(&self.file_bytes, size, self.limits.max_total_bytes) {
-            Ok(())
-        } else {
-            Err(IndexError::Limit(format!(
-                "the image's files claim more than {} bytes in total (--max-total-bytes)",
-                self.limits.max_total_bytes
-            )))
-        }
-    }
-}
-
-/// Adds `amount` to `counter` unless the sum would pass `limit` (or overflow).
-fn add_within(counter: &AtomicU64, amount: u64, limit: u64) -> bool {
-    counter
-        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |v| {
-            v.checked_add(amount).filter(|&sum| sum <= limit)
-        })
-        .is_ok()
 }
 
 /// The most bytes the tar parser may read between two entries: headers, padding, and the PAX
