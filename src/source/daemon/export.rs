@@ -8,10 +8,12 @@ use std::cell::Cell;
 use std::collections::{HashMap, VecDeque};
 use std::io::{self, BufReader, Read};
 use std::rc::Rc;
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::mpsc::sync_channel;
 use std::thread::ScopedJoinHandle;
 
 use serde::Deserialize;
+
+use self::channel::{ChannelReader, Counted, feed, fill};
 
 use crate::image::blob::{BlobError, READ_BUFFER};
 use crate::image::index::index_blob;
@@ -19,6 +21,8 @@ use crate::image::{
     Digest, Expected, ImageConfig, IndexOptions, IndexedLayer, LayerError, LayerMeta, Progress,
 };
 use crate::layer::Budget;
+
+mod channel;
 
 /// Members up to this size that are not layers (manifests, configs) are kept in memory.
 const SMALL: u64 = 16 << 20;
@@ -372,114 +376,6 @@ fn blob_digest(name: &str) -> Option<Digest> {
     let rest = name.strip_prefix("blobs/")?;
     let (algorithm, hex) = rest.split_once('/')?;
     Digest::parse(&format!("{algorithm}:{hex}")).ok()
-}
-
-/// Sends a member's bytes to its worker. `Ok(false)` when the worker stopped listening.
-fn feed<R: Read>(
-    entry: &mut R,
-    first: Vec<u8>,
-    size: u64,
-    tx: &SyncSender<io::Result<Vec<u8>>>,
-) -> io::Result<bool> {
-    let mut sent = first.len() as u64;
-    if !first.is_empty() && tx.send(Ok(first)).is_err() {
-        io::copy(entry, &mut io::sink())?;
-        return Ok(false);
-    }
-    loop {
-        let mut chunk = vec![0u8; READ_BUFFER];
-        let n = match fill(entry, &mut chunk) {
-            Ok(n) => n,
-            Err(e) => {
-                // The worker must not mistake a cut stream for the end of the layer.
-                let _ = tx.send(Err(io::Error::new(e.kind(), e.to_string())));
-                return Err(e);
-            }
-        };
-        if n == 0 {
-            break;
-        }
-        chunk.truncate(n);
-        sent += n as u64;
-        if tx.send(Ok(chunk)).is_err() {
-            io::copy(entry, &mut io::sink())?;
-            return Ok(false);
-        }
-    }
-    if sent < size {
-        let e = io::Error::new(
-            io::ErrorKind::UnexpectedEof,
-            format!("a layer ended after {sent} of {size} bytes"),
-        );
-        let _ = tx.send(Err(io::Error::new(e.kind(), e.to_string())));
-        return Err(e);
-    }
-    Ok(true)
-}
-
-/// Reads until `buf` is full or the reader ends; returns how much was read.
-fn fill<R: Read>(reader: &mut R, buf: &mut [u8]) -> io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match reader.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
-}
-
-/// The worker's side of a member: chunks from the reader, an error if the stream broke.
-struct ChannelReader {
-    rx: Receiver<io::Result<Vec<u8>>>,
-    chunk: Vec<u8>,
-    pos: usize,
-}
-
-impl ChannelReader {
-    fn new(rx: Receiver<io::Result<Vec<u8>>>) -> Self {
-        ChannelReader {
-            rx,
-            chunk: Vec::new(),
-            pos: 0,
-        }
-    }
-}
-
-impl Read for ChannelReader {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        while self.pos >= self.chunk.len() {
-            match self.rx.recv() {
-                Ok(Ok(chunk)) => {
-                    self.chunk = chunk;
-                    self.pos = 0;
-                }
-                Ok(Err(e)) => return Err(e),
-                // The sender is gone after the last chunk: the member is complete.
-                Err(_) => return Ok(0),
-            }
-        }
-        let n = buf.len().min(self.chunk.len() - self.pos);
-        buf[..n].copy_from_slice(&self.chunk[self.pos..self.pos + n]);
-        self.pos += n;
-        Ok(n)
-    }
-}
-
-/// Counts the bytes that came out of the stream, for error messages.
-struct Counted<R> {
-    inner: R,
-    bytes: Rc<Cell<u64>>,
-}
-
-impl<R: Read> Read for Counted<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.bytes.set(self.bytes.get() + n as u64);
-        Ok(n)
-    }
 }
 
 /// `./a//b/` -> `a/b`, with `..` resolved.
