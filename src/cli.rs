@@ -78,8 +78,8 @@ pub struct SourceArgs {
     #[arg(long, global = true)]
     pub no_verify: bool,
 
-    /// Docker daemon: read the image through its export API even when plummet can read the
-    /// daemon's layer store directly (same host, overlay2, permission to read it).
+    /// Docker daemon and Podman: read the image through the export API even when plummet can
+    /// read the engine's layer store directly (same host, overlay, permission to read it).
     #[arg(long, global = true)]
     pub export: bool,
 

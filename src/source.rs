@@ -52,7 +52,7 @@ pub struct LoadOptions {
     pub registry_token: Option<Secret>,
     /// Allow plain HTTP and unverified TLS for registries that are not on loopback.
     pub insecure: bool,
-    /// Docker daemon: always read through the export API, never the layer store directly.
+    /// Docker daemon and Podman: always read through the export API, never the layer store.
     pub export: bool,
 }
 

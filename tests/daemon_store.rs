@@ -1,12 +1,15 @@
-//! Live: the Docker daemon's layer store read directly must give exactly the image the export
-//! API gives, on an image built by the real dockerd with what makes layer tars tricky (hard
-//! links, long and non-UTF-8 names, a FIFO, setuid, an opaque directory, whiteouts), and it
-//! must be the path taken when the store is readable.
+//! Live: the layer store of the Docker daemon and of Podman, read directly, must give exactly
+//! the image each engine's export API gives, on an image built by the real dockerd with what
+//! makes layer tars tricky (hard links, long and non-UTF-8 names, a FIFO, setuid, an opaque
+//! directory, whiteouts) and loaded into Podman; and it must be the path taken when the store is
+//! readable.
 #![allow(
     clippy::unwrap_used,
     reason = "setup helpers stop the test at the first failed step"
 )]
 
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::sync::OnceLock;
 
 use plummet::analysis::analyze;
@@ -21,9 +24,10 @@ use live::{docker, harness, run};
 
 const TAG: &str = "plummet-store-test:1";
 
-fn build(host: &str) {
-    static BUILT: OnceLock<()> = OnceLock::new();
-    BUILT.get_or_init(|| {
+/// Builds the image in dockerd once; returns its `docker save` archive.
+fn build(host: &str) -> &'static Path {
+    static BUILT: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    let (_, saved) = BUILT.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
         let long = "d".repeat(120);
         std::fs::write(
@@ -43,17 +47,38 @@ fn build(host: &str) {
         run(docker(host)
             .args(["build", "--network", "none", "-q", "-t", TAG])
             .arg(dir.path()));
+        let saved = dir.path().join("saved.tar");
+        run(docker(host).args(["save", "-o"]).arg(&saved).arg(TAG));
+        (dir, saved)
     });
+    saved
 }
 
-fn load_with(host: &str, export: bool) -> (Image, String) {
+/// The podman CLI on the harness's storage.
+fn podman() -> Command {
+    let mut podman = Command::new("podman");
+    for (var, to) in [
+        ("PLUMMET_TEST_PODMAN_CONTAINERS_CONF", "CONTAINERS_CONF"),
+        (
+            "PLUMMET_TEST_PODMAN_STORAGE_CONF",
+            "CONTAINERS_STORAGE_CONF",
+        ),
+    ] {
+        if let Ok(v) = std::env::var(var) {
+            podman.env(to, v);
+        }
+    }
+    podman
+}
+
+fn load_with(engine: Engine, host: &str, export: bool) -> (Image, String) {
     let options = LoadOptions {
         host: Some(host.to_string()),
         export,
         ..LoadOptions::default()
     };
     let progress = Progress::default();
-    let image = load(Engine::Docker, TAG, &options, &progress).unwrap();
+    let image = load(engine, TAG, &options, &progress).unwrap();
     (image, progress.view().stage)
 }
 
@@ -85,17 +110,8 @@ fn entries(image: &Image) -> Vec<Vec<Plain>> {
         .collect()
 }
 
-#[test]
-fn the_layer_store_gives_the_image_the_export_gives() {
-    let Some(host) = harness("PLUMMET_TEST_DOCKER_HOST") else {
-        return;
-    };
-    build(&host);
-    let (stored, stage) = load_with(&host, false);
-    assert_eq!(stage, "reading docker's layer store");
-    let (exported, stage) = load_with(&host, true);
-    assert_eq!(stage, "exporting from docker");
-
+/// The same layer tars (diff_ids checked while reading, lengths), entries, config and figures.
+fn same_image(stored: &Image, exported: &Image) {
     // Byte for byte the same layer tars: same diff_ids (checked while reading) and lengths.
     let tars = |i: &Image| -> Vec<_> {
         i.blobs
@@ -103,17 +119,37 @@ fn the_layer_store_gives_the_image_the_export_gives() {
             .map(|b| (b.diff_id.clone(), b.uncompressed_bytes))
             .collect()
     };
-    assert_eq!(tars(&stored), tars(&exported));
+    assert_eq!(tars(stored), tars(exported));
     assert!(stored.blobs.iter().all(|b| b.diff_id.is_some()));
-    assert_eq!(entries(&stored), entries(&exported));
+    assert_eq!(entries(stored), entries(exported));
     assert_eq!(stored.meta.config, exported.meta.config);
     assert_eq!(stored.meta.config_digest, exported.meta.config_digest);
-    assert_eq!(stored.meta.source, "docker-daemon");
 
-    let (s, e) = (analyze(&stored), analyze(&exported));
-    let json = |a| serde_json::to_value(plummet::report::json::image(a)).unwrap();
+    let (s, e) = (analyze(stored), analyze(exported));
+    // The figures; not what names the source (engine, repository digest).
+    let json = |a| {
+        let mut v = serde_json::to_value(plummet::report::json::image(a)).unwrap();
+        for key in ["source", "digest"] {
+            v.as_object_mut().unwrap().remove(key);
+        }
+        v
+    };
     assert_eq!(json(&s), json(&e));
     assert_eq!(s.findings.len(), e.findings.len());
+}
+
+#[test]
+fn the_layer_store_gives_the_image_the_export_gives() {
+    let Some(host) = harness("PLUMMET_TEST_DOCKER_HOST") else {
+        return;
+    };
+    build(&host);
+    let (stored, stage) = load_with(Engine::Docker, &host, false);
+    assert_eq!(stage, "reading docker's layer store");
+    let (exported, stage) = load_with(Engine::Docker, &host, true);
+    assert_eq!(stage, "exporting from docker");
+    same_image(&stored, &exported);
+    let s = analyze(&stored);
     // The tricky parts are really there.
     let layers = entries(&stored);
     let top = layers.len() - 1;
@@ -159,6 +195,26 @@ fn no_verify_still_reads_the_layer_store() {
     let image = load(Engine::Docker, TAG, &options, &progress).unwrap();
     assert_eq!(progress.view().stage, "reading docker's layer store");
     assert!(image.blobs.iter().all(|b| b.diff_id.is_none()));
-    let (verified, _) = load_with(&host, false);
+    let (verified, _) = load_with(Engine::Docker, &host, false);
     assert_eq!(entries(&image), entries(&verified));
+}
+
+#[test]
+fn podman_s_layer_store_gives_the_image_its_export_gives() {
+    let (Some(host), Some(podman_host)) = (
+        harness("PLUMMET_TEST_DOCKER_HOST"),
+        harness("PLUMMET_TEST_PODMAN_HOST"),
+    ) else {
+        return;
+    };
+    let saved = build(&host);
+    run(podman().args(["load", "-q", "-i"]).arg(saved));
+    let (stored, stage) = load_with(Engine::Podman, &podman_host, false);
+    assert_eq!(stage, "reading podman's layer store");
+    let (exported, stage) = load_with(Engine::Podman, &podman_host, true);
+    assert_eq!(stage, "exporting from podman");
+    same_image(&stored, &exported);
+    assert_eq!(stored.meta.source, "podman");
+    let (docker, _) = load_with(Engine::Docker, &host, false);
+    same_image(&stored, &docker);
 }

@@ -243,15 +243,25 @@ fn read(
         let outcome = rt
             .block_on(store_root(session))
             .map_err(store::StoreError::Unavailable)
-            .and_then(|root| store::load(&root, reference, &stored_plan(plan), options, progress));
+            .and_then(|(layout, root)| {
+                store::load(
+                    layout,
+                    &root,
+                    reference,
+                    &stored_plan(plan),
+                    options,
+                    progress,
+                )
+            });
         match outcome {
             Ok(image) => return Ok(image),
             Err(store::StoreError::Unavailable(why)) => {
                 tracing::debug!("not reading the layer store: {why}; using the export");
             }
             Err(store::StoreError::Failed(why)) => tracing::warn!(
-                "reading {reference} from the Docker layer store failed ({why}); using the \
-                 export instead"
+                "reading {reference} from the {}'s layer store failed ({why}); using the \
+                 export instead",
+                session.engine.daemon_name()
             ),
         }
     }
@@ -266,14 +276,14 @@ fn stored_plan(plan: &Plan) -> store::Wanted<'_> {
     }
 }
 
-/// The daemon's root directory, when its layer store is overlay2 on this machine.
-async fn store_root(session: &Session) -> Result<std::path::PathBuf, store::Unavailable> {
-    if session.engine != Engine::Docker {
-        return Err(store::Unavailable("not a Docker daemon".into()));
-    }
+/// The engine's store layout and root directory, when its layer store is on this machine in a
+/// layout plummet reads (Docker's overlay2, containers/storage's overlay).
+async fn store_root(
+    session: &Session,
+) -> Result<(store::Layout, std::path::PathBuf), store::Unavailable> {
     if !matches!(session.endpoint, Endpoint::Unix(_)) {
         return Err(store::Unavailable(
-            "the daemon is not on a local socket".into(),
+            "the engine is not on a local socket".into(),
         ));
     }
     let info = session
@@ -281,19 +291,22 @@ async fn store_root(session: &Session) -> Result<std::path::PathBuf, store::Unav
         .info()
         .await
         .map_err(|e| store::Unavailable(format!("/info failed: {e}")))?;
-    match info.driver.as_deref() {
-        Some("overlay2") => {}
-        other => {
+    let layout = match (session.engine, info.driver.as_deref()) {
+        (Engine::Docker, Some("overlay2")) => store::Layout::Docker,
+        (Engine::Podman, Some("overlay")) => store::Layout::Podman,
+        (_, other) => {
             return Err(store::Unavailable(format!(
-                "the storage driver is {}, not overlay2",
+                "the storage driver is {}",
                 other.unwrap_or("unknown")
             )));
         }
-    }
-    info.docker_root_dir
+    };
+    let root = info
+        .docker_root_dir
         .filter(|d| !d.is_empty())
         .map(std::path::PathBuf::from)
-        .ok_or_else(|| store::Unavailable("/info gives no DockerRootDir".into()))
+        .ok_or_else(|| store::Unavailable("/info gives no DockerRootDir".into()))?;
+    Ok((layout, root))
 }
 
 /// Streams the export into the indexer and assembles the image.

@@ -1,11 +1,14 @@
-//! A local Docker daemon's overlay2 layer store, read directly: the image config from
+//! A local engine's layer store, read directly. Docker's overlay2 store: the image config from
 //! `image/overlay2/imagedb`, and for each layer its tar-split and `diff` directory found through
-//! the layer database (`image/overlay2/layerdb/sha256/<chain id>`). Reading these is what
-//! `docker save` does before it stages the whole image on disk and streams it; skipping that
-//! makes a 1 GB image readable in a fraction of a second instead of the daemon's ~12 s.
+//! the layer database (`image/overlay2/layerdb/sha256/<chain id>`); Podman's in
+//! [`podman`]. Reading these is what `docker save` does before it stages the whole image on disk
+//! and streams it; skipping that makes a 1 GB image readable in a fraction of a second instead of
+//! the daemon's ~12 s.
 //!
 //! Anything unexpected (another storage driver, the containerd image store, no permission, a
 //! file missing) makes the store unavailable and plummet falls back to the export API.
+
+mod podman;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -35,6 +38,31 @@ pub struct StoredImage {
     pub layers: Vec<StoredLayer>,
 }
 
+/// Whose store it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// dockerd with the overlay2 storage driver.
+    Docker,
+    /// containers/storage with the overlay driver (Podman, Buildah, CRI-O).
+    Podman,
+}
+
+impl Layout {
+    fn engine(self) -> &'static str {
+        match self {
+            Layout::Docker => "docker",
+            Layout::Podman => "podman",
+        }
+    }
+
+    fn source(self) -> &'static str {
+        match self {
+            Layout::Docker => "docker-daemon",
+            Layout::Podman => "podman",
+        }
+    }
+}
+
 /// Why the store cannot be read; the export is used instead.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unavailable(pub String);
@@ -57,6 +85,21 @@ pub fn chain_ids(diff_ids: &[Digest]) -> Vec<Digest> {
         chain.push(next);
     }
     chain
+}
+
+/// `id` when it can name a directory of the store: letters, digits, `-` and `_` only.
+fn safe_id<'a>(id: &'a str, what: &str) -> Result<&'a str, Unavailable> {
+    if !id.is_empty()
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        Ok(id)
+    } else {
+        Err(Unavailable(format!(
+            "{id:?} in the store is not a valid {what}"
+        )))
+    }
 }
 
 fn read_small(path: &Path, limit: u64) -> Result<Vec<u8>, Unavailable> {
@@ -96,6 +139,7 @@ pub enum StoreError {
 /// Indexes the image from the layer store: each layer tar rebuilt from its tar-split and
 /// `diff` directory, in parallel, and checked against its diff_id like any other layer.
 pub fn load(
+    layout: Layout,
     root: &Path,
     reference: &str,
     wanted: &Wanted<'_>,
@@ -104,7 +148,14 @@ pub fn load(
 ) -> Result<Image, StoreError> {
     let id = Digest::parse(wanted.id)
         .map_err(|e| StoreError::Unavailable(Unavailable(format!("image ID: {e}"))))?;
-    let stored = locate(root, &id, wanted.diff_ids).map_err(StoreError::Unavailable)?;
+    let stored = match layout {
+        Layout::Docker => locate(root, &id, wanted.diff_ids),
+        Layout::Podman => podman::locate(root, &id, wanted.diff_ids),
+    }
+    .map_err(StoreError::Unavailable)?;
+    if let Some(first) = stored.layers.first() {
+        probe_openat2(&first.diff).map_err(StoreError::Unavailable)?;
+    }
     let config = ImageConfig::parse(&stored.config)
         .map_err(|e| StoreError::Unavailable(Unavailable(format!("the stored config: {e}"))))?;
     if config.diff_ids != wanted.diff_ids {
@@ -112,7 +163,7 @@ pub fn load(
             "the stored config lists other layers than the daemon".into(),
         )));
     }
-    progress.set_stage("reading docker's layer store");
+    progress.set_stage(format!("reading {}'s layer store", layout.engine()));
     progress.start_layers(stored.layers.iter().map(|l| l.size).collect());
     let jobs = stored
         .layers
@@ -132,10 +183,17 @@ pub fn load(
             }),
         })
         .collect();
-    let layers = index_layers(jobs, &options.index, progress)
-        .map_err(|e| StoreError::Failed(e.to_string()))?;
+    let layers = index_layers(jobs, &options.index, progress).map_err(|e| {
+        // Rootless stores hold files of other (mapped) users: not an error, just not readable.
+        if permission_denied(&e) {
+            StoreError::Unavailable(Unavailable(e.to_string()))
+        } else {
+            StoreError::Failed(e.to_string())
+        }
+    })?;
     tracing::debug!(
-        "read {reference} from the Docker layer store at {}",
+        "read {reference} from {}'s layer store at {}",
+        layout.engine(),
         root.display()
     );
     let metas = stored
@@ -151,13 +209,28 @@ pub fn load(
         .collect();
     let meta = ImageMeta {
         reference: reference.to_string(),
-        source: "docker-daemon".to_string(),
+        source: layout.source().to_string(),
         digest: wanted.repo_digest.cloned(),
         config_digest: Some(id),
         config,
         layers: metas,
     };
     Ok(Image::assemble(meta, layers))
+}
+
+/// Whether an I/O error with "permission denied" is behind `e`.
+fn permission_denied(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        if err
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::PermissionDenied)
+        {
+            return true;
+        }
+        cur = err.source();
+    }
+    false
 }
 
 /// Finds image `id` (its config digest) with layers `diff_ids` under the daemon's root
@@ -187,16 +260,7 @@ pub fn locate(root: &Path, id: &Digest, diff_ids: &[Digest]) -> Result<StoredIma
             )));
         }
         let cache_id = read_text(&dir.join("cache-id"))?;
-        if cache_id.is_empty()
-            || !cache_id
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        {
-            return Err(Unavailable(format!(
-                "{} holds an unexpected layer directory name",
-                dir.join("cache-id").display()
-            )));
-        }
+        safe_id(&cache_id, "layer directory name")?;
         let size = read_text(&dir.join("size"))
             .ok()
             .and_then(|s| s.parse().ok())
@@ -213,9 +277,6 @@ pub fn locate(root: &Path, id: &Digest, diff_ids: &[Digest]) -> Result<StoredIma
             diff,
             size,
         });
-    }
-    if let Some(first) = layers.first() {
-        probe_openat2(&first.diff)?;
     }
     Ok(StoredImage { config, layers })
 }
@@ -245,6 +306,24 @@ mod tests {
 
     fn digest(text: &str) -> Digest {
         Digest::parse(text).unwrap()
+    }
+
+    #[test]
+    fn permission_denied_is_found_behind_a_layer_error() {
+        use crate::image::blob::BlobError;
+        use crate::image::{ImageError, LayerError};
+        let layer = |e: BlobError| ImageError::Layer {
+            position: 0,
+            name: "sha256:x".into(),
+            source: LayerError::Blob(e),
+        };
+        let denied = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "etc/shadow");
+        assert!(permission_denied(&layer(BlobError::Io(denied))));
+        let mismatch = BlobError::DiffIdMismatch {
+            expected: Digest::sha256_of(b"a"),
+            actual: Digest::sha256_of(b"b"),
+        };
+        assert!(!permission_denied(&layer(mismatch)));
     }
 
     #[test]
@@ -316,7 +395,7 @@ mod tests {
         std::fs::write(layer.join("cache-id"), "../../etc").unwrap();
         let escape = locate(root.path(), &id, &ids).unwrap_err();
         assert!(
-            escape.0.contains("unexpected layer directory name"),
+            escape.0.contains("is not a valid layer directory name"),
             "{escape}"
         );
         std::fs::write(layer.join("cache-id"), "cache1").unwrap();
