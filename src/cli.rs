@@ -66,7 +66,7 @@ pub struct SourceArgs {
     #[arg(long, global = true)]
     pub token_stdin: bool,
 
-    /// Allow plain HTTP and unverified TLS to registries that are not on loopback.
+    /// Skip TLS certificate checks, and allow plain HTTP to registries that are not on loopback.
     #[arg(long, global = true)]
     pub insecure: bool,
 

@@ -50,7 +50,7 @@ pub struct LoadOptions {
     pub credentials: Option<Credentials>,
     /// A registry bearer token given directly.
     pub registry_token: Option<Secret>,
-    /// Allow plain HTTP and unverified TLS for registries that are not on loopback.
+    /// Skip TLS certificate checks, and allow plain HTTP to registries that are not on loopback.
     pub insecure: bool,
     /// Docker daemon and Podman: always read through the export API, never the layer store.
     pub export: bool,

@@ -6,7 +6,7 @@ set -euo pipefail
 W=${1:-${PLUMMET_HARNESS_DIR:-}}
 [[ -n "$W" && -d "$W" ]] || { echo "env.sh: set PLUMMET_HARNESS_DIR to a started harness" >&2; exit 1; }
 W=$(cd "$W" && pwd -P)
-OPEN_PORT=5000 BASIC_PORT=5001 TOKEN_REG_PORT=5002 TOKEN_PORT=5003
+OPEN_PORT=5000 BASIC_PORT=5001 TOKEN_REG_PORT=5002 TOKEN_PORT=5003 TLS_PORT=5004
 # shellcheck source=/dev/null
 [[ -f "$W/registry/ports" ]] && source "$W/registry/ports"
 cat <<ENV
@@ -25,4 +25,6 @@ export PLUMMET_TEST_REGISTRY_TOKEN_USER='plummet'
 export PLUMMET_TEST_REGISTRY_TOKEN_PASSWORD='t0ken-pass'
 export PLUMMET_TEST_REGISTRY_TOKEN_REALM='http://127.0.0.1:$TOKEN_PORT/token'
 export PLUMMET_TEST_REGISTRY_TOKEN_SERVICE='plummet-registry'
+export PLUMMET_TEST_REGISTRY_TLS='127.0.0.1:$TLS_PORT'
+export PLUMMET_TEST_REGISTRY_TLS_CA='$W/registry/tls/ca.pem'
 ENV

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Check that a started harness really works end to end: build an image with whiteouts in dockerd,
-# save it, push it to each registry (with and without credentials), load it into podman, read
-# podman's compat API and push a two-platform index. Needs the env file sourced first.
+# save it, push it to each registry (with and without credentials; over HTTPS with the harness's
+# CA), load it into podman, read podman's compat API and push a two-platform index. Needs the env
+# file sourced first.
 # Usage: source "$PLUMMET_HARNESS_DIR/env" && scripts/harness/smoke.sh
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -63,6 +64,15 @@ token_status() { # token_status TTL: registry status for a manifest GET with a t
 [[ "$(token_status 300)" == 200 ]] || harness_die "a fresh token was refused"
 [[ "$(token_status -600)" == 401 ]] || harness_die "an expired token was accepted"
 ok "token registry $TOKEN: skopeo with creds, 401 without or with a wrong password, expired token refused"
+
+mkdir -p "$S/certs" && cp "$PLUMMET_TEST_REGISTRY_TLS_CA" "$S/certs/ca.crt"
+skopeo copy -q --dest-cert-dir "$S/certs" "docker-archive:$S/smoke.tar" \
+    "docker://$PLUMMET_TEST_REGISTRY_TLS/plummet/smoke:1"
+expect_fail skopeo inspect "docker://$PLUMMET_TEST_REGISTRY_TLS/plummet/smoke:1"
+curl -fsS --cacert "$PLUMMET_TEST_REGISTRY_TLS_CA" -o /dev/null \
+    -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
+    "https://$PLUMMET_TEST_REGISTRY_TLS/v2/plummet/smoke/manifests/1"
+ok "HTTPS registry $PLUMMET_TEST_REGISTRY_TLS: skopeo and curl trust its CA, skopeo refuses it without"
 
 podman load -q -i "$S/smoke.tar" >/dev/null
 curl -fsS --unix-socket "${PLUMMET_TEST_PODMAN_HOST#unix://}" http://d/v1.41/images/json | grep -q plummet/smoke

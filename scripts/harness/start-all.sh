@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Start the whole test harness (dockerd, podman service, three registries and a token server)
-# and write $PLUMMET_HARNESS_DIR/env with the variables the integration tests read.
+# Start the whole test harness (dockerd, podman service, four registries, one of them HTTPS, and a
+# token server) and write $PLUMMET_HARNESS_DIR/env with the variables the integration tests read.
 # Progress goes to stderr; stdout gets only the harness dir, so DIR=$(start-all.sh) works.
 # If any part fails, everything already started is stopped again; the directory and its logs
 # stay for a post-mortem (scripts/harness/logs.sh, then stop-all.sh removes it).

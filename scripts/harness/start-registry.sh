@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Start three registries on 127.0.0.1 and the token server the third one trusts:
-#   5000 open, 5001 basic auth (htpasswd, bcrypt), 5002 bearer tokens from 5003 (token-server.py).
+# Start four registries on 127.0.0.1 and the token server the third one trusts:
+#   5000 open, 5001 basic auth (htpasswd, bcrypt), 5002 bearer tokens from 5003 (token-server.py),
+#   5004 open over HTTPS, with a certificate from a throwaway CA made at start (registry/tls/).
 # The credentials are test-only and fixed so that tests can use them.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -9,9 +10,10 @@ harness_dir
 W=$PLUMMET_HARNESS_DIR
 R=$W/registry
 TIMEOUT=${PLUMMET_HARNESS_TIMEOUT:-60}
-# PLUMMET_HARNESS_PORT_BASE moves all four ports, for a second harness on the same machine.
+# PLUMMET_HARNESS_PORT_BASE moves all five ports, for a second harness on the same machine.
 BASE=${PLUMMET_HARNESS_PORT_BASE:-5000}
 OPEN_PORT=$BASE BASIC_PORT=$((BASE + 1)) TOKEN_REG_PORT=$((BASE + 2)) TOKEN_PORT=$((BASE + 3))
+TLS_PORT=$((BASE + 4))
 BASIC_USER=plummet BASIC_PASS=s3cret-pass
 TOKEN_USER=plummet TOKEN_PASS=t0ken-pass
 SERVICE=plummet-registry ISSUER=plummet-token-server
@@ -26,14 +28,16 @@ OPEN_PORT=$OPEN_PORT
 BASIC_PORT=$BASIC_PORT
 TOKEN_REG_PORT=$TOKEN_REG_PORT
 TOKEN_PORT=$TOKEN_PORT
+TLS_PORT=$TLS_PORT
 PORTS
 
-# status_of URL: the HTTP status, so that 401 from an auth-protected /v2/ counts as "up".
-answers() { [[ "$(curl -s -o /dev/null -w '%{http_code}' "$1")" =~ ^(200|401)$ ]]; }
+# answers URL [CURL_ARGS...]: true when URL answers 200 or 401 (an auth-protected /v2/ is "up").
+answers() { [[ "$(curl -s -o /dev/null -w '%{http_code}' "${@:2}" "$1")" =~ ^(200|401)$ ]]; }
 
-# start_registry NAME PORT EXTRA_CONFIG: one docker-registry with its own storage and log.
+# start_registry NAME PORT EXTRA_CONFIG [EXTRA_HTTP]: one docker-registry with its own storage
+# and log; EXTRA_HTTP goes inside its `http:` map (e.g. `, tls: {...}`).
 start_registry() {
-    local name=$1 port=$2 extra=$3
+    local name=$1 port=$2 extra=$3 extra_http=${4:-}
     if harness_running "$name"; then
         harness_log "$name already running (pid $(cat "$W/pids/$name.pid"))"
         return
@@ -46,7 +50,7 @@ log: {level: info, formatter: text}
 storage:
   filesystem: {rootdirectory: $R/$name/data}
   delete: {enabled: true}
-http: {addr: 127.0.0.1:$port, secret: plummet-harness-$name}
+http: {addr: 127.0.0.1:$port, secret: plummet-harness-$name$extra_http}
 $extra
 CONF
     setsid docker-registry serve "$R/$name/config.yml" </dev/null >"$R/$name.log" 2>&1 &
@@ -81,8 +85,19 @@ else
     harness_log "token-server started (pid $!) on 127.0.0.1:$TOKEN_PORT"
 fi
 
+# The HTTPS registry: a fresh CA and server key each time it starts (never while it runs, so
+# that the CA in the env file stays the one its certificate chains to).
+if ! harness_running registry-tls; then
+    "$HARNESS_SCRIPTS/make-tls-certs.sh" "$R/tls"
+fi
+start_registry registry-tls "$TLS_PORT" "" \
+    ", tls: {certificate: $R/tls/server.pem, key: $R/tls/server.key}"
+
 harness_wait registry-open "$R/registry-open.log" "$TIMEOUT" answers "http://127.0.0.1:$OPEN_PORT/v2/"
 harness_wait registry-basic "$R/registry-basic.log" "$TIMEOUT" answers "http://127.0.0.1:$BASIC_PORT/v2/"
 harness_wait registry-token "$R/registry-token.log" "$TIMEOUT" answers "http://127.0.0.1:$TOKEN_REG_PORT/v2/"
 harness_wait token-server "$R/token-server.log" "$TIMEOUT" curl -fsS "http://127.0.0.1:$TOKEN_PORT/healthz"
-harness_log "registries answer on 127.0.0.1:$OPEN_PORT (open), :$BASIC_PORT (basic), :$TOKEN_REG_PORT (token via :$TOKEN_PORT)"
+# --cacert: the registry must answer with a certificate that verifies against the harness CA.
+harness_wait registry-tls "$R/registry-tls.log" "$TIMEOUT" \
+    answers "https://127.0.0.1:$TLS_PORT/v2/" --cacert "$R/tls/ca.pem"
+harness_log "registries answer on 127.0.0.1:$OPEN_PORT (open), :$BASIC_PORT (basic), :$TOKEN_REG_PORT (token via :$TOKEN_PORT), :$TLS_PORT (https)"

@@ -38,7 +38,7 @@ if harness_alive "$(cat "$W/pids/podman.pid" 2>/dev/null || echo 0)"; then
 fi
 
 # dockerd first: it stops its own containerd on the way out.
-for name in dockerd podman registry-open registry-basic registry-token token-server; do
+for name in dockerd podman registry-open registry-basic registry-token registry-tls token-server; do
     f=$W/pids/$name.pid
     [[ -s "$f" ]] && stop_pid "$name" "$(cat "$f")"
     rm -f "$f"

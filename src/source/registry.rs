@@ -5,6 +5,7 @@
 pub mod client;
 pub mod manifest;
 pub mod stream;
+pub mod tls;
 
 use std::io::Read;
 use std::sync::Arc;

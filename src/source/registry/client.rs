@@ -1,15 +1,18 @@
-//! HTTP to one registry: scheme choice (HTTPS, plain HTTP only for loopback or `--insecure`),
+//! HTTP to one registry: scheme choice (HTTPS; loopback registries start on plain HTTP and move to
+//! HTTPS when they answer that they only speak it; `--insecure` probes HTTPS, then plain HTTP),
 //! timeouts, bounded retries with exponential backoff on connect errors, 5xx and 429 (honouring
 //! `Retry-After`), authentication on 401, and one-line errors from the registry's error codes.
 //! Redirects to blob storage are followed by reqwest, which drops `Authorization` when the
 //! redirect leads to another host.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use http::header::{ACCEPT, AUTHORIZATION, RANGE, RETRY_AFTER, WWW_AUTHENTICATE};
 use reqwest::{Response, StatusCode};
 use serde::Deserialize;
 
+use super::tls;
 use crate::source::auth::{Auth, challenge, is_loopback};
 use crate::source::reference::Reference;
 use crate::source::{LoadOptions, SourceError};
@@ -24,8 +27,12 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 /// A connection to one registry, for one repository.
 pub struct Client {
     http: reqwest::Client,
-    /// `https://host:port` or `http://host:port`.
-    base: String,
+    /// `host:port` of the API.
+    api: String,
+    /// Whether requests use HTTPS (else plain HTTP).
+    https: AtomicBool,
+    /// A loopback registry reached over plain HTTP, which may still move to HTTPS.
+    may_upgrade: bool,
     /// The registry as the user wrote it, for messages.
     pub host: String,
     pub repository: String,
@@ -55,20 +62,22 @@ impl Client {
             .redirect(reqwest::redirect::Policy::limited(10))
             .build()
             .map_err(|e| err(format!("cannot set up HTTP for {host}: {}", describe(&e))))?;
-        // Loopback registries are plain HTTP (as dockerd assumes); `--insecure` tries HTTPS
-        // without verification first and falls back to HTTP.
-        let scheme = if loopback {
-            "http"
+        // Loopback registries start on plain HTTP (as dockerd assumes) and move to HTTPS when
+        // they answer that they only speak it, verifying the certificate unless `--insecure`.
+        // Elsewhere `--insecure` tries HTTPS without verification first and falls back to HTTP.
+        let https = if loopback {
+            false
         } else if options.insecure {
-            let probe = http.get(format!("https://{api}/v2/")).send().await;
-            if probe.is_ok() { "https" } else { "http" }
+            http.get(format!("https://{api}/v2/")).send().await.is_ok()
         } else {
-            "https"
+            true
         };
         let auth = Auth::new(reference, options, loopback || options.insecure)?;
         Ok(Client {
             http,
-            base: format!("{scheme}://{api}"),
+            api: api.to_string(),
+            https: AtomicBool::new(https),
+            may_upgrade: loopback,
             host,
             repository: reference.repository.clone(),
             auth,
@@ -84,10 +93,18 @@ impl Client {
         accept: Option<&str>,
         range_from: Option<u64>,
     ) -> Result<Response, SourceError> {
-        let url = format!("{}/v2/{}/{path}", self.base, self.repository);
         let mut first = true;
         loop {
+            let scheme = if self.https.load(Ordering::Relaxed) {
+                "https"
+            } else {
+                "http"
+            };
+            let url = format!("{scheme}://{}/v2/{}/{path}", self.api, self.repository);
             let response = self.send(&url, path, accept, range_from).await?;
+            let Some(response) = self.unless_https_only(response).await else {
+                continue;
+            };
             if response.status() != StatusCode::UNAUTHORIZED {
                 return Ok(response);
             }
@@ -102,6 +119,29 @@ impl Client {
             self.auth.respond(&self.http, &challenges, first).await?;
             first = false;
         }
+    }
+
+    /// Moves a loopback registry to HTTPS, and returns `None` to ask for a retry, when its plain
+    /// HTTP answer says that it only speaks HTTPS; any other response comes back as it was.
+    async fn unless_https_only(&self, response: Response) -> Option<Response> {
+        if !self.may_upgrade
+            || self.https.load(Ordering::Relaxed)
+            || response.status() != StatusCode::BAD_REQUEST
+        {
+            return Some(response);
+        }
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.bytes().await.unwrap_or_default();
+        if tls::says_https_only(status, &body) {
+            tracing::debug!("{} only speaks HTTPS; switching to it", self.host);
+            self.https.store(true, Ordering::Relaxed);
+            return None;
+        }
+        let mut rebuilt = http::Response::new(body);
+        *rebuilt.status_mut() = status;
+        *rebuilt.headers_mut() = headers;
+        Some(Response::from(rebuilt))
     }
 
     async fn send(
@@ -137,14 +177,10 @@ impl Client {
                     retry_after(&r).unwrap_or_else(|| self.delay(attempt))
                 }
                 Ok(r) => return Ok(r),
-                Err(e) if is_tls(&e) => {
-                    return Err(err(format!(
-                        "TLS error talking to {}: {}: if it serves plain HTTP or uses a private certificate, use --insecure",
-                        self.host,
-                        describe(&e)
-                    )));
-                }
                 Err(e) => {
+                    if let Some(fatal) = self.tls_error(&e) {
+                        return Err(fatal);
+                    }
                     if attempt >= ATTEMPTS {
                         return Err(err(format!(
                             "cannot reach {} after {ATTEMPTS} attempts: {}",
@@ -157,6 +193,24 @@ impl Client {
             };
             tokio::time::sleep(delay).await;
         }
+    }
+
+    /// A one-line error for a TLS failure, which is not retried: the server would send the same
+    /// certificate again.
+    fn tls_error(&self, e: &reqwest::Error) -> Option<SourceError> {
+        if let Some(problem) = tls::certificate_problem(e) {
+            return Some(err(format!(
+                "the TLS certificate of {} is not trusted: {problem}",
+                self.host
+            )));
+        }
+        is_tls(e).then(|| {
+            err(format!(
+                "TLS error talking to {}: {}: if it serves plain HTTP or uses a private certificate, use --insecure",
+                self.host,
+                describe(e)
+            ))
+        })
     }
 
     fn delay(&self, attempt: u32) -> Duration {
