@@ -9,7 +9,6 @@
 use std::io::{Read, Write};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -21,7 +20,7 @@ use plummet::source::daemon::{Engine, load};
 #[path = "daemon_support/live.rs"]
 mod live;
 
-use live::{docker, harness, run};
+use live::{docker, harness, podman, run};
 
 const TAG: &str = "plummet-daemon-test:1";
 
@@ -116,19 +115,7 @@ fn podman_reads_the_same_image_as_docker() {
         return;
     };
     let saved = built_image(&host);
-    let mut podman = Command::new("podman");
-    for (var, to) in [
-        ("PLUMMET_TEST_PODMAN_CONTAINERS_CONF", "CONTAINERS_CONF"),
-        (
-            "PLUMMET_TEST_PODMAN_STORAGE_CONF",
-            "CONTAINERS_STORAGE_CONF",
-        ),
-    ] {
-        if let Ok(v) = std::env::var(var) {
-            podman.env(to, v);
-        }
-    }
-    run(podman.args(["load", "-q", "-i"]).arg(saved));
+    run(podman().args(["load", "-q", "-i"]).arg(saved));
     let (docker_image, _) = load_from(Engine::Docker, &host, TAG);
     let (podman_image, progress) = load_from(Engine::Podman, &podman_host, TAG);
     let d = analyze(&docker_image);

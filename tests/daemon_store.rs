@@ -9,7 +9,6 @@
 )]
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
 
 use plummet::analysis::analyze;
@@ -20,7 +19,7 @@ use plummet::source::daemon::{Engine, load};
 #[path = "daemon_support/live.rs"]
 mod live;
 
-use live::{docker, harness, run};
+use live::{docker, harness, podman, run};
 
 const TAG: &str = "plummet-store-test:1";
 
@@ -52,23 +51,6 @@ fn build(host: &str) -> &'static Path {
         (dir, saved)
     });
     saved
-}
-
-/// The podman CLI on the harness's storage.
-fn podman() -> Command {
-    let mut podman = Command::new("podman");
-    for (var, to) in [
-        ("PLUMMET_TEST_PODMAN_CONTAINERS_CONF", "CONTAINERS_CONF"),
-        (
-            "PLUMMET_TEST_PODMAN_STORAGE_CONF",
-            "CONTAINERS_STORAGE_CONF",
-        ),
-    ] {
-        if let Ok(v) = std::env::var(var) {
-            podman.env(to, v);
-        }
-    }
-    podman
 }
 
 fn load_with(engine: Engine, host: &str, export: bool) -> (Image, String) {

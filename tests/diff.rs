@@ -24,6 +24,18 @@ fn plummet(args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// `plummet diff A B --json -`, which must pass (exit 0); its JSON.
+fn diff_json(a: &str, b: &str) -> Value {
+    let out = plummet(&["diff", a, b, "--json", "-", "--quiet"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 fn base() -> LayerSpec {
     LayerSpec::new(vec![
         Op::dir("/etc"),
@@ -110,14 +122,7 @@ fn a_pair_sharing_a_base_matches_the_oracle() {
         Op::whiteout("/app/data.bin"),
     ]));
     let (pa, pb) = (write(dir.path(), "a", &a), write(dir.path(), "b", &b));
-    let out = plummet(&["diff", &pa, &pb, "--json", "-", "--quiet"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = diff_json(&pa, &pb);
     let statuses: Vec<_> = v["layers"]
         .as_array()
         .unwrap()
@@ -156,14 +161,7 @@ fn a_same_size_rewrite_is_a_changed_file() {
     let a = ImageSpec::new("app", vec![base(), layer(1)]);
     let b = ImageSpec::new("app", vec![base(), layer(2)]);
     let (pa, pb) = (write(dir.path(), "a", &a), write(dir.path(), "b", &b));
-    let out = plummet(&["diff", &pa, &pb, "--json", "-", "--quiet"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = diff_json(&pa, &pb);
     let files = json_files(&v);
     assert_eq!(files, naive_files(&a, &b));
     let changed = ("changed".to_string(), 5000, 5000);

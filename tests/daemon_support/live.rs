@@ -35,3 +35,24 @@ pub fn docker(host: &str) -> Command {
     c.env("DOCKER_HOST", host).env("DOCKER_BUILDKIT", "0");
     c
 }
+
+/// The podman CLI on the harness's storage (its containers.conf and storage.conf).
+#[allow(
+    dead_code,
+    reason = "only some of the live tests that include this use Podman"
+)]
+pub fn podman() -> Command {
+    let mut podman = Command::new("podman");
+    for (var, to) in [
+        ("PLUMMET_TEST_PODMAN_CONTAINERS_CONF", "CONTAINERS_CONF"),
+        (
+            "PLUMMET_TEST_PODMAN_STORAGE_CONF",
+            "CONTAINERS_STORAGE_CONF",
+        ),
+    ] {
+        if let Ok(v) = std::env::var(var) {
+            podman.env(to, v);
+        }
+    }
+    podman
+}
