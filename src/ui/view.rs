@@ -9,12 +9,12 @@ mod progress;
 mod status_bar;
 
 pub use file_tree::FileTreeView;
-pub use help::HelpView;
+pub use help::{HelpView, render_help};
 pub use image_details::ImageDetailsView;
 pub use layer_details::LayerDetailsView;
 pub use layers::LayersView;
 pub use progress::ProgressView;
-pub use status_bar::StatusBarView;
+pub use status_bar::{StatusBarView, render_search_input, render_status};
 
 use ratatui::Frame;
 use ratatui::widgets::{Block, BorderType};

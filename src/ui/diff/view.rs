@@ -6,10 +6,10 @@ mod tree_pane;
 
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
-use ratatui::layout::{Alignment, Constraint, Flex, Layout, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Widget};
+use ratatui::widgets::{Block, BorderType, Widget};
 
 pub use summary::SummaryView;
 pub use tree_pane::DiffTreePane;
@@ -24,7 +24,7 @@ use crate::ui::format;
 use crate::ui::keymap::BINDINGS;
 use crate::ui::layout::list_offset;
 use crate::ui::theme::Theme;
-use crate::ui::view::ProgressView;
+use crate::ui::view::{ProgressView, render_help, render_search_input, render_status};
 
 /// Draws the whole diff UI.
 pub fn render(app: &DiffApp, frame: &mut Frame) {
@@ -186,14 +186,7 @@ impl Widget for &DiffStatusBar<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let theme = self.app.theme;
         if let Some(text) = &self.app.input {
-            Line::from(vec![
-                Span::styled("search: /", theme.heading()),
-                Span::raw(text.clone()),
-                Span::styled("_", theme.selected(true)),
-                Span::styled("  (enter: find, esc: cancel)", theme.dim()),
-            ])
-            .render(area, buf);
-            return;
+            return render_search_input(text, theme, area, buf);
         }
         let mut spans = Vec::new();
         if let Some(loaded) = self.app.loaded() {
@@ -217,16 +210,7 @@ impl Widget for &DiffStatusBar<'_> {
                 flag(f.unchanged, 'U'),
             )));
         }
-        if let Some(message) = &self.app.message {
-            spans.push(Span::styled(format!(" | {message}"), theme.heading()));
-        }
-        let hint = " ? help  q quit ";
-        if area.width as usize > hint.len() + 50 {
-            Line::styled(hint, theme.dim())
-                .alignment(Alignment::Right)
-                .render(area, buf);
-        }
-        Line::from(spans).render(area, buf);
+        render_status(spans, self.app.message.as_deref(), 50, theme, area, buf);
     }
 }
 
@@ -263,35 +247,6 @@ impl Widget for &DiffHelp<'_> {
                 None => Some((keys.clone(), *help)),
             })
             .collect();
-        let key_width = rows
-            .iter()
-            .map(|(k, _)| k.chars().count())
-            .max()
-            .unwrap_or(0);
-        let lines: Vec<Line> = rows
-            .iter()
-            .map(|(keys, help)| {
-                Line::from(vec![
-                    Span::styled(format!(" {keys:<key_width$}  "), theme.heading()),
-                    Span::raw(*help),
-                ])
-            })
-            .collect();
-        let width = area.width.saturating_sub(4).min(90);
-        let height = (lines.len() as u16 + 2).min(area.height.saturating_sub(2));
-        let [popup] = Layout::horizontal([Constraint::Length(width)])
-            .flex(Flex::Center)
-            .areas(area);
-        let [popup] = Layout::vertical([Constraint::Length(height)])
-            .flex(Flex::Center)
-            .areas(popup);
-        Clear.render(popup, buf);
-        let block = Block::bordered()
-            .border_type(BorderType::Double)
-            .title(" Keys (? or esc to close, j/k to scroll) ");
-        Paragraph::new(lines)
-            .block(block)
-            .scroll((self.app.help_scroll, 0))
-            .render(popup, buf);
+        render_help(&rows, theme, self.app.help_scroll, area, buf);
     }
 }

@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use crate::ui::app::App;
+use crate::ui::theme::Theme;
 use crate::ui::treeview::{Mode, SortOrder};
 
 pub struct StatusBarView<'a> {
@@ -17,14 +18,7 @@ impl Widget for &StatusBarView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let theme = self.app.theme;
         if let Some(text) = &self.app.input {
-            Line::from(vec![
-                Span::styled("search: /", theme.heading()),
-                Span::raw(text.clone()),
-                Span::styled("_", theme.selected(true)),
-                Span::styled("  (enter: find, esc: cancel)", theme.dim()),
-            ])
-            .render(area, buf);
-            return;
+            return render_search_input(text, theme, area, buf);
         }
         let mut spans = Vec::new();
         if let Some(loaded) = self.app.loaded() {
@@ -50,16 +44,40 @@ impl Widget for &StatusBarView<'_> {
                 spans.push(Span::styled(" | wasted only", theme.warning()));
             }
         }
-        if let Some(message) = &self.app.message {
-            spans.push(Span::styled(format!(" | {message}"), theme.heading()));
-        }
-        // The hint goes first so that a long note covers it rather than the other way round.
-        let hint = " ? help  q quit ";
-        if area.width as usize > hint.len() + 40 {
-            Line::styled(hint, theme.dim())
-                .alignment(Alignment::Right)
-                .render(area, buf);
-        }
-        Line::from(spans).render(area, buf);
+        render_status(spans, self.app.message.as_deref(), 40, theme, area, buf);
     }
+}
+
+/// The search being typed. Shared by the single-image and the diff UI.
+pub fn render_search_input(text: &str, theme: Theme, area: Rect, buf: &mut Buffer) {
+    Line::from(vec![
+        Span::styled("search: /", theme.heading()),
+        Span::raw(text.to_string()),
+        Span::styled("_", theme.selected(true)),
+        Span::styled("  (enter: find, esc: cancel)", theme.dim()),
+    ])
+    .render(area, buf);
+}
+
+/// `spans` (the tree's state), then the last note, with the help and quit keys on the right when
+/// `room` columns are left for the rest. Shared by the single-image and the diff UI.
+pub fn render_status(
+    mut spans: Vec<Span<'_>>,
+    message: Option<&str>,
+    room: usize,
+    theme: Theme,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    if let Some(message) = message {
+        spans.push(Span::styled(format!(" | {message}"), theme.heading()));
+    }
+    // The hint goes first so that a long note covers it rather than the other way round.
+    let hint = " ? help  q quit ";
+    if area.width as usize > hint.len() + room {
+        Line::styled(hint, theme.dim())
+            .alignment(Alignment::Right)
+            .render(area, buf);
+    }
+    Line::from(spans).render(area, buf);
 }
