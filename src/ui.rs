@@ -12,6 +12,7 @@ pub mod keymap;
 pub mod layout;
 pub mod links;
 pub mod marks;
+pub mod rows;
 pub mod screen;
 pub mod theme;
 pub mod treeview;

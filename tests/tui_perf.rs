@@ -100,7 +100,7 @@ fn tree_operations_on_400k_files() {
     time("expand all (400k rows)", r, || {
         key(&mut app, KeyCode::Char('e'))
     });
-    let rows = app.loaded().unwrap().tree.rows().len();
+    let rows = app.loaded().unwrap().tree.view.rows().len();
     println!("  ({rows} rows)");
     assert!(rows > 400_000);
     time("draw one frame (expanded)", r, || {

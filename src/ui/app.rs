@@ -113,7 +113,7 @@ impl App {
         let areas = self.areas();
         if let (Some(tree), Some(loaded)) = (areas.tree, self.loaded_mut()) {
             let [_, rows, _] = layout::tree_parts(tree);
-            loaded.tree.set_height(rows.height as usize);
+            loaded.tree.view.set_height(rows.height as usize);
         }
     }
 

@@ -264,7 +264,7 @@ fn mouse_selects_panes_and_rows_and_the_wheel_scrolls() {
     );
     assert_eq!(app.focus, super::layout::Pane::Tree);
     let loaded = app.loaded().unwrap();
-    let selected = loaded.tree.selected().unwrap();
+    let selected = loaded.tree.view.selected().unwrap();
     assert_eq!(loaded.image.tree.paths.display(selected), "/etc/os-release");
     let (x, y) = find(&terminal, "COPY dir:3d4e5f");
     handle(
@@ -287,5 +287,5 @@ fn resizing_relayouts() {
     handle(&mut app, Event::Resize(80, 24));
     let terminal = draw(&mut app);
     assert_eq!(terminal.backend().buffer().area.width, 80);
-    assert_eq!(app.loaded().unwrap().tree.height(), 9);
+    assert_eq!(app.loaded().unwrap().tree.view.height(), 9);
 }

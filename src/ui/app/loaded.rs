@@ -61,7 +61,7 @@ impl Loaded {
             stale: true,
         };
         loaded.settle();
-        if loaded.tree.included_count() <= AUTO_EXPAND {
+        if loaded.tree.view.included_count() <= AUTO_EXPAND {
             loaded.with_tree(|tree, ctx| tree.expand_all(ctx));
         }
         loaded
@@ -192,14 +192,14 @@ impl Loaded {
 
     fn update_tree(&mut self, action: Action) {
         self.with_tree(|tree, ctx| match action {
-            Action::Up => tree.move_by(-1),
-            Action::Down => tree.move_by(1),
+            Action::Up => tree.view.move_by(-1),
+            Action::Down => tree.view.move_by(1),
             Action::Left => tree.left(),
             Action::Right => tree.right(ctx),
-            Action::PageUp => tree.page(-1),
-            Action::PageDown => tree.page(1),
-            Action::First => tree.home(),
-            Action::Last => tree.end(),
+            Action::PageUp => tree.view.page(-1),
+            Action::PageDown => tree.view.page(1),
+            Action::First => tree.view.home(),
+            Action::Last => tree.view.end(),
             Action::Toggle => tree.toggle(ctx),
             _ => {}
         });
@@ -262,7 +262,7 @@ impl Loaded {
                 let [_, rows, _] = layout::tree_parts(rect);
                 if row >= rows.y && row < rows.bottom() {
                     let line = (row - rows.y) as usize;
-                    self.with_tree(|t, _| t.click(line));
+                    self.with_tree(|t, _| t.view.click(line));
                 }
             }
             Pane::LayerDetails | Pane::ImageDetails => {}
@@ -273,7 +273,7 @@ impl Loaded {
         let sign = if down { 1 } else { -1 };
         match pane {
             Pane::Layers => self.move_layer(sign),
-            Pane::Tree => self.with_tree(|t, _| t.move_by(sign * WHEEL_ROWS)),
+            Pane::Tree => self.with_tree(|t, _| t.view.move_by(sign * WHEEL_ROWS)),
             Pane::LayerDetails => {
                 let action = if down { Action::Down } else { Action::Up };
                 Self::scroll_text(&mut self.layer_scroll, action);

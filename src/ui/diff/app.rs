@@ -134,7 +134,7 @@ impl DiffApp {
 
     pub fn finish_loading(&mut self, model: DiffModel) {
         let mut tree = DiffTreeView::new(&model.union);
-        if tree.included_count() <= AUTO_EXPAND {
+        if tree.view.included_count() <= AUTO_EXPAND {
             tree.expand_all(&model.union);
         }
         self.phase = DiffPhase::Ready(Box::new(DiffLoaded {
@@ -159,7 +159,7 @@ impl DiffApp {
     fn sync_layout(&mut self) {
         let [_, rows, _] = tree_parts(self.areas().tree);
         if let Some(loaded) = self.loaded_mut() {
-            loaded.tree.set_height(rows.height as usize);
+            loaded.tree.view.set_height(rows.height as usize);
         }
     }
 
@@ -255,7 +255,7 @@ impl DiffApp {
             DiffPane::Tree => {
                 let [_, rows, _] = tree_parts(rect);
                 if row >= rows.y && row < rows.bottom() {
-                    loaded.tree.click((row - rows.y) as usize);
+                    loaded.tree.view.click((row - rows.y) as usize);
                 }
             }
             DiffPane::Layers => {
@@ -331,14 +331,14 @@ impl DiffLoaded {
         let union = &self.model.union;
         let tree = &mut self.tree;
         match action {
-            Action::Up => tree.move_by(-1),
-            Action::Down => tree.move_by(1),
+            Action::Up => tree.view.move_by(-1),
+            Action::Down => tree.view.move_by(1),
             Action::Left => tree.left(union),
             Action::Right => tree.right(union),
-            Action::PageUp => tree.page(-1),
-            Action::PageDown => tree.page(1),
-            Action::First => tree.home(),
-            Action::Last => tree.end(),
+            Action::PageUp => tree.view.page(-1),
+            Action::PageDown => tree.view.page(1),
+            Action::First => tree.view.home(),
+            Action::Last => tree.view.end(),
             Action::Toggle => tree.toggle(union),
             _ => {}
         }

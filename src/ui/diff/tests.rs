@@ -212,7 +212,7 @@ fn search_jumps_and_expands() {
     insta::assert_snapshot!(terminal.backend());
     find(&terminal, "1 path matches `*.sh`");
     let loaded = app.loaded().unwrap();
-    let node = loaded.tree.selected().unwrap();
+    let node = loaded.tree.view.selected().unwrap();
     assert_eq!(loaded.model.union.paths.display(node), "/app/run.sh");
 }
 

@@ -45,7 +45,7 @@ impl TreeView {
         self.search = Some(matcher);
         self.apply_matches(ctx);
         let count = self.match_count();
-        if count > 0 && !self.selected().is_some_and(|n| self.is_match(n)) {
+        if count > 0 && !self.view.selected().is_some_and(|n| self.view.is_match(n)) {
             self.next_match(ctx);
         }
         count
@@ -54,7 +54,7 @@ impl TreeView {
     pub fn clear_search(&mut self) {
         self.search = None;
         self.matched = Vec::new();
-        for f in &mut self.flags {
+        for f in &mut self.view.flags {
             *f &= !(MATCH | MATCH_BELOW);
         }
     }
@@ -64,7 +64,7 @@ impl TreeView {
     }
 
     pub fn match_count(&self) -> usize {
-        self.flags.iter().filter(|f| **f & MATCH != 0).count()
+        self.view.flags.iter().filter(|f| **f & MATCH != 0).count()
     }
 
     /// Tests every path with one reusable buffer, depth first without recursion.
@@ -87,20 +87,20 @@ impl TreeView {
     /// Marks the matches among the paths passing the filters, and the directories above them.
     pub(super) fn apply_matches(&mut self, ctx: TreeCtx<'_>) {
         let paths = &ctx.tree.paths;
-        for f in &mut self.flags {
+        for f in &mut self.view.flags {
             *f &= !(MATCH | MATCH_BELOW);
         }
         // Children have larger ids than parents: one reverse scan folds "a match below" upwards.
         for node in (1..paths.len() as NodeId).rev() {
             let i = node as usize;
-            let mut f = self.flags[i];
+            let mut f = self.view.flags[i];
             if f & INCLUDED != 0 && self.matched.get(i).copied().unwrap_or(false) {
                 f |= MATCH;
-                self.flags[i] = f;
+                self.view.flags[i] = f;
             }
             if f & (MATCH | MATCH_BELOW) != 0 {
                 if let Some(p) = paths.parent(node) {
-                    self.flags[p as usize] |= MATCH_BELOW;
+                    self.view.flags[p as usize] |= MATCH_BELOW;
                 }
             }
         }
@@ -108,14 +108,14 @@ impl TreeView {
 
     /// Moves to the next match in display order, wrapping around. Returns whether one was found.
     pub fn next_match(&mut self, ctx: TreeCtx<'_>) -> bool {
-        if !self.flag(ROOT, MATCH_BELOW) || self.rows.is_empty() {
+        if !self.view.flag(ROOT, MATCH_BELOW) || self.view.rows.is_empty() {
             return false;
         }
-        let mut start = self.cursor;
+        let mut start = self.view.cursor;
         let mut i = start + 1;
         let mut wrapped = false;
         loop {
-            if i >= self.rows.len() {
+            if i >= self.view.rows.len() {
                 if wrapped {
                     return false;
                 }
@@ -125,13 +125,13 @@ impl TreeView {
             if wrapped && i > start {
                 return false;
             }
-            let node = self.rows[i].node;
-            if self.flag(node, MATCH) {
-                self.cursor = i;
-                self.scroll_to_cursor();
+            let node = self.view.rows[i].node;
+            if self.view.flag(node, MATCH) {
+                self.view.cursor = i;
+                self.view.scroll_to_cursor();
                 return true;
             }
-            if self.flag(node, MATCH_BELOW) && !self.is_expanded(node) {
+            if self.view.flag(node, MATCH_BELOW) && !self.view.is_expanded(node) {
                 let inserted = self.expand_row(ctx, i);
                 if i < start {
                     start += inserted;
@@ -143,10 +143,10 @@ impl TreeView {
 
     /// Moves to the previous match in display order, wrapping around.
     pub fn prev_match(&mut self, ctx: TreeCtx<'_>) -> bool {
-        if !self.flag(ROOT, MATCH_BELOW) || self.rows.is_empty() {
+        if !self.view.flag(ROOT, MATCH_BELOW) || self.view.rows.is_empty() {
             return false;
         }
-        let mut start = self.cursor;
+        let mut start = self.view.cursor;
         let mut i = start as isize - 1;
         let mut wrapped = false;
         loop {
@@ -155,14 +155,14 @@ impl TreeView {
                     return false;
                 }
                 wrapped = true;
-                i = self.rows.len() as isize - 1;
+                i = self.view.rows.len() as isize - 1;
             }
             let at = i as usize;
             if wrapped && at < start {
                 return false;
             }
-            let node = self.rows[at].node;
-            if self.flag(node, MATCH_BELOW) && !self.is_expanded(node) {
+            let node = self.view.rows[at].node;
+            if self.view.flag(node, MATCH_BELOW) && !self.view.is_expanded(node) {
                 let inserted = self.expand_row(ctx, at);
                 if inserted > 0 {
                     if at < start {
@@ -173,9 +173,9 @@ impl TreeView {
                     continue;
                 }
             }
-            if self.flag(node, MATCH) {
-                self.cursor = at;
-                self.scroll_to_cursor();
+            if self.view.flag(node, MATCH) {
+                self.view.cursor = at;
+                self.view.scroll_to_cursor();
                 return true;
             }
             i -= 1;

@@ -34,14 +34,15 @@ impl Fixture {
 
     fn view(&self) -> TreeView {
         let mut view = TreeView::new(self.image.tree.paths.len());
-        view.set_height(100);
+        view.view.set_height(100);
         view.rebuild(self.ctx());
         view
     }
 
     /// The rows as indented names.
     fn rows(&self, view: &TreeView) -> Vec<String> {
-        view.rows()
+        view.view
+            .rows()
             .iter()
             .map(|r| {
                 let name = String::from_utf8_lossy(self.image.tree.paths.name(r.node));
@@ -51,7 +52,7 @@ impl Fixture {
     }
 
     fn selected(&self, view: &TreeView) -> String {
-        self.image.tree.paths.display(view.selected().unwrap())
+        self.image.tree.paths.display(view.view.selected().unwrap())
     }
 }
 
@@ -71,24 +72,24 @@ fn rows_start_collapsed_and_sorted_by_name() {
     let f = Fixture::new(vec![base()], 0);
     let view = f.view();
     assert_eq!(f.rows(&view), ["etc", "usr"]);
-    assert!(view.has_children(view.rows()[0].node));
+    assert!(view.view.has_children(view.view.rows()[0].node));
 }
 
 #[test]
 fn expanding_and_collapsing_splice_rows_and_keep_the_cursor() {
     let f = Fixture::new(vec![base()], 0);
     let mut view = f.view();
-    view.move_by(1);
+    view.view.move_by(1);
     view.toggle(f.ctx());
     assert_eq!(f.rows(&view), ["etc", "usr", "  bin"]);
     view.right(f.ctx());
     assert_eq!(f.selected(&view), "/usr/bin");
     view.right(f.ctx());
     assert_eq!(f.rows(&view), ["etc", "usr", "  bin", "    awk", "    zsh"]);
-    view.home();
+    view.view.home();
     view.toggle(f.ctx());
     assert_eq!(f.rows(&view).len(), 7);
-    view.end();
+    view.view.end();
     assert_eq!(f.selected(&view), "/usr/bin/zsh");
     view.left();
     assert_eq!(f.selected(&view), "/usr/bin");
@@ -97,7 +98,7 @@ fn expanding_and_collapsing_splice_rows_and_keep_the_cursor() {
         f.rows(&view),
         ["etc", "  hosts", "  passwd", "usr", "  bin"]
     );
-    view.home();
+    view.view.home();
     view.toggle(f.ctx());
     assert_eq!(f.rows(&view), ["etc", "usr", "  bin"]);
 }
@@ -107,11 +108,11 @@ fn collapsing_above_the_cursor_moves_it_with_its_row() {
     let f = Fixture::new(vec![base()], 0);
     let mut view = f.view();
     view.expand_all(f.ctx());
-    view.end();
+    view.view.end();
     assert_eq!(f.selected(&view), "/usr/bin/zsh");
-    view.home();
+    view.view.home();
     view.toggle(f.ctx());
-    view.end();
+    view.view.end();
     assert_eq!(f.selected(&view), "/usr/bin/zsh");
     view.collapse_all(f.ctx());
     assert_eq!(f.rows(&view), ["etc", "usr"]);
@@ -184,7 +185,7 @@ fn search_jumps_through_matches_in_display_order_expanding_directories() {
     assert_eq!(f.selected(&view), "/usr/bin/zsh");
 
     view.collapse_all(f.ctx());
-    view.home();
+    view.view.home();
     assert!(view.prev_match(f.ctx()));
     assert_eq!(f.selected(&view), "/usr/bin/zsh");
 
@@ -204,7 +205,7 @@ fn rebuilding_for_another_layer_keeps_the_selected_path() {
     let f1 = Fixture::new(vec![base(), top()], 1);
     let mut view = f0.view();
     view.expand_all(f0.ctx());
-    view.move_by(4);
+    view.view.move_by(4);
     assert_eq!(f0.selected(&view), "/usr/bin");
     view.mode = Mode::LayerChanges;
     view.rebuild(f1.ctx());
@@ -219,16 +220,16 @@ fn scrolling_keeps_the_cursor_in_view() {
     }
     let f = Fixture::new(vec![layer], 0);
     let mut view = f.view();
-    view.set_height(10);
-    view.page(1);
-    assert_eq!((view.cursor(), view.offset()), (10, 1));
-    view.end();
-    assert_eq!((view.cursor(), view.offset()), (49, 40));
-    assert_eq!(view.visible_rows().len(), 10);
-    view.click(3);
-    assert_eq!(view.cursor(), 43);
-    view.page(-1);
-    assert_eq!((view.cursor(), view.offset()), (33, 33));
+    view.view.set_height(10);
+    view.view.page(1);
+    assert_eq!((view.view.cursor(), view.view.offset()), (10, 1));
+    view.view.end();
+    assert_eq!((view.view.cursor(), view.view.offset()), (49, 40));
+    assert_eq!(view.view.visible_rows().len(), 10);
+    view.view.click(3);
+    assert_eq!(view.view.cursor(), 43);
+    view.view.page(-1);
+    assert_eq!((view.view.cursor(), view.view.offset()), (33, 33));
 }
 
 #[test]
@@ -237,7 +238,7 @@ fn deep_paths_flatten_without_recursion() {
     let f = Fixture::new(vec![TarBuilder::new().file(&format!("{deep}/leaf"), 1)], 0);
     let mut view = f.view();
     view.expand_all(f.ctx());
-    assert_eq!(view.rows().len(), 3001);
-    view.end();
-    assert_eq!(view.rows()[view.cursor()].depth, 3000);
+    assert_eq!(view.view.rows().len(), 3001);
+    view.view.end();
+    assert_eq!(view.view.rows()[view.view.cursor()].depth, 3000);
 }

@@ -14,8 +14,9 @@ use crate::ui::format;
 use crate::ui::layout::{Pane, tree_parts};
 use crate::ui::links::{self, Resolution};
 use crate::ui::marks::FindingMark;
+use crate::ui::rows::Row;
 use crate::ui::theme::Theme;
-use crate::ui::treeview::{Mode, Row, SortOrder};
+use crate::ui::treeview::{Mode, SortOrder};
 
 /// Deeper rows are indented no further, so deep paths keep their names on screen.
 const MAX_INDENT: u32 = 24;
@@ -84,8 +85,8 @@ impl FileTreeView<'_> {
         let status = snap.status(node);
         let entry = snap.entry(tree, node);
         let view = &loaded.tree;
-        let fold = if view.has_children(node) {
-            if view.is_expanded(node) {
+        let fold = if view.view.has_children(node) {
+            if view.view.is_expanded(node) {
                 "▾ "
             } else {
                 "▸ "
@@ -118,7 +119,7 @@ impl FileTreeView<'_> {
         let name = format::truncate(&name, name_width);
         let pad = name_width.saturating_sub(name.chars().count());
         let status_style = self.theme.status(status);
-        let name_style = if view.is_match(node) {
+        let name_style = if view.view.is_match(node) {
             status_style.patch(self.theme.matched())
         } else {
             status_style
@@ -135,7 +136,7 @@ impl FileTreeView<'_> {
     /// The selected file: path and metadata, where a link leads, and its finding or waste.
     fn footer(&self) -> Vec<Line<'static>> {
         let loaded = self.loaded;
-        let Some(node) = loaded.tree.selected() else {
+        let Some(node) = loaded.tree.view.selected() else {
             return vec![Line::styled(
                 "nothing to show with these filters",
                 self.theme.dim(),
@@ -217,15 +218,15 @@ impl Widget for &FileTreeView<'_> {
         )
         .render(header, buf);
         let view = &self.loaded.tree;
-        for (i, row) in view.visible_rows().iter().enumerate() {
+        for (i, row) in view.view.visible_rows().iter().enumerate() {
             let mut line = self.row_line(*row, rows.width, &columns);
-            if view.offset() + i == view.cursor() {
+            if view.view.offset() + i == view.view.cursor() {
                 line = line.patch_style(self.theme.selected(self.focused));
             }
             let y = rows.y + i as u16;
             line.render(Rect::new(rows.x, y, rows.width, 1), buf);
         }
-        if view.rows().is_empty() && rows.height > 0 {
+        if view.view.rows().is_empty() && rows.height > 0 {
             Line::styled("  (no files match the filters)", self.theme.dim()).render(rows, buf);
         }
         Paragraph::new(self.footer())

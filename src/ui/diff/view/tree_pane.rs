@@ -53,9 +53,9 @@ impl DiffTreePane<'_> {
         let union = &self.loaded.model.union;
         let view = &self.loaded.tree;
         let n = union.node(node);
-        let arrow = if !view.has_children(node) {
+        let arrow = if !view.view.has_children(node) {
             "  "
-        } else if view.is_expanded(node) {
+        } else if view.view.is_expanded(node) {
             "▾ "
         } else {
             "▸ "
@@ -74,7 +74,7 @@ impl DiffTreePane<'_> {
         let left_text = format::truncate(&(left + &extra), room);
         let pad = room.saturating_sub(left_text.chars().count());
         let mut name_style = change_style(self.theme, n.change);
-        if view.is_match(node) {
+        if view.view.is_match(node) {
             name_style = name_style.patch(self.theme.matched());
         }
         Line::from(vec![
@@ -86,7 +86,7 @@ impl DiffTreePane<'_> {
 
     fn footer(&self) -> Line<'static> {
         let union = &self.loaded.model.union;
-        let Some(node) = self.loaded.tree.selected() else {
+        let Some(node) = self.loaded.tree.view.selected() else {
             return Line::raw("");
         };
         let n = union.node(node);
@@ -107,7 +107,7 @@ impl DiffTreePane<'_> {
 impl Widget for &DiffTreePane<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let view = &self.loaded.tree;
-        let title = format!("Files: {} shown", view.included_count());
+        let title = format!("Files: {} shown", view.view.included_count());
         let block = pane_block(title, self.focused, self.theme);
         block.render(area, buf);
         let [header, rows, footer] = tree_parts(area);
@@ -121,14 +121,14 @@ impl Widget for &DiffTreePane<'_> {
             self.theme.heading(),
         )
         .render(header, buf);
-        for (i, row) in view.visible_rows().iter().enumerate() {
+        for (i, row) in view.view.visible_rows().iter().enumerate() {
             let mut line = self.row(row.node, row.depth, width);
-            if view.offset() + i == view.cursor() {
+            if view.view.offset() + i == view.view.cursor() {
                 line = line.style(self.theme.selected(self.focused));
             }
             line.render(Rect::new(rows.x, rows.y + i as u16, rows.width, 1), buf);
         }
-        if view.rows().is_empty() {
+        if view.view.rows().is_empty() {
             Line::styled(
                 "  no path differs (press a to show every path)",
                 self.theme.dim(),
