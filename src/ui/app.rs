@@ -9,6 +9,7 @@ use ratatui::layout::Rect;
 use super::action::Action;
 use super::keymap::Keymap;
 use super::layout::{self, Pane};
+use super::screen::{Typed, help_key, type_search};
 use super::theme::Theme;
 use crate::analysis::Analysis;
 use crate::image::Image;
@@ -133,15 +134,8 @@ impl App {
             return;
         }
         if self.help {
-            match action {
-                Action::Quit => self.quit = true,
-                Action::Help | Action::InputCancel => self.help = false,
-                Action::Up => self.help_scroll = self.help_scroll.saturating_sub(1),
-                Action::Down => self.help_scroll = self.help_scroll.saturating_add(1),
-                Action::PageUp => self.help_scroll = self.help_scroll.saturating_sub(10),
-                Action::PageDown => self.help_scroll = self.help_scroll.saturating_add(10),
-                Action::First => self.help_scroll = 0,
-                _ => {}
+            if help_key(action, &mut self.help, &mut self.help_scroll) {
+                self.quit = true;
             }
             return;
         }
@@ -170,29 +164,20 @@ impl App {
     }
 
     fn update_input(&mut self, action: Action) {
-        let Some(text) = self.input.as_mut() else {
-            return;
-        };
-        match action {
-            Action::Input(c) => text.push(c),
-            Action::InputBackspace => {
-                text.pop();
-            }
-            Action::InputCancel => {
-                self.input = None;
+        match type_search(&mut self.input, action) {
+            Typed::Cancelled => {
                 if let Some(loaded) = self.loaded_mut() {
                     loaded.tree.clear_search();
                 }
             }
-            Action::InputSubmit => {
-                let text = self.input.take().unwrap_or_default();
+            Typed::Submitted(text) => {
                 if let Some(loaded) = self.loaded_mut() {
                     self.message = Some(loaded.search(&text));
                 }
                 self.focus_pane(Pane::Tree);
             }
-            Action::Quit => self.quit = true,
-            _ => {}
+            Typed::Quit => self.quit = true,
+            Typed::Editing | Typed::Ignored => {}
         }
     }
 

@@ -161,3 +161,98 @@ fn event_loop<S: Screen>(
         }
     }
 }
+
+/// What a key did to the search being typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Typed {
+    /// A character added or removed: keep typing.
+    Editing,
+    /// Esc: the input is closed.
+    Cancelled,
+    /// Enter: the input is closed with this text.
+    Submitted(String),
+    Quit,
+    /// A key that does nothing while typing.
+    Ignored,
+}
+
+/// Applies `action` to the search being typed in `input` (shared by both UIs).
+pub fn type_search(input: &mut Option<String>, action: Action) -> Typed {
+    let Some(text) = input.as_mut() else {
+        return Typed::Ignored;
+    };
+    match action {
+        Action::Input(c) => text.push(c),
+        Action::InputBackspace => {
+            text.pop();
+        }
+        Action::InputCancel => {
+            *input = None;
+            return Typed::Cancelled;
+        }
+        Action::InputSubmit => return Typed::Submitted(input.take().unwrap_or_default()),
+        Action::Quit => return Typed::Quit,
+        _ => return Typed::Ignored,
+    }
+    Typed::Editing
+}
+
+/// Applies `action` to the open help overlay: scroll it or close it (shared by both UIs).
+/// Returns `true` when the key asks to quit.
+pub fn help_key(action: Action, open: &mut bool, scroll: &mut u16) -> bool {
+    match action {
+        Action::Quit => return true,
+        Action::Help | Action::InputCancel => *open = false,
+        Action::Up => *scroll = scroll.saturating_sub(1),
+        Action::Down => *scroll = scroll.saturating_add(1),
+        Action::PageUp => *scroll = scroll.saturating_sub(10),
+        Action::PageDown => *scroll = scroll.saturating_add(10),
+        Action::First => *scroll = 0,
+        _ => {}
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typing_a_search_edits_cancels_and_submits() {
+        let mut input = Some(String::new());
+        assert_eq!(type_search(&mut input, Action::Input('a')), Typed::Editing);
+        assert_eq!(type_search(&mut input, Action::Input('b')), Typed::Editing);
+        assert_eq!(
+            type_search(&mut input, Action::InputBackspace),
+            Typed::Editing
+        );
+        assert_eq!(input.as_deref(), Some("a"));
+        assert_eq!(type_search(&mut input, Action::Down), Typed::Ignored);
+        assert_eq!(
+            type_search(&mut input, Action::InputSubmit),
+            Typed::Submitted("a".into())
+        );
+        assert_eq!(input, None);
+        let mut input = Some("x".to_string());
+        assert_eq!(
+            type_search(&mut input, Action::InputCancel),
+            Typed::Cancelled
+        );
+        assert_eq!(input, None);
+        assert_eq!(type_search(&mut input, Action::Input('c')), Typed::Ignored);
+    }
+
+    #[test]
+    fn the_help_scrolls_closes_and_passes_quit_on() {
+        let (mut open, mut scroll) = (true, 0);
+        assert!(!help_key(Action::PageDown, &mut open, &mut scroll));
+        assert!(!help_key(Action::Up, &mut open, &mut scroll));
+        assert_eq!(scroll, 9);
+        assert!(!help_key(Action::First, &mut open, &mut scroll));
+        assert_eq!(scroll, 0);
+        assert!(help_key(Action::Quit, &mut open, &mut scroll));
+        assert!(open);
+        assert!(!help_key(Action::InputCancel, &mut open, &mut scroll));
+        assert!(!open);
+    }
+}

@@ -13,6 +13,7 @@ use crate::image::index::ProgressView;
 use crate::ui::action::Action;
 use crate::ui::keymap::Keymap;
 use crate::ui::layout::list_offset;
+use crate::ui::screen::{Typed, help_key, type_search};
 use crate::ui::theme::Theme;
 use crate::ui::treeview::Matcher;
 
@@ -168,7 +169,9 @@ impl DiffApp {
         if self.input.is_some() {
             self.update_input(action);
         } else if self.help {
-            self.update_help(action);
+            if help_key(action, &mut self.help, &mut self.help_scroll) {
+                self.quit = true;
+            }
         } else {
             match action {
                 Action::Quit => self.quit = true,
@@ -196,38 +199,16 @@ impl DiffApp {
         }
     }
 
-    fn update_help(&mut self, action: Action) {
-        match action {
-            Action::Quit => self.quit = true,
-            Action::Help | Action::InputCancel => self.help = false,
-            Action::Up => self.help_scroll = self.help_scroll.saturating_sub(1),
-            Action::Down => self.help_scroll = self.help_scroll.saturating_add(1),
-            Action::PageUp => self.help_scroll = self.help_scroll.saturating_sub(10),
-            Action::PageDown => self.help_scroll = self.help_scroll.saturating_add(10),
-            Action::First => self.help_scroll = 0,
-            _ => {}
-        }
-    }
-
     fn update_input(&mut self, action: Action) {
-        let Some(text) = self.input.as_mut() else {
-            return;
-        };
-        match action {
-            Action::Input(c) => text.push(c),
-            Action::InputBackspace => {
-                text.pop();
-            }
-            Action::InputCancel => self.input = None,
-            Action::InputSubmit => {
-                let text = self.input.take().unwrap_or_default();
+        match type_search(&mut self.input, action) {
+            Typed::Submitted(text) => {
                 if let Some(loaded) = self.loaded_mut() {
                     self.message = Some(loaded.search(&text));
                 }
                 self.focus_pane(DiffPane::Tree);
             }
-            Action::Quit => self.quit = true,
-            _ => {}
+            Typed::Quit => self.quit = true,
+            Typed::Editing | Typed::Cancelled | Typed::Ignored => {}
         }
     }
 
