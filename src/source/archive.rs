@@ -15,6 +15,7 @@ mod tests;
 use std::path::Path;
 
 use members::Members;
+pub(crate) use members::{normalise, resolve_relative};
 
 use super::{LoadOptions, SourceError};
 use crate::image::digest::{Digest, Hasher};

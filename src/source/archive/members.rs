@@ -232,7 +232,7 @@ pub fn normalise(name: &str) -> String {
 }
 
 /// A symlink target relative to the link's directory (absolute targets are from the tar's root).
-fn resolve_relative(link: &str, target: &str) -> String {
+pub fn resolve_relative(link: &str, target: &str) -> String {
     if target.starts_with('/') {
         return normalise(target);
     }

@@ -21,6 +21,7 @@ use crate::image::{
     Digest, Expected, ImageConfig, IndexOptions, IndexedLayer, LayerError, LayerMeta, Progress,
 };
 use crate::layer::Budget;
+use crate::source::archive::{normalise, resolve_relative};
 
 mod channel;
 
@@ -145,7 +146,7 @@ impl<'a> Reader<'a> {
         };
         for entry in archive.entries().map_err(broke)? {
             let mut entry = entry.map_err(broke)?;
-            let name = normalize(&String::from_utf8_lossy(&entry.path_bytes()));
+            let name = normalise(&String::from_utf8_lossy(&entry.path_bytes()));
             let kind = entry.header().entry_type();
             if kind.is_symlink() || kind.is_hard_link() {
                 let target = entry
@@ -153,9 +154,9 @@ impl<'a> Reader<'a> {
                     .map(|t| String::from_utf8_lossy(&t).into_owned())
                     .unwrap_or_default();
                 let target = if kind.is_symlink() {
-                    join(parent(&name), &target)
+                    resolve_relative(&name, &target)
                 } else {
-                    normalize(&target)
+                    normalise(&target)
                 };
                 self.links.insert(name, target);
                 continue;
@@ -340,7 +341,7 @@ impl<'a> Reader<'a> {
 
     /// Follows symlinks and hard links between members (a few hops at most).
     fn resolve(&self, path: &str) -> String {
-        let mut path = normalize(path);
+        let mut path = normalise(path);
         for _ in 0..8 {
             match self.links.get(&path) {
                 Some(target) => path = target.clone(),
@@ -376,33 +377,6 @@ fn blob_digest(name: &str) -> Option<Digest> {
     let rest = name.strip_prefix("blobs/")?;
     let (algorithm, hex) = rest.split_once('/')?;
     Digest::parse(&format!("{algorithm}:{hex}")).ok()
-}
-
-/// `./a//b/` -> `a/b`, with `..` resolved.
-fn normalize(path: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            p => parts.push(p),
-        }
-    }
-    parts.join("/")
-}
-
-fn parent(path: &str) -> &str {
-    path.rsplit_once('/').map_or("", |(dir, _)| dir)
-}
-
-fn join(dir: &str, target: &str) -> String {
-    if target.starts_with('/') {
-        normalize(target)
-    } else {
-        normalize(&format!("{dir}/{target}"))
-    }
 }
 
 #[cfg(test)]

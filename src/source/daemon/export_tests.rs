@@ -290,7 +290,9 @@ fn a_corrupt_layer_names_its_member() {
 
 #[test]
 fn paths_normalise_and_links_resolve_relative_to_their_directory() {
-    assert_eq!(normalize("./a//b/"), "a/b");
-    assert_eq!(join("id1", "../abc.tar"), "abc.tar");
-    assert_eq!(join("x/y", "/z"), "z");
+    // Podman's exports link `<id>/layer.tar` to `../<diff_id>.tar`.
+    assert_eq!(normalise("./a//b/"), "a/b");
+    assert_eq!(resolve_relative("id1/layer.tar", "../abc.tar"), "abc.tar");
+    assert_eq!(resolve_relative("x/y/link", "/z"), "z");
+    assert_eq!(resolve_relative("link", "abc.tar"), "abc.tar");
 }
