@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use super::{Comparison, LayerStatus};
 use crate::analysis::Analysis;
 use crate::report::format::{percent, size, truncate, value};
-use crate::report::rules::{RuleResult, RuleStatus};
+use crate::report::rules::{RuleResult, RuleStatus, tally};
 
 /// `+1.2 MB`, `-340 B`, `0 B`.
 pub fn signed_size(delta: i64) -> String {
@@ -220,14 +220,7 @@ pub fn render(
             r.message
         );
     }
-    let failed = rules
-        .iter()
-        .filter(|r| r.status == RuleStatus::Fail)
-        .count();
-    let enabled = rules
-        .iter()
-        .filter(|r| r.status != RuleStatus::Skip)
-        .count();
+    let (failed, enabled) = tally(rules);
     let _ = if failed == 0 {
         writeln!(o, "\nResult: {} ({enabled} rules)", paint("32", "PASS"))
     } else {

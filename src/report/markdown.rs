@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use super::format::{percent, size, truncate, value};
-use super::rules::{RuleResult, RuleStatus};
+use super::rules::{self, RuleResult, RuleStatus};
 use crate::analysis::{Analysis, FindingKind};
 use crate::image::Image;
 
@@ -14,11 +14,11 @@ fn cell(text: &str) -> String {
 /// Renders the report; `top` bounds the lists.
 pub fn render(image: &Image, a: &Analysis, rules: &[RuleResult], top: usize) -> String {
     let mut o = String::new();
-    let failed = rules
-        .iter()
-        .filter(|r| r.status == RuleStatus::Fail)
-        .count();
-    let verdict = if failed == 0 { "✅ pass" } else { "❌ fail" };
+    let verdict = if rules::passed(rules) {
+        "✅ pass"
+    } else {
+        "❌ fail"
+    };
     // Writing to a String cannot fail; the results are ignored for that reason.
     let _ = writeln!(o, "## plummet: `{}` {verdict}\n", cell(&a.reference));
     let _ = writeln!(

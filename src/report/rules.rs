@@ -144,3 +144,12 @@ pub fn evaluate(a: &Analysis, rules: &RuleSet) -> Vec<RuleResult> {
 pub fn passed(results: &[RuleResult]) -> bool {
     results.iter().all(|r| r.status != RuleStatus::Fail)
 }
+
+/// How many rules failed, and how many were enabled (not skipped).
+pub fn tally(results: &[RuleResult]) -> (usize, usize) {
+    let count = |pred: fn(&RuleResult) -> bool| results.iter().filter(|r| pred(r)).count();
+    (
+        count(|r| r.status == RuleStatus::Fail),
+        count(|r| r.status != RuleStatus::Skip),
+    )
+}

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use super::format::{percent, size, truncate, value};
-use super::rules::{RuleResult, RuleStatus};
+use super::rules::{RuleResult, RuleStatus, tally};
 use crate::analysis::{Analysis, FindingKind};
 use crate::image::Image;
 
@@ -181,14 +181,7 @@ pub fn render(
             value(r.value)
         );
     }
-    let failed = rules
-        .iter()
-        .filter(|r| r.status == RuleStatus::Fail)
-        .count();
-    let enabled = rules
-        .iter()
-        .filter(|r| r.status != RuleStatus::Skip)
-        .count();
+    let (failed, enabled) = tally(rules);
     let _ = if failed == 0 {
         writeln!(o, "\nResult: {} ({enabled} rules)", style.green("PASS"))
     } else {
