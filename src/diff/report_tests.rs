@@ -1,38 +1,11 @@
 //! Snapshot tests of the text, JSON and Markdown reports of a comparison.
 
 use super::rules::{DiffRules, Growth, evaluate, parse_kinds};
+use super::tests::{base, image};
 use super::*;
 use crate::analysis::analyze;
-use crate::image::{History, Image, ImageConfig};
-use crate::testutil::{TarBuilder, image_of};
-
-fn image(layers: Vec<(&str, TarBuilder)>) -> Image {
-    let config = ImageConfig {
-        user: "app".into(),
-        os: "linux".into(),
-        architecture: "amd64".into(),
-        history: layers
-            .iter()
-            .map(|(cmd, _)| History {
-                created_by: match cmd.strip_prefix("RUN ") {
-                    Some(run) => format!("/bin/sh -c {run}"),
-                    None => format!("/bin/sh -c #(nop) {cmd}"),
-                },
-                ..Default::default()
-            })
-            .collect(),
-        ..Default::default()
-    };
-    image_of(layers.into_iter().map(|(_, t)| t).collect(), config)
-}
-
-fn base() -> TarBuilder {
-    TarBuilder::new()
-        .dir("etc/")
-        .file("etc/os-release", 200)
-        .dir("bin/")
-        .file_mode("bin/sh", 9000, 0o755)
-}
+use crate::image::Image;
+use crate::testutil::TarBuilder;
 
 fn report_pair() -> (Image, Image) {
     let a = image(vec![

@@ -11,7 +11,7 @@ use crate::report::rules::RuleStatus;
 use crate::testutil::{TarBuilder, image_of};
 
 /// An image whose layers were made by the given commands.
-fn image(layers: Vec<(&str, TarBuilder)>) -> Image {
+pub(super) fn image(layers: Vec<(&str, TarBuilder)>) -> Image {
     let config = ImageConfig {
         user: "app".into(),
         os: "linux".into(),
@@ -31,7 +31,8 @@ fn image(layers: Vec<(&str, TarBuilder)>) -> Image {
     image_of(layers.into_iter().map(|(_, t)| t).collect(), config)
 }
 
-fn base() -> TarBuilder {
+/// A small base layer: `/etc/os-release` and an executable `/bin/sh`.
+pub(super) fn base() -> TarBuilder {
     TarBuilder::new()
         .dir("etc/")
         .file("etc/os-release", 200)
