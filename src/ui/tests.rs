@@ -101,8 +101,8 @@ fn keys(app: &mut App, text: &str) {
     }
 }
 
-/// The first cell (x, y) whose row contains `text`.
-fn find(terminal: &Terminal<TestBackend>, text: &str) -> (u16, u16) {
+/// The first cell (x, y) whose row contains `text` (the diff UI's tests use it too).
+pub(crate) fn find(terminal: &Terminal<TestBackend>, text: &str) -> (u16, u16) {
     let buffer = terminal.backend().buffer();
     for y in 0..buffer.area.height {
         let line: String = (0..buffer.area.width)

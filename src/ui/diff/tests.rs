@@ -15,6 +15,7 @@ use crate::image::config::History;
 use crate::image::{Image, ImageConfig};
 use crate::testutil::{TarBuilder, image_of};
 use crate::ui::Keymap;
+use crate::ui::tests::find;
 use crate::ui::theme::Theme;
 
 fn history(created_by: &str) -> History {
@@ -104,20 +105,6 @@ fn keys(app: &mut DiffApp, text: &str) {
         };
         handle(app, Event::Key(KeyEvent::new(code, KeyModifiers::NONE)));
     }
-}
-
-/// The first cell (x, y) whose row contains `text`.
-fn find(terminal: &Terminal<TestBackend>, text: &str) -> (u16, u16) {
-    let buffer = terminal.backend().buffer();
-    for y in 0..buffer.area.height {
-        let line: String = (0..buffer.area.width)
-            .map(|x| buffer[(x, y)].symbol().to_string())
-            .collect();
-        if let Some(byte) = line.find(text) {
-            return (line[..byte].chars().count() as u16, y);
-        }
-    }
-    panic!("{text} not on screen:\n{}", terminal.backend());
 }
 
 fn absent(terminal: &Terminal<TestBackend>, text: &str) {
