@@ -187,9 +187,13 @@ fn valid_host(host: &str) -> bool {
         }
     };
     let port_ok = port.is_none_or(|p| p.parse::<u16>().is_ok_and(|p| p > 0));
+    // DNS bounds (253 per name, 63 per label); they also keep every parsed reference printable
+    // within the 1024 characters `parse` accepts, defaults (`:latest`, `library/`) included.
     let name_ok = !name.is_empty()
+        && name.len() <= 253
         && name.split('.').all(|label| {
             !label.is_empty()
+                && label.len() <= 63
                 && !label.starts_with('-')
                 && !label.ends_with('-')
                 && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
@@ -348,9 +352,36 @@ mod tests {
                 "{bad}: {err}"
             );
         }
+        // Found by the `reference` fuzz target: a 1020-character host parsed, but printed with
+        // `:latest` it passed the 1024-character limit and no longer parsed.
+        let long_host = format!("{}/app", "a1.".repeat(339));
+        let err = Reference::parse(&long_host).expect_err("a host longer than DNS allows");
+        assert!(
+            err.to_string().contains("registry host is malformed"),
+            "{err}"
+        );
+        assert!(Reference::parse(&format!("{}.io/app", "a".repeat(64))).is_err());
         let long_tag = format!("nginx:{}", "a".repeat(129));
         assert!(Reference::parse(&long_tag).is_err());
         assert!(Reference::parse(&format!("nginx:{}", "a".repeat(128))).is_ok());
+    }
+
+    #[test]
+    fn the_longest_reference_prints_to_text_that_parses_back() {
+        let label = "a".repeat(63);
+        let host = format!("{label}.{label}.{label}.{}:65535", "h".repeat(61));
+        assert_eq!(host.len(), 253 + 6);
+        let repository = vec!["r".repeat(63); 4].join("/");
+        assert_eq!(repository.len(), 255);
+        let text = format!(
+            "{host}/{repository}:{}@sha512:{}",
+            "t".repeat(128),
+            "f".repeat(128)
+        );
+        let reference = parse(&text);
+        let printed = reference.to_string();
+        assert!(printed.len() <= 1024, "{}", printed.len());
+        assert_eq!(parse(&printed), reference);
     }
 
     #[test]
