@@ -77,18 +77,22 @@ impl Session {
     }
 
     /// Waits until the screen contains `text`; panics with the screen after 30 s.
-    pub fn wait_for(&self, text: &str) -> String {
-        self.wait_for_all(&[text])
+    ///
+    /// Returns nothing on purpose: a frame can be caught half drawn, so checking another text
+    /// on the screen that matched would race. Wait for every text at once with
+    /// [`Session::wait_for_all`].
+    pub fn wait_for(&self, text: &str) {
+        self.wait_for_all(&[text]);
     }
 
     /// Waits until one screen contains every one of `texts` (a frame can be caught half drawn);
     /// panics with the screen after 30 s.
-    pub fn wait_for_all(&self, texts: &[&str]) -> String {
+    pub fn wait_for_all(&self, texts: &[&str]) {
         let start = Instant::now();
         loop {
             let screen = self.screen();
             if texts.iter().all(|text| screen.contains(text)) {
-                return screen;
+                return;
             }
             assert!(
                 start.elapsed() < Duration::from_secs(30),
