@@ -74,6 +74,8 @@ struct Plan {
     id: String,
     repo_digest: Option<Digest>,
     known: Known,
+    /// The inspect's `GraphDriver`: the driver's name and the top layer's `UpperDir`.
+    driver: Option<(String, Option<String>)>,
 }
 
 /// Exports an image from the engine and indexes it while it streams.
@@ -223,10 +225,14 @@ async fn inspect(session: &Session, reference: &str) -> Result<Option<Plan>, Sou
         let count = diff_ids.len().max(1) as u64;
         sizes = vec![total / count; diff_ids.len()];
     }
+    let driver = image
+        .graph_driver
+        .map(|d| (d.name, d.data.get("UpperDir").cloned()));
     Ok(Some(Plan {
         id,
         repo_digest,
         known: Known { diff_ids, sizes },
+        driver,
     }))
 }
 
@@ -241,7 +247,7 @@ fn read(
 ) -> Result<Image, SourceError> {
     if !options.export {
         let outcome = rt
-            .block_on(store_root(session))
+            .block_on(store_root(session, plan))
             .map_err(store::StoreError::Unavailable)
             .and_then(|(layout, root)| {
                 store::load(
@@ -277,35 +283,38 @@ fn stored_plan(plan: &Plan) -> store::Wanted<'_> {
 }
 
 /// The engine's store layout and root directory, when its layer store is on this machine in a
-/// layout plummet reads (Docker's overlay2, containers/storage's overlay).
+/// layout plummet reads (Docker's overlay2, containers/storage's overlay): from the image's
+/// `GraphDriver`, else from `/info`.
 async fn store_root(
     session: &Session,
+    plan: &Plan,
 ) -> Result<(store::Layout, std::path::PathBuf), store::Unavailable> {
     if !matches!(session.endpoint, Endpoint::Unix(_)) {
         return Err(store::Unavailable(
             "the engine is not on a local socket".into(),
         ));
     }
+    let layout = match session.engine {
+        Engine::Docker => store::Layout::Docker,
+        Engine::Podman => store::Layout::Podman,
+    };
+    if let Some(root) = plan
+        .driver
+        .as_ref()
+        .and_then(|(name, upper)| store::root::from_graph_driver(layout, name, upper.as_deref()))
+    {
+        return Ok((layout, root));
+    }
     let info = session
         .docker
         .info()
         .await
         .map_err(|e| store::Unavailable(format!("/info failed: {e}")))?;
-    let layout = match (session.engine, info.driver.as_deref()) {
-        (Engine::Docker, Some("overlay2")) => store::Layout::Docker,
-        (Engine::Podman, Some("overlay")) => store::Layout::Podman,
-        (_, other) => {
-            return Err(store::Unavailable(format!(
-                "the storage driver is {}",
-                other.unwrap_or("unknown")
-            )));
-        }
-    };
-    let root = info
-        .docker_root_dir
-        .filter(|d| !d.is_empty())
-        .map(std::path::PathBuf::from)
-        .ok_or_else(|| store::Unavailable("/info gives no DockerRootDir".into()))?;
+    let root = store::root::from_info(
+        layout,
+        info.driver.as_deref(),
+        info.docker_root_dir.as_deref(),
+    )?;
     Ok((layout, root))
 }
 

@@ -9,6 +9,7 @@
 //! file missing) makes the store unavailable and plummet falls back to the export API.
 
 mod podman;
+pub mod root;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
