@@ -1,8 +1,8 @@
 //! Live: the layer store of the Docker daemon and of Podman, read directly, must give exactly
 //! the image each engine's export API gives, on an image built by the real dockerd with what
 //! makes layer tars tricky (hard links, long and non-UTF-8 names, a FIFO, setuid, an opaque
-//! directory, whiteouts) and loaded into Podman; and it must be the path taken when the store is
-//! readable.
+//! directory, whiteouts) and loaded into Podman, and on one Podman built itself; and it must be
+//! the path taken when the store is readable.
 #![allow(
     clippy::unwrap_used,
     reason = "setup helpers stop the test at the first failed step"
@@ -54,13 +54,17 @@ fn build(host: &str) -> &'static Path {
 }
 
 fn load_with(engine: Engine, host: &str, export: bool) -> (Image, String) {
+    load_tag(engine, host, TAG, export)
+}
+
+fn load_tag(engine: Engine, host: &str, tag: &str, export: bool) -> (Image, String) {
     let options = LoadOptions {
         host: Some(host.to_string()),
         export,
         ..LoadOptions::default()
     };
     let progress = Progress::default();
-    let image = load(engine, TAG, &options, &progress).unwrap();
+    let image = load(engine, tag, &options, &progress).unwrap();
     (image, progress.view().stage)
 }
 
@@ -199,4 +203,46 @@ fn podman_s_layer_store_gives_the_image_its_export_gives() {
     assert_eq!(stored.meta.source, "podman");
     let (docker, _) = load_with(Engine::Docker, &host, false);
     same_image(&stored, &docker);
+}
+
+/// Podman's own build (buildah's commits, not layers `podman load`ed from Docker): read from
+/// the store, it is the image the export gives, with the waste its RUN steps made.
+#[test]
+fn a_podman_built_image_reads_from_the_store_as_from_the_export() {
+    const BUILT: &str = "localhost/plummet-podman-built:1";
+    let Some(podman_host) = harness("PLUMMET_TEST_PODMAN_HOST") else {
+        return;
+    };
+    let busybox = ["/bin/busybox", "/usr/bin/busybox"]
+        .into_iter()
+        .map(Path::new)
+        .find(|p| p.exists())
+        .expect("busybox (apt-get install busybox-static), as the harness needs");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(busybox, dir.path().join("busybox")).unwrap();
+    std::fs::write(
+        dir.path().join("Containerfile"),
+        "FROM scratch\n\
+         COPY busybox /bin/busybox\n\
+         RUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n\
+         RUN mkdir -p /data /keep /gone && head -c 30000 /dev/urandom > /data/blob \
+             && ln /data/blob /data/hard && echo hi > /keep/a && echo x > /gone/b \
+             && mkfifo /data/pipe && cp /bin/busybox /data/suid && chmod 4755 /data/suid\n\
+         RUN rm -rf /keep && mkdir /keep && echo new > /keep/c && rm /data/hard \
+             && rm -rf /gone && chmod 0777 /data\n",
+    )
+    .unwrap();
+    // chroot isolation: no runtime or network namespace needed on the CI machine.
+    run(podman()
+        .args(["build", "-q", "--isolation", "chroot", "-t", BUILT])
+        .arg(dir.path()));
+
+    let (stored, stage) = load_tag(Engine::Podman, &podman_host, BUILT, false);
+    assert_eq!(stage, "reading podman's layer store");
+    let (exported, stage) = load_tag(Engine::Podman, &podman_host, BUILT, true);
+    assert_eq!(stage, "exporting from podman");
+    same_image(&stored, &exported);
+    assert_eq!(stored.blobs.len(), 4);
+    // The last RUN removed /keep/a ("hi\n") and /gone/b ("x\n"), both written by the one before.
+    assert_eq!(analyze(&stored).wasted_bytes, 3 + 2);
 }
