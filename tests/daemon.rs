@@ -170,7 +170,7 @@ fn no_daemon_at_the_socket_says_what_to_do() {
         "{err}"
     );
     // Permission denied cannot be provoked here (tests run as root, who may open any socket);
-    // endpoint::connect_error's unit test covers that message.
+    // probe::connect_error's unit test covers that message.
 }
 
 #[test]

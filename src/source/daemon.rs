@@ -3,6 +3,7 @@
 
 pub mod endpoint;
 pub mod export;
+pub mod probe;
 pub mod store;
 pub mod tarsplit;
 
@@ -155,7 +156,7 @@ fn with_runtime<T: Send>(work: impl FnOnce(&Runtime) -> T + Send) -> Result<T, S
 }
 
 async fn connect(engine: Engine, endpoint: Endpoint) -> Result<Session, SourceError> {
-    let api = endpoint::probe(engine, &endpoint)
+    let api = probe::probe(engine, &endpoint)
         .await
         .map_err(SourceError::Daemon)?;
     let (major, minor) = api.negotiate();
