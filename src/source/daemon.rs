@@ -250,9 +250,9 @@ fn read(
         let outcome = rt
             .block_on(store_root(session, plan))
             .map_err(store::StoreError::Unavailable)
-            .and_then(|(layout, root)| {
+            .and_then(|root| {
                 store::load(
-                    layout,
+                    session.engine,
                     &root,
                     reference,
                     &stored_plan(plan),
@@ -283,28 +283,25 @@ fn stored_plan(plan: &Plan) -> store::Wanted<'_> {
     }
 }
 
-/// The engine's store layout and root directory, when its layer store is on this machine in a
-/// layout plummet reads (Docker's overlay2, containers/storage's overlay): from the image's
+/// The engine's store root directory, when its layer store is on this machine in a layout
+/// plummet reads (Docker's overlay2, containers/storage's overlay): from the image's
 /// `GraphDriver`, else from `/info`.
 async fn store_root(
     session: &Session,
     plan: &Plan,
-) -> Result<(store::Layout, std::path::PathBuf), store::Unavailable> {
+) -> Result<std::path::PathBuf, store::Unavailable> {
     if !matches!(session.endpoint, Endpoint::Unix(_)) {
         return Err(store::Unavailable(
             "the engine is not on a local socket".into(),
         ));
     }
-    let layout = match session.engine {
-        Engine::Docker => store::Layout::Docker,
-        Engine::Podman => store::Layout::Podman,
-    };
+    let engine = session.engine;
     if let Some(root) = plan
         .driver
         .as_ref()
-        .and_then(|(name, upper)| store::root::from_graph_driver(layout, name, upper.as_deref()))
+        .and_then(|(name, upper)| store::root::from_graph_driver(engine, name, upper.as_deref()))
     {
-        return Ok((layout, root));
+        return Ok(root);
     }
     let info = session
         .docker
@@ -312,11 +309,11 @@ async fn store_root(
         .await
         .map_err(|e| store::Unavailable(format!("/info failed: {e}")))?;
     let root = store::root::from_info(
-        layout,
+        engine,
         info.driver.as_deref(),
         info.docker_root_dir.as_deref(),
     )?;
-    Ok((layout, root))
+    Ok(root)
 }
 
 /// Streams the export into the indexer and assembles the image.

@@ -14,6 +14,7 @@ pub mod root;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use super::Engine;
 use super::tarsplit::Reassembled;
 use crate::image::digest::Algorithm;
 use crate::image::index::index_layers;
@@ -37,31 +38,6 @@ pub struct StoredLayer {
 pub struct StoredImage {
     pub config: Vec<u8>,
     pub layers: Vec<StoredLayer>,
-}
-
-/// Whose store it is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Layout {
-    /// dockerd with the overlay2 storage driver.
-    Docker,
-    /// containers/storage with the overlay driver (Podman, Buildah, CRI-O).
-    Podman,
-}
-
-impl Layout {
-    fn engine(self) -> &'static str {
-        match self {
-            Layout::Docker => "docker",
-            Layout::Podman => "podman",
-        }
-    }
-
-    fn source(self) -> &'static str {
-        match self {
-            Layout::Docker => "docker-daemon",
-            Layout::Podman => "podman",
-        }
-    }
 }
 
 /// Why the store cannot be read; the export is used instead.
@@ -140,7 +116,7 @@ pub enum StoreError {
 /// Indexes the image from the layer store: each layer tar rebuilt from its tar-split and
 /// `diff` directory, in parallel, and checked against its diff_id like any other layer.
 pub fn load(
-    layout: Layout,
+    engine: Engine,
     root: &Path,
     reference: &str,
     wanted: &Wanted<'_>,
@@ -149,9 +125,10 @@ pub fn load(
 ) -> Result<Image, StoreError> {
     let id = Digest::parse(wanted.id)
         .map_err(|e| StoreError::Unavailable(Unavailable(format!("image ID: {e}"))))?;
-    let stored = match layout {
-        Layout::Docker => locate(root, &id, wanted.diff_ids),
-        Layout::Podman => podman::locate(root, &id, wanted.diff_ids),
+    // Docker's overlay2 store, or containers/storage's overlay one (Podman's).
+    let stored = match engine {
+        Engine::Docker => locate(root, &id, wanted.diff_ids),
+        Engine::Podman => podman::locate(root, &id, wanted.diff_ids),
     }
     .map_err(StoreError::Unavailable)?;
     if let Some(first) = stored.layers.first() {
@@ -164,7 +141,7 @@ pub fn load(
             "the stored config lists other layers than the daemon".into(),
         )));
     }
-    progress.set_stage(format!("reading {}'s layer store", layout.engine()));
+    progress.set_stage(format!("reading {}'s layer store", engine.label()));
     progress.start_layers(stored.layers.iter().map(|l| l.size).collect());
     let jobs = stored
         .layers
@@ -194,7 +171,7 @@ pub fn load(
     })?;
     tracing::debug!(
         "read {reference} from {}'s layer store at {}",
-        layout.engine(),
+        engine.label(),
         root.display()
     );
     let metas = stored
@@ -210,7 +187,7 @@ pub fn load(
         .collect();
     let meta = ImageMeta {
         reference: reference.to_string(),
-        source: layout.source().to_string(),
+        source: engine.source_name().to_string(),
         digest: wanted.repo_digest.cloned(),
         config_digest: Some(id),
         config,

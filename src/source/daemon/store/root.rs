@@ -5,13 +5,14 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use super::{Layout, Unavailable};
+use super::Unavailable;
+use crate::source::daemon::Engine;
 
-/// The storage driver name each layout is read under.
-fn driver_of(layout: Layout) -> &'static str {
-    match layout {
-        Layout::Docker => "overlay2",
-        Layout::Podman => "overlay",
+/// The storage driver whose layout plummet reads for each engine.
+fn driver_of(engine: Engine) -> &'static str {
+    match engine {
+        Engine::Docker => "overlay2",
+        Engine::Podman => "overlay",
     }
 }
 
@@ -19,8 +20,8 @@ fn driver_of(layout: Layout) -> &'static str {
 /// directory) is `<root>/overlay2/<id>/diff` for Docker and `<root>/overlay/<id>/diff` for
 /// containers/storage. `None` for another driver, a missing `UpperDir` (an image with no
 /// layers) or a path of another shape; the caller then asks `/info`.
-pub fn from_graph_driver(layout: Layout, driver: &str, upper_dir: Option<&str>) -> Option<PathBuf> {
-    if driver != driver_of(layout) {
+pub fn from_graph_driver(engine: Engine, driver: &str, upper_dir: Option<&str>) -> Option<PathBuf> {
+    if driver != driver_of(engine) {
         return None;
     }
     let upper = Path::new(upper_dir?);
@@ -44,11 +45,11 @@ pub fn from_graph_driver(layout: Layout, driver: &str, upper_dir: Option<&str>) 
 
 /// The store root from `/info`'s `Driver` and `DockerRootDir`.
 pub fn from_info(
-    layout: Layout,
+    engine: Engine,
     driver: Option<&str>,
     root_dir: Option<&str>,
 ) -> Result<PathBuf, Unavailable> {
-    if driver != Some(driver_of(layout)) {
+    if driver != Some(driver_of(engine)) {
         return Err(Unavailable(format!(
             "the storage driver is {}",
             driver.unwrap_or("unknown")
@@ -68,7 +69,7 @@ mod tests {
     fn docker_and_podman_upper_dirs_give_their_roots() {
         assert_eq!(
             from_graph_driver(
-                Layout::Docker,
+                Engine::Docker,
                 "overlay2",
                 Some("/var/lib/docker/overlay2/4c1f2e/diff")
             ),
@@ -76,7 +77,7 @@ mod tests {
         );
         assert_eq!(
             from_graph_driver(
-                Layout::Podman,
+                Engine::Podman,
                 "overlay",
                 Some("/home/u/.local/share/containers/storage/overlay/58914e/diff")
             ),
@@ -86,7 +87,7 @@ mod tests {
 
     #[test]
     fn other_drivers_and_shapes_are_left_to_info() {
-        let docker = |driver, upper| from_graph_driver(Layout::Docker, driver, upper);
+        let docker = |driver, upper| from_graph_driver(Engine::Docker, driver, upper);
         // The containerd image store, another driver, a layout for the other engine.
         assert_eq!(
             docker("overlayfs", Some("/var/lib/docker/overlay2/a/diff")),
@@ -123,19 +124,19 @@ mod tests {
     #[test]
     fn info_names_the_driver_when_it_is_not_read() {
         assert_eq!(
-            from_info(Layout::Docker, Some("overlay2"), Some("/var/lib/docker")),
+            from_info(Engine::Docker, Some("overlay2"), Some("/var/lib/docker")),
             Ok(PathBuf::from("/var/lib/docker"))
         );
         assert_eq!(
-            from_info(Layout::Podman, Some("vfs"), Some("/x")),
+            from_info(Engine::Podman, Some("vfs"), Some("/x")),
             Err(Unavailable("the storage driver is vfs".into()))
         );
         assert_eq!(
-            from_info(Layout::Docker, None, Some("/x")),
+            from_info(Engine::Docker, None, Some("/x")),
             Err(Unavailable("the storage driver is unknown".into()))
         );
         assert_eq!(
-            from_info(Layout::Docker, Some("overlay2"), Some("")),
+            from_info(Engine::Docker, Some("overlay2"), Some("")),
             Err(Unavailable("/info gives no DockerRootDir".into()))
         );
     }
