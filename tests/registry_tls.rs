@@ -24,22 +24,16 @@ struct Tls {
     ca: PathBuf,
 }
 
-fn var(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
-}
+#[path = "harness/env.rs"]
+mod harness_env;
+
+use harness_env::var;
 
 /// The harness's HTTPS registry with the example image pushed to it (once per run), or `None`
 /// after a loud SKIPPED line (a failure when CI=true).
 fn tls() -> Option<&'static Tls> {
     let names = ["PLUMMET_TEST_REGISTRY_TLS", "PLUMMET_TEST_REGISTRY_TLS_CA"];
-    if let Some(missing) = names.iter().find(|n| var(n).is_none()) {
-        assert!(
-            var("CI").as_deref() != Some("true"),
-            "{missing} is not set but CI=true: the harness must run in CI"
-        );
-        eprintln!(
-            "SKIPPED: registry TLS test: {missing} not set (start the harness, see tests/harness/README.md)"
-        );
+    if !harness_env::present("registry TLS test", &names) {
         return None;
     }
     static TLS: OnceLock<Tls> = OnceLock::new();

@@ -2,19 +2,14 @@
 
 use std::process::Command;
 
+#[path = "../harness/env.rs"]
+mod harness_env;
+
 /// A harness variable, or `None` after a loud skip notice (a failure when CI=true).
-pub fn harness(var: &str) -> Option<String> {
-    match std::env::var(var) {
-        Ok(v) if !v.is_empty() => Some(v),
-        _ => {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "{var} is not set but CI=true: the harness must run in CI"
-            );
-            eprintln!("SKIPPED: {var} not set (start the harness, see tests/harness/README.md)");
-            None
-        }
-    }
+pub fn harness(name: &str) -> Option<String> {
+    harness_env::present("live test", &[name])
+        .then(|| harness_env::var(name))
+        .flatten()
 }
 
 /// Runs `cmd`, fails the test with its stderr when it fails, returns its stdout.
