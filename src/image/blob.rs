@@ -149,6 +149,20 @@ pub struct BlobOptions {
     pub progress: Option<Arc<AtomicU64>>,
 }
 
+/// Reads until `buf` is full or the reader ends; returns how much was read.
+pub fn fill<R: Read>(reader: &mut R, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
 impl<R: Read> Blob<R> {
     /// Sniffs the compression from the first bytes and sets up decompression and hashing.
     pub fn open(
@@ -157,15 +171,7 @@ impl<R: Read> Blob<R> {
         options: BlobOptions,
     ) -> Result<Self, BlobError> {
         let mut head = vec![0u8; 6];
-        let mut filled = 0;
-        while filled < head.len() {
-            match reader.read(&mut head[filled..]) {
-                Ok(0) => break,
-                Ok(n) => filled += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
+        let filled = fill(&mut reader, &mut head)?;
         head.truncate(filled);
         let compression = Compression::sniff(&head)?;
         let hasher_for = |d: &Option<Digest>| {

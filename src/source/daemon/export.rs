@@ -13,9 +13,9 @@ use std::thread::ScopedJoinHandle;
 
 use serde::Deserialize;
 
-use self::channel::{ChannelReader, Counted, feed, fill};
+use self::channel::{ChannelReader, Counted, feed};
 
-use crate::image::blob::{BlobError, READ_BUFFER};
+use crate::image::blob::{BlobError, READ_BUFFER, fill};
 use crate::image::index::index_blob;
 use crate::image::{
     Digest, Expected, ImageConfig, IndexOptions, IndexedLayer, LayerError, LayerMeta, Progress,

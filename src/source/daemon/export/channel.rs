@@ -7,7 +7,7 @@ use std::io::{self, Read};
 use std::rc::Rc;
 use std::sync::mpsc::{Receiver, SyncSender};
 
-use crate::image::blob::READ_BUFFER;
+use crate::image::blob::{READ_BUFFER, fill};
 
 /// Sends a member's bytes to its worker. `Ok(false)` when the worker stopped listening.
 pub fn feed<R: Read>(
@@ -50,20 +50,6 @@ pub fn feed<R: Read>(
         return Err(e);
     }
     Ok(true)
-}
-
-/// Reads until `buf` is full or the reader ends; returns how much was read.
-pub fn fill<R: Read>(reader: &mut R, buf: &mut [u8]) -> io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match reader.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
 }
 
 /// The worker's side of a member: chunks from the reader, an error if the stream broke.
