@@ -14,6 +14,7 @@ pub mod links;
 pub mod marks;
 pub mod rows;
 pub mod screen;
+mod terminal;
 pub mod theme;
 pub mod treeview;
 pub mod view;

@@ -2,16 +2,15 @@
 //! the loop that handles every queued event, then draws once, only when something changed (or on
 //! a tick while loading).
 
-use std::io;
 use std::sync::mpsc::{Receiver, TryRecvError};
 use std::time::Duration;
 
 use crossterm::event::{
-    self, DisableMouseCapture, EnableMouseCapture, Event, KeyCode, KeyEventKind, KeyModifiers,
-    MouseButton, MouseEventKind,
+    self, Event, KeyCode, KeyEventKind, KeyModifiers, MouseButton, MouseEventKind,
 };
-use ratatui::{DefaultTerminal, Frame};
+use ratatui::Frame;
 
+use super::terminal::{self, UiTerminal};
 use super::{Action, Keymap, UiError};
 use crate::source::SourceError;
 
@@ -96,28 +95,14 @@ pub fn run<S: Screen>(
     loader: &Receiver<Result<S::Loaded, SourceError>>,
     refresh_progress: impl FnMut(&mut S) -> bool,
 ) -> Result<(), UiError> {
-    let mut terminal = ratatui::try_init()?;
-    install_mouse_restore_hook();
-    let result = crossterm::execute!(io::stdout(), EnableMouseCapture)
-        .map_err(UiError::from)
-        .and_then(|()| event_loop(&mut terminal, app, loader, refresh_progress));
-    let _ = crossterm::execute!(io::stdout(), DisableMouseCapture);
-    ratatui::restore();
+    let mut terminal = terminal::init()?;
+    let result = event_loop(&mut terminal, app, loader, refresh_progress);
+    terminal::restore();
     result
 }
 
-/// Mouse reporting left on would garble the shell after a panic; ratatui's own hook restores
-/// the rest of the terminal.
-fn install_mouse_restore_hook() {
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let _ = crossterm::execute!(io::stdout(), DisableMouseCapture);
-        previous(info);
-    }));
-}
-
 fn event_loop<S: Screen>(
-    terminal: &mut DefaultTerminal,
+    terminal: &mut UiTerminal,
     app: &mut S,
     loader: &Receiver<Result<S::Loaded, SourceError>>,
     mut refresh_progress: impl FnMut(&mut S) -> bool,
@@ -127,7 +112,7 @@ fn event_loop<S: Screen>(
     let mut dirty = true;
     loop {
         if dirty {
-            terminal.draw(|frame| app.draw(frame))?;
+            terminal::draw(terminal, |frame| app.draw(frame))?;
             dirty = false;
         }
         let loading = app.is_loading();
