@@ -27,16 +27,16 @@ pub fn init() -> io::Result<UiTerminal> {
     install_restore_hook();
     let taken = enable_raw_mode()
         .and_then(|()| crossterm::execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture))
-        .and_then(|()| {
-            Terminal::new(CrosstermBackend::new(BufWriter::with_capacity(
-                FRAME_BUFFER,
-                io::stdout(),
-            )))
-        });
+        .and_then(|()| Terminal::new(backend(io::stdout())));
     if taken.is_err() {
         restore();
     }
     taken
+}
+
+/// The backend over `out`, with a buffer that holds a whole frame.
+fn backend<W: Write>(out: W) -> CrosstermBackend<BufWriter<W>> {
+    CrosstermBackend::new(BufWriter::with_capacity(FRAME_BUFFER, out))
 }
 
 /// Gives the terminal back: mouse reporting off, then raw mode and the alternate screen (the
@@ -96,11 +96,10 @@ mod tests {
     #[test]
     fn a_frame_leaves_in_one_write_inside_a_synchronized_update() {
         let writes = Writes::default();
-        let backend = CrosstermBackend::new(BufWriter::with_capacity(FRAME_BUFFER, writes.clone()));
         let options = ratatui::TerminalOptions {
             viewport: ratatui::Viewport::Fixed(ratatui::layout::Rect::new(0, 0, 120, 40)),
         };
-        let mut terminal = Terminal::with_options(backend, options).unwrap();
+        let mut terminal = Terminal::with_options(backend(writes.clone()), options).unwrap();
         let text = "every cell of a busy frame ".repeat(200);
         draw(&mut terminal, |frame| {
             let area = frame.area();
