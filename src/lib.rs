@@ -6,6 +6,7 @@
 pub mod analysis;
 pub mod cli;
 pub mod diff;
+pub mod escape;
 pub mod image;
 pub mod layer;
 mod progress;

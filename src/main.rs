@@ -4,15 +4,66 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use clap::error::ErrorKind;
+use plummet::escape;
 
 fn main() -> ExitCode {
-    let cli = plummet::cli::Cli::parse();
+    let cli = match plummet::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e),
+    };
     plummet::init_logging(&cli);
     match plummet::run(cli) {
         Ok(outcome) => ExitCode::from(outcome.exit_code()),
         Err(e) => {
-            eprintln!("plummet: error: {e}");
+            // Errors quote image strings, registry answers and tags: escaped, so that one error
+            // is one line and cannot drive the terminal.
+            eprintln!("plummet: error: {}", escape::text(&e.to_string()));
             ExitCode::from(e.exit_code())
         }
+    }
+}
+
+/// Help and version go out as clap writes them. A usage error becomes one line, like every other
+/// error (a CI log or a `2>&1 | grep error` shows all of it): clap's message, its tip and the
+/// usage of the command, instead of clap's five lines with blank ones between.
+fn usage_error(e: &clap::Error) -> ExitCode {
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        e.exit();
+    }
+    eprintln!(
+        "plummet: error: {}",
+        escape::text(&one_line(&e.to_string()))
+    );
+    ExitCode::from(2)
+}
+
+/// `error: X\n\n  tip: Y\n\nUsage: Z\n\nFor more information, try '--help'.` as
+/// `X (tip: Y; usage: Z; see --help)`. The message itself may span lines (a list of possible
+/// values); those are joined with spaces.
+fn one_line(rendered: &str) -> String {
+    let mut message = Vec::new();
+    let mut notes = Vec::new();
+    for line in rendered.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if let Some(tip) = line.strip_prefix("tip: ") {
+            notes.push(format!("tip: {tip}"));
+        } else if let Some(usage) = line.strip_prefix("Usage: ") {
+            notes.push(format!("usage: {usage}"));
+        } else if line.starts_with("For more information") {
+            notes.push("see --help".to_string());
+        } else {
+            message.push(line.strip_prefix("error: ").unwrap_or(line));
+        }
+    }
+    let message = message.join(" ");
+    if notes.is_empty() {
+        message
+    } else {
+        format!("{message} ({})", notes.join("; "))
     }
 }

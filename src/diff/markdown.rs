@@ -5,15 +5,12 @@ use std::fmt::Write as _;
 use super::text::{headline, layer_counts, signed_size};
 use super::{Comparison, FindingChange};
 use crate::analysis::Analysis;
+use crate::escape::{markdown_code, markdown_code_cell};
 use crate::report::format::{percent, size, truncate};
 use crate::report::rules::{RuleResult, RuleStatus};
 
-fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
-}
-
 fn code(text: &str) -> String {
-    format!("`{}`", cell(text).replace('`', "'"))
+    markdown_code_cell(&text.replace('\n', " "))
 }
 
 fn findings(o: &mut String, title: &str, list: &[FindingChange], top: usize) {
@@ -60,8 +57,8 @@ pub fn render(
     let _ = writeln!(
         o,
         "## plummet diff: {} → {} {verdict}\n",
-        code(&a.reference),
-        code(&b.reference)
+        markdown_code(&a.reference),
+        markdown_code(&b.reference)
     );
     let _ = writeln!(o, "**{}**\n", headline(c));
     let _ = writeln!(o, "| | A | B | change |\n|---|---:|---:|---:|");

@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 
 use super::{Comparison, LayerStatus};
 use crate::analysis::Analysis;
+use crate::escape;
 use crate::report::format::{percent, size, truncate, value};
 use crate::report::rules::{RuleResult, RuleStatus, tally};
 
@@ -65,8 +66,10 @@ pub fn render(
     let mut o = String::new();
     // Writing to a String cannot fail; the results are ignored for that reason.
     let _ = writeln!(o, "{}", paint("1", "plummet diff"));
-    let _ = writeln!(o, "  A  {} ({})", a.reference, a.source);
-    let _ = writeln!(o, "  B  {} ({})", b.reference, b.source);
+    for (name, x) in [("A", a), ("B", b)] {
+        let (reference, source) = (escape::text(&x.reference), escape::text(&x.source));
+        let _ = writeln!(o, "  {name}  {reference} ({source})");
+    }
     let _ = writeln!(o, "\n{}", paint("1", &headline(c)));
     let _ = writeln!(o, "  {:<13} {:>10}  {:>10}  {:>10}", "", "A", "B", "change");
     let sizes = [
@@ -123,7 +126,7 @@ pub fn render(
                 "-".into()
             },
             signed_size(l.size_delta()),
-            truncate(&l.command.replace('\n', " "), 70)
+            truncate(&escape::text(&l.command.replace('\n', " ")), 70)
         );
     }
 
@@ -149,7 +152,7 @@ pub fn render(
                 d.added,
                 d.removed,
                 d.changed,
-                d.display()
+                escape::text(&d.display())
             );
         }
         let files = c.largest_files();
@@ -166,7 +169,7 @@ pub fn render(
                 "  {:>10}  {:<7}  {}{}",
                 signed_size(f.delta()),
                 f.change.name(),
-                f.display(),
+                escape::text(&f.display()),
                 if what.is_empty() {
                     String::new()
                 } else {
@@ -196,7 +199,7 @@ pub fn render(
                 } else {
                     signed_size(f.delta())
                 },
-                f.path
+                escape::text(&f.path)
             );
         }
         if list.len() > top {

@@ -5,11 +5,8 @@ use std::fmt::Write as _;
 use super::format::{percent, size, truncate, value};
 use super::rules::{self, RuleResult, RuleStatus};
 use crate::analysis::{Analysis, FindingKind};
+use crate::escape::{markdown_code, markdown_code_cell, markdown_prose};
 use crate::image::Image;
-
-fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
-}
 
 /// Renders the report; `top` bounds the lists.
 pub fn render(image: &Image, a: &Analysis, rules: &[RuleResult], top: usize) -> String {
@@ -20,7 +17,7 @@ pub fn render(image: &Image, a: &Analysis, rules: &[RuleResult], top: usize) -> 
         "❌ fail"
     };
     // Writing to a String cannot fail; the results are ignored for that reason.
-    let _ = writeln!(o, "## plummet: `{}` {verdict}\n", cell(&a.reference));
+    let _ = writeln!(o, "## plummet: {} {verdict}\n", markdown_code(&a.reference));
     let _ = writeln!(
         o,
         "| total size | efficiency | wasted | reclaimable | user |"
@@ -37,7 +34,7 @@ pub fn render(image: &Image, a: &Analysis, rules: &[RuleResult], top: usize) -> 
         if a.runs_as_root {
             "root ⚠️".to_string()
         } else {
-            format!("`{}`", cell(&a.config.user))
+            markdown_code_cell(&a.config.user)
         }
     );
     o.push_str(&rules_table(rules));
@@ -53,11 +50,11 @@ pub fn render(image: &Image, a: &Analysis, rules: &[RuleResult], top: usize) -> 
                 let gone = if f.visible { "" } else { " (deleted later)" };
                 let _ = writeln!(
                     o,
-                    "| {} | `{}`{gone} | {layer} | {} | {} |",
+                    "| {} | {}{gone} | {layer} | {} | {} |",
                     kind.name(),
-                    cell(&path),
+                    markdown_code_cell(&path),
                     size(f.bytes),
-                    cell(&f.fix)
+                    markdown_prose(&f.fix, &path)
                 );
             }
         }
@@ -74,12 +71,12 @@ pub fn render(image: &Image, a: &Analysis, rules: &[RuleResult], top: usize) -> 
     for l in &a.layers {
         let _ = writeln!(
             o,
-            "| {} | {} | {} | {} | `{}` |",
+            "| {} | {} | {} | {} | {} |",
             l.index,
             size(l.size_bytes),
             l.file_count,
             size(l.changes.wasted_bytes),
-            cell(&truncate(&l.command, 100)).replace('`', "'")
+            markdown_code_cell(&truncate(&l.command.replace('\n', " "), 100))
         );
     }
     let _ = writeln!(o, "\n</details>");
@@ -93,10 +90,10 @@ pub fn render(image: &Image, a: &Analysis, rules: &[RuleResult], top: usize) -> 
         for w in a.wasted.iter().take(top) {
             let _ = writeln!(
                 o,
-                "| {} | {} | `{}` |",
+                "| {} | {} | {} |",
                 size(w.bytes),
                 w.touches,
-                cell(&image.tree.paths.display(w.node))
+                markdown_code_cell(&image.tree.paths.display(w.node))
             );
         }
         let _ = writeln!(o, "\n</details>");

@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use super::format::{percent, size, truncate, value};
 use super::rules::{RuleResult, RuleStatus, tally};
 use crate::analysis::{Analysis, FindingKind};
+use crate::escape;
 use crate::image::Image;
 
 /// Colours for the terminal, or none.
@@ -52,8 +53,8 @@ pub fn render(
         o,
         "{} {} ({})",
         style.bold("plummet"),
-        a.reference,
-        a.source
+        escape::text(&a.reference),
+        escape::text(&a.source)
     );
     if let Some(d) = &a.digest {
         let _ = writeln!(o, "  digest       {d}");
@@ -61,12 +62,12 @@ pub fn render(
     let _ = writeln!(
         o,
         "  platform     {}/{}   user {}",
-        a.config.os,
-        a.config.architecture,
+        escape::text(&a.config.os),
+        escape::text(&a.config.architecture),
         if a.runs_as_root {
             style.yellow("root")
         } else {
-            a.config.user.clone()
+            escape::text(&a.config.user).into_owned()
         }
     );
     let _ = writeln!(
@@ -99,7 +100,7 @@ pub fn render(
             size(l.size_bytes),
             l.file_count,
             size(l.changes.wasted_bytes),
-            truncate(&l.command.replace('\n', " "), 90)
+            truncate(&escape::text(&l.command.replace('\n', " ")), 90)
         );
     }
 
@@ -117,7 +118,7 @@ pub fn render(
                 "  {:>9}  {:>7}  {}",
                 size(w.bytes),
                 w.touches,
-                image.tree.paths.display(w.node)
+                escape::text(&image.tree.paths.display(w.node))
             );
         }
     }
@@ -152,13 +153,13 @@ pub fn render(
                 let _ = writeln!(
                     o,
                     "    {}  {}  {}  {}",
-                    image.tree.paths.display(f.node),
+                    escape::text(&image.tree.paths.display(f.node)),
                     layer,
                     size(f.bytes),
                     style.dim(state)
                 );
-                let _ = writeln!(o, "      {}", style.dim(&f.reason));
-                let _ = writeln!(o, "      fix: {}", f.fix);
+                let _ = writeln!(o, "      {}", style.dim(&escape::text(&f.reason)));
+                let _ = writeln!(o, "      fix: {}", escape::text(&f.fix));
             }
             if of_kind.len() > top {
                 let _ = writeln!(o, "    … and {} more", of_kind.len() - top);
