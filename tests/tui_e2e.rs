@@ -14,6 +14,25 @@ mod tmux;
 
 use tmux::{Session, skip};
 
+/// The example image and the binary, or `None` (after saying why) when the test cannot run.
+fn setup(test: &str) -> Option<(std::path::PathBuf, &'static Path)> {
+    let image = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/example.tar");
+    if !image.exists() {
+        skip(test, "testdata/example.tar is absent");
+        return None;
+    }
+    if Command::new("tmux").arg("-V").output().is_err() {
+        skip(test, "tmux is not installed");
+        return None;
+    }
+    Some((image, Path::new(env!("CARGO_BIN_EXE_plummet"))))
+}
+
+/// The pane while the UI runs: alternate screen, mouse reporting, hidden cursor, raw tty.
+const UI_MODES: &str = "1 1 1 0 raw";
+/// The pane given back: main screen, no mouse reporting, cursor shown.
+const NORMAL_MODES: &str = "0 0 0 1";
+
 #[test]
 fn browse_the_example_image_and_quit() {
     let image = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/example.tar");
@@ -51,4 +70,65 @@ fn browse_the_example_image_and_quit() {
     session.keys(&["q"]);
     let status = session.wait_for_exit();
     assert_eq!(status, "0", "plummet exited with {status}");
+}
+
+/// SIGTERM, SIGHUP or SIGINT from outside (not a key) ends the UI with the signal, and the
+/// pane is back to normal: main screen, mouse reporting off, cursor shown, tty out of raw mode.
+#[test]
+fn a_signal_from_outside_gives_the_terminal_back() {
+    let Some((image, plummet)) = setup("tui_e2e") else {
+        return;
+    };
+    for (signal, status) in [("TERM", "143"), ("HUP", "129"), ("INT", "130")] {
+        let session = Session::start_held(&format!("sig{signal}"), plummet, &[&image]);
+        session.wait_for_all(&["Layers (1 of", "Files: all up to layer 0"]);
+        session.wait_for_modes(UI_MODES);
+        let pid = session.program_pid();
+        let killed = Command::new("kill")
+            .args([&format!("-{signal}"), &pid])
+            .status()
+            .expect("kill runs");
+        assert!(killed.success(), "kill -{signal} {pid}");
+        // The shell reports a death by signal N as 128 + N.
+        assert_eq!(session.wait_for_exit(), status, "after SIG{signal}");
+        session.wait_for_modes(&format!("{NORMAL_MODES} cooked"));
+    }
+}
+
+/// Ctrl-Z in a job-control shell stops the UI with the terminal given back; `fg` takes it again
+/// and redraws the whole screen.
+#[test]
+fn ctrl_z_suspends_and_fg_redraws() {
+    let Some((image, plummet)) = setup("tui_e2e") else {
+        return;
+    };
+    let bash = Path::new("bash");
+    let args = [
+        Path::new("--norc"),
+        Path::new("--noprofile"),
+        Path::new("-i"),
+    ];
+    let session = Session::start("suspend", bash, &args);
+    session.keys(&[
+        &format!("{} {}", plummet.display(), image.display()),
+        "Enter",
+    ]);
+    session.wait_for_all(&["Layers (1 of", "Files: all up to layer 0"]);
+    session.wait_for_modes(UI_MODES);
+
+    session.keys(&["C-z"]);
+    session.wait_for("Stopped");
+    session.wait_for_modes(NORMAL_MODES);
+
+    session.keys(&["fg", "Enter"]);
+    session.wait_for_all(&["Layers (1 of", "Files: all up to layer 0", "Image"]);
+    session.wait_for_modes(UI_MODES);
+    // Still the same UI, answering keys.
+    session.keys(&["j"]);
+    session.wait_for("Layers (2 of");
+
+    session.keys(&["q"]);
+    session.wait_for_modes(NORMAL_MODES);
+    session.keys(&["exit", "Enter"]);
+    assert_eq!(session.wait_for_exit(), "0");
 }

@@ -77,6 +77,13 @@ pub fn handle<S: Screen>(app: &mut S, event: Event) -> bool {
     }
 }
 
+/// Ctrl-Z, which raw mode delivers as a key instead of stopping the process.
+fn is_suspend(event: &Event) -> bool {
+    matches!(event, Event::Key(key) if key.kind != KeyEventKind::Release
+        && key.code == KeyCode::Char('z')
+        && key.modifiers.contains(KeyModifiers::CONTROL))
+}
+
 /// Keys of the search input.
 fn input_action(code: KeyCode) -> Option<Action> {
     match code {
@@ -124,7 +131,14 @@ fn event_loop<S: Screen>(
         };
         if event::poll(wait)? {
             loop {
-                dirty |= handle(app, event::read()?);
+                let event = event::read()?;
+                if is_suspend(&event) {
+                    // The signal thread gives the terminal back and stops; on resume it takes
+                    // the terminal again and a resize event brings the loop back to redraw.
+                    terminal::suspend();
+                } else {
+                    dirty |= handle(app, event);
+                }
                 if !event::poll(Duration::ZERO)? {
                     break;
                 }
