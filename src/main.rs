@@ -43,27 +43,35 @@ fn usage_error(e: &clap::Error) -> ExitCode {
     ExitCode::from(2)
 }
 
-/// `error: X\n\n  tip: Y\n\nUsage: Z\n\nFor more information, try '--help'.` as
-/// `X (tip: Y; usage: Z; see --help)`. The message itself may span lines (a list of possible
-/// values); those are joined with spaces.
+/// `error: X\n\n  tip: Y\n\nUsage: Z\n       Z2\n\nFor more information, try '--help'.` as
+/// `X (tip: Y; usage: Z or Z2; see --help)`. The message itself may span lines (a list of
+/// possible values); those are joined with spaces.
 fn one_line(rendered: &str) -> String {
     let mut message = Vec::new();
+    let mut usage: Vec<&str> = Vec::new();
     let mut notes = Vec::new();
-    for line in rendered.lines().map(str::trim).filter(|l| !l.is_empty()) {
-        if let Some(tip) = line.strip_prefix("tip: ") {
+    let mut in_usage = false;
+    for line in rendered.lines() {
+        let indented = line.starts_with(' ');
+        let line = line.trim();
+        if line.is_empty() {
+            in_usage = false;
+        } else if let Some(first) = line.strip_prefix("Usage: ") {
+            usage.push(first);
+            in_usage = true;
+        } else if in_usage && indented {
+            usage.push(line);
+        } else if let Some(tip) = line.strip_prefix("tip: ") {
             notes.push(format!("tip: {tip}"));
-        } else if let Some(usage) = line.strip_prefix("Usage: ") {
-            notes.push(format!("usage: {usage}"));
         } else if line.starts_with("For more information") {
-            notes.push("see --help".to_string());
+            // Said once at the end, after the usage.
         } else {
             message.push(line.strip_prefix("error: ").unwrap_or(line));
         }
     }
-    let message = message.join(" ");
-    if notes.is_empty() {
-        message
-    } else {
-        format!("{message} ({})", notes.join("; "))
+    if !usage.is_empty() {
+        notes.push(format!("usage: {}", usage.join(" or ")));
     }
+    notes.push("see --help".to_string());
+    format!("{} ({})", message.join(" "), notes.join("; "))
 }

@@ -298,3 +298,55 @@ fn every_scenario_loads_in_every_form_through_the_cli() {
         }
     }
 }
+
+/// clap's usage errors take five lines with blank ones between; like every other error they are
+/// one line here, keeping clap's message, its tip and the usage. Help and version stay clap's.
+#[test]
+fn usage_errors_are_one_line_with_the_usage() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cases: [(&[&str], &[&str]); 5] = [
+        (
+            &["ci"],
+            &[
+                "required arguments were not provided: <IMAGE>",
+                "usage: plummet ci <IMAGE>",
+            ],
+        ),
+        (
+            &["ci", "x", "--nope"],
+            &["unexpected argument '--nope'", "tip: ", "usage: plummet ci"],
+        ),
+        (
+            &["ci", "x", "--top", "many"],
+            &["invalid value 'many' for '--top <N>'"],
+        ),
+        (
+            &["diff", "a"],
+            &["<IMAGE_B>", "usage: plummet diff <IMAGE_A> <IMAGE_B>"],
+        ),
+        // A usage of two lines becomes `usage: A or B`.
+        (
+            &["frobnicate", "ci", "x"],
+            &["usage: plummet [OPTIONS] [IMAGE] or plummet <COMMAND>"],
+        ),
+    ];
+    for (args, needles) in cases {
+        let o = plummet(args, tmp.path());
+        assert_error(&o, needles);
+        assert!(
+            stderr(&o).trim_end().ends_with("see --help)"),
+            "{}",
+            stderr(&o)
+        );
+    }
+    // An argument quoted back is escaped (clap itself drops ESC sequences, not CR or C1).
+    let o = plummet(&["ci", "x", "--top", "evil\rX\u{9b}2J"], tmp.path());
+    assert_error(&o, &["invalid value 'evil\\rX\\u{9b}2J'"]);
+    for args in [["--help"], ["--version"]] {
+        let o = plummet(&args, tmp.path());
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        assert!(!o.stdout.is_empty() && o.stderr.is_empty());
+    }
+    let o = plummet(&["ci", "--help"], tmp.path());
+    assert!(String::from_utf8_lossy(&o.stdout).lines().count() > 5);
+}
