@@ -289,3 +289,34 @@ fn resizing_relayouts() {
     assert_eq!(terminal.backend().buffer().area.width, 80);
     assert_eq!(app.loaded().unwrap().tree.view.height(), 9);
 }
+
+/// Image strings reach the screen through the same escaping as the reports: an OSC title in a
+/// file name or a layer command shows as `\x1b]0;…\x07`, neither sent to the terminal nor
+/// silently dropped.
+#[test]
+fn hostile_names_and_commands_show_escaped() {
+    let hostile = "evil\x1b]0;pwned\x07\u{202e}x";
+    let layer = TarBuilder::new().file(&format!("{hostile}.txt"), 10);
+    let config = ImageConfig {
+        history: vec![history(&format!("/bin/sh -c echo {hostile}"), false)],
+        ..ImageConfig::default()
+    };
+    let image = image_of(vec![layer], config);
+    let analysis = analysis::analyze(&image);
+    let keymap = Keymap::new(&HashMap::new()).unwrap();
+    let mut app = App::new(hostile.into(), Theme::new(false), keymap, Start::default());
+    app.resize(160, 48);
+    app.finish_loading(image, analysis);
+    let terminal = draw(&mut app);
+    let escaped = "evil\\x1b]0;pwned\\x07\\u{202e}x";
+    find(&terminal, &format!("{escaped}.txt"));
+    find(&terminal, &format!("echo {escaped}"));
+    let buffer = terminal.backend().buffer();
+    assert!(
+        buffer.content().iter().all(|cell| !cell
+            .symbol()
+            .contains(|c: char| c.is_control() || c == '\u{202e}')),
+        "{}",
+        terminal.backend()
+    );
+}

@@ -18,6 +18,7 @@ use super::app::{DiffApp, DiffLoaded, DiffPane, DiffPhase};
 use super::treeview::DiffSort;
 use super::union::Change;
 use crate::diff::LayerStatus;
+use crate::escape;
 use crate::tree::Status;
 use crate::ui::action::Action;
 use crate::ui::format;
@@ -34,8 +35,8 @@ pub fn render(app: &DiffApp, frame: &mut Frame) {
         DiffPhase::Loading(a, b) => {
             let [top, bottom] =
                 Layout::vertical([Constraint::Fill(1), Constraint::Fill(1)]).areas(frame.area());
-            let ref_a = format!("A: {}", app.reference_a);
-            let ref_b = format!("B: {}", app.reference_b);
+            let ref_a = format!("A: {}", escape::text(&app.reference_a));
+            let ref_b = format!("B: {}", escape::text(&app.reference_b));
             for (reference, progress, area) in [(&ref_a, a, top), (&ref_b, b, bottom)] {
                 let view = ProgressView {
                     reference,
@@ -166,7 +167,7 @@ impl Widget for &LayerMatchesView<'_> {
                 Span::styled(format!("{:<8}", m.status.name()), style),
                 Span::raw(format!("{:>3} {:>3} ", index(m.a), index(m.b))),
                 Span::styled(format!("{delta:>10}  "), style),
-                Span::raw(command.to_string()),
+                Span::raw(escape::text(command).into_owned()),
             ]);
             if i == self.loaded.layer {
                 line = line.style(self.theme.selected(self.focused));

@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::pane_block;
+use crate::escape;
 use crate::layer::EntryKind;
 use crate::tree::{NodeId, Status};
 use crate::ui::app::Loaded;
@@ -95,7 +96,7 @@ impl FileTreeView<'_> {
             "  "
         };
         let indent = "  ".repeat(row.depth.min(MAX_INDENT) as usize);
-        let mut name = String::from_utf8_lossy(tree.paths.name(node)).into_owned();
+        let mut name = escape::bytes(tree.paths.name(node));
         if let Some(e) =
             entry.filter(|e| matches!(e.kind, EntryKind::Symlink | EntryKind::Hardlink))
         {
@@ -104,7 +105,7 @@ impl FileTreeView<'_> {
             } else {
                 "⇒"
             };
-            name = format!("{name} {arrow} {}", String::from_utf8_lossy(tree.link(&e)));
+            name = format!("{name} {arrow} {}", escape::bytes(tree.link(&e)));
         }
         let (perms, owner) = entry.map_or((String::new(), String::new()), |e| {
             (
@@ -146,16 +147,18 @@ impl FileTreeView<'_> {
         let snap = loaded.snapshot();
         let status = snap.status(node);
         let mut first = vec![
-            Span::styled(tree.paths.display(node), self.theme.heading()),
+            Span::styled(escape::bytes(&tree.paths.path(node)), self.theme.heading()),
             Span::styled(format!("  {}", status.name()), self.theme.status(status)),
         ];
         if status != Status::Removed {
             first.push(Span::raw(format!("  {}", format::bytes(snap.size(node)))));
         }
         let second = match links::resolve(tree, snap, node) {
-            Some(Resolution::Target(t)) => Line::raw(format!("link to {}", tree.paths.display(t))),
+            Some(Resolution::Target(t)) => {
+                Line::raw(format!("link to {}", escape::bytes(&tree.paths.path(t))))
+            }
             Some(Resolution::Dangling(p)) => Line::styled(
-                format!("dangling link: nothing at {p}"),
+                format!("dangling link: nothing at {}", escape::text(&p)),
                 self.theme.warning(),
             ),
             Some(Resolution::Loop) => {
@@ -173,15 +176,15 @@ impl FileTreeView<'_> {
                         let within = match mark {
                             FindingMark::Direct(_) => String::new(),
                             FindingMark::Inherited(_) => {
-                                format!(" (in {})", tree.paths.display(f.node))
+                                format!(" (in {})", escape::bytes(&tree.paths.path(f.node)))
                             }
                         };
                         Line::from(vec![
                             Span::styled(
-                                format!("{}{within}: {}. ", f.kind.name(), f.reason),
+                                format!("{}{within}: {}. ", f.kind.name(), escape::text(&f.reason)),
                                 self.theme.finding(true),
                             ),
-                            Span::raw(format!("Fix: {}", f.fix)),
+                            Span::raw(format!("Fix: {}", escape::text(&f.fix))),
                         ])
                     })
             }

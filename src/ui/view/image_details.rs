@@ -8,6 +8,7 @@ use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::pane_block;
 use crate::analysis::FindingKind;
+use crate::escape;
 use crate::ui::app::Loaded;
 use crate::ui::format;
 use crate::ui::layout::Pane;
@@ -30,7 +31,7 @@ impl ImageDetailsView<'_> {
         let label = |name: &str| Span::styled(format!("{name:<13}"), self.theme.heading());
         let row = |name: &str, value: String| Line::from(vec![label(name), Span::raw(value)]);
         let mut lines = vec![
-            row("Image", a.reference.clone()),
+            row("Image", escape::text(&a.reference).into_owned()),
             row(
                 "Total size",
                 format!(
@@ -61,7 +62,7 @@ impl ImageDetailsView<'_> {
                     "{:>9} x{:<2} {}",
                     format::bytes(w.bytes),
                     w.touches,
-                    paths.display(w.node)
+                    escape::bytes(&paths.path(w.node))
                 )));
             }
         }
@@ -80,12 +81,12 @@ impl ImageDetailsView<'_> {
                 let layer = f.layer.map_or_else(String::new, |l| format!("layer {l}, "));
                 lines.push(Line::raw(format!(
                     "  {} ({layer}{}): {}",
-                    paths.display(f.node),
+                    escape::bytes(&paths.path(f.node)),
                     format::bytes(f.bytes),
-                    f.reason
+                    escape::text(&f.reason)
                 )));
                 lines.push(Line::styled(
-                    format!("    fix: {}", f.fix),
+                    format!("    fix: {}", escape::text(&f.fix)),
                     self.theme.dim(),
                 ));
             }

@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::pane_block;
+use crate::escape;
 use crate::image::Compression;
 use crate::ui::app::Loaded;
 use crate::ui::format;
@@ -51,7 +52,7 @@ impl LayerDetailsView<'_> {
         vec![
             row("Digest", digest(&layer.digest)),
             row("Diff ID", digest(&layer.diff_id)),
-            row("Command", layer.command.clone()),
+            row("Command", escape::text(&layer.command).into_owned()),
             row("Size", size),
             row("Added", count(c.added, c.added_bytes)),
             row("Modified", count(c.modified, c.modified_bytes)),

@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use super::pane_block;
+use crate::escape;
 use crate::ui::app::Loaded;
 use crate::ui::format;
 use crate::ui::layout::{Pane, list_offset};
@@ -52,9 +53,9 @@ impl Widget for &LayersView<'_> {
                         Span::raw(format!("{:>3} ", layer.index)),
                         Span::raw(format!("{:>9}  ", format::bytes(layer.size_bytes))),
                         Span::raw(if command.is_empty() {
-                            "(no history)"
+                            "(no history)".into()
                         } else {
-                            command
+                            escape::text(command)
                         }),
                     ]);
                     if i == selected {
@@ -63,8 +64,13 @@ impl Widget for &LayersView<'_> {
                         line
                     }
                 }
-                None => Line::from(format!("{:>3} {:>9}  {}", "-", "", row.command))
-                    .style(self.theme.dim()),
+                None => Line::from(format!(
+                    "{:>3} {:>9}  {}",
+                    "-",
+                    "",
+                    escape::text(&row.command)
+                ))
+                .style(self.theme.dim()),
             };
             let y = inner.y + line_no as u16;
             line.render(Rect::new(inner.x, y, inner.width, 1), buf);

@@ -5,6 +5,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Gauge, Widget};
 
+use crate::escape;
 use crate::image;
 use crate::ui::format;
 use crate::ui::theme::Theme;
@@ -19,7 +20,7 @@ impl Widget for &ProgressView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let [body, _status] =
             Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);
-        let block = Block::bordered().title(format!(" Reading {} ", self.reference));
+        let block = Block::bordered().title(format!(" Reading {} ", escape::text(self.reference)));
         let inner = block.inner(body);
         block.render(body, buf);
         let p = self.progress;

@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use super::{change_mark, change_style, pane_block, signed_bytes};
+use crate::escape;
 use crate::tree::NodeId;
 use crate::ui::diff::app::{DiffLoaded, tree_parts};
 use crate::ui::diff::union::{Change, UnionNode};
@@ -60,7 +61,7 @@ impl DiffTreePane<'_> {
         } else {
             "▸ "
         };
-        let mut name = String::from_utf8_lossy(union.paths.name(node)).into_owned();
+        let mut name = escape::bytes(union.paths.name(node));
         if n.is_dir() {
             name.push('/');
         }
@@ -98,7 +99,7 @@ impl DiffTreePane<'_> {
             Change::Changed => format!("changed: {}", n.aspects.names().join(", ")),
         };
         Line::from(vec![
-            Span::styled(union.paths.display(node), self.theme.heading()),
+            Span::styled(escape::bytes(&union.paths.path(node)), self.theme.heading()),
             Span::raw(format!("  {what}")),
         ])
     }
