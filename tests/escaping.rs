@@ -4,6 +4,7 @@
 //! The Markdown is rendered by a real GFM renderer (cmark-gfm, as GitHub's is derived from it).
 #![expect(
     clippy::expect_used,
+    clippy::unwrap_used,
     clippy::panic,
     reason = "the helpers of a test fail it loudly"
 )]
@@ -12,6 +13,9 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use imagegen::{Form, ImageSpec, LayerSpec, Op, oci, sink::TarSink};
+
+#[path = "daemon_support/live.rs"]
+mod live;
 
 /// Everything an attacker would put in one string: an OSC window title, CSI colour, a bare CR
 /// that would overwrite the line, an 8-bit CSI, a right-to-left override, a backtick to leave
@@ -249,4 +253,56 @@ fn errors_escape_tags_and_platform_names() {
         assert!(err.starts_with("plummet: error: "), "{err}");
         assert_no_raw_controls("the error", &err);
     }
+}
+
+/// The same strings in an image the real Docker daemon built: a file name made by `printf`, a
+/// RUN line and a USER holding raw escapes. Read from `docker save` and from the daemon itself.
+#[test]
+fn a_real_docker_build_with_hostile_strings_reports_escaped() {
+    let Some(host) = live::harness("PLUMMET_TEST_DOCKER_HOST") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dockerfile = "FROM plummet-busybox:latest\n\
+        RUN touch \"/$(printf 'evil\\033]0;pwned\\007')\" && chmod 4755 /evil* \
+            && echo '\x1b]0;pwned\x07 \x1b[31m `@user' >/dev/null\n\
+        USER 1000`@user ![x](http://evil.example/p.png)\x1b]0;pwned\x07\n";
+    std::fs::write(tmp.path().join("Dockerfile"), dockerfile).expect("write the Dockerfile");
+    let tag = format!("plummet-escaping-test:{}", std::process::id());
+    live::run(
+        live::docker(&host)
+            .args(["build", "--network", "none", "-q", "-t", &tag])
+            .arg(tmp.path()),
+    );
+    let saved = tmp.path().join("saved.tar");
+    live::run(
+        live::docker(&host)
+            .args(["save", "-o"])
+            .arg(&saved)
+            .arg(&tag),
+    );
+    let daemon = format!("docker-daemon:{tag}");
+    let md = tmp.path().join("report.md");
+    let md_arg = md.to_str().expect("UTF-8");
+    let saved = saved.to_str().expect("UTF-8");
+    for image in [saved, daemon.as_str()] {
+        let o = plummet(&["ci", image, "--host", &host], tmp.path());
+        let text = String::from_utf8(o.stdout).expect("UTF-8");
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{text}{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert_no_raw_controls(image, &text);
+        assert!(text.contains("/evil\\x1b]0;pwned\\x07"), "{text}");
+        let o = plummet(
+            &["ci", image, "--host", &host, "--markdown", md_arg],
+            tmp.path(),
+        );
+        assert_eq!(o.status.code(), Some(0));
+        let markdown = std::fs::read_to_string(&md).expect("the Markdown report");
+        assert_markdown_inert(image, &markdown);
+    }
+    let _ = live::docker(&host).args(["rmi", "-f", &tag]).output();
 }
