@@ -306,3 +306,47 @@ fn a_real_docker_build_with_hostile_strings_reports_escaped() {
     }
     let _ = live::docker(&host).args(["rmi", "-f", &tag]).output();
 }
+
+/// A registry on loopback whose error answer holds an OSC title, CR-LF and an 8-bit CSI: the
+/// error quoting it is one escaped line.
+#[test]
+fn registry_error_texts_are_escaped() {
+    use std::io::{Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind on loopback");
+    let address = listener.local_addr().expect("address").to_string();
+    std::thread::spawn(move || {
+        for mut client in listener.incoming().flatten() {
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && client.read(&mut byte).is_ok_and(|n| n == 1) {
+                head.push(byte[0]);
+            }
+            let (status, body) = if head.starts_with(b"GET /v2/ ") {
+                ("200 OK", "{}".to_string())
+            } else {
+                // JSON escapes: the registry sends the raw characters once decoded.
+                let message = r"\u001b]0;pwned\u0007 manifest\r\nunknown \u009b2J";
+                (
+                    "404 Not Found",
+                    format!(
+                        r#"{{"errors":[{{"code":"MANIFEST_UNKNOWN","message":"{message}"}}]}}"#
+                    ),
+                )
+            };
+            let _ = client.write_all(
+                format!(
+                    "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                )
+                .as_bytes(),
+            );
+        }
+    });
+    let tmp = tempfile::tempdir().expect("tmp");
+    let o = plummet(&["ci", &format!("docker://{address}/app:1")], tmp.path());
+    let err = String::from_utf8(o.stderr).expect("UTF-8");
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "not one line: {err}");
+    assert_no_raw_controls("the registry error", &err);
+    assert!(err.contains("manifest\\r\\nunknown \\u{9b}2J"), "{err}");
+}
