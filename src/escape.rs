@@ -43,9 +43,18 @@ pub fn text(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// Bytes from an image (a tar path need not be UTF-8), decoded lossily and escaped.
+/// Bytes from an image (a tar path need not be UTF-8), escaped as [`text`] does, with each byte
+/// that is not UTF-8 shown as `\xHH` (not as U+FFFD, which would make two names look alike).
 pub fn bytes(b: &[u8]) -> String {
-    text(&String::from_utf8_lossy(b)).into_owned()
+    let mut out = String::with_capacity(b.len());
+    for chunk in b.utf8_chunks() {
+        out.push_str(&text(chunk.valid()));
+        for byte in chunk.invalid() {
+            // Writing to a String cannot fail.
+            let _ = write!(out, "\\x{byte:02x}");
+        }
+    }
+    out
 }
 
 fn push_escaped(out: &mut String, c: char) {
@@ -170,7 +179,10 @@ mod tests {
             text("a\u{9b}2J\u{9d}x\u{202e}y"),
             "a\\u{9b}2J\\u{9d}x\\u{202e}y"
         );
-        assert_eq!(bytes(b"caf\xc3\xa9 \xff\x1b"), "café \u{fffd}\\x1b");
+        assert_eq!(
+            bytes(b"caf\xc3\xa9 \xff\xfe\x1b/x"),
+            "café \\xff\\xfe\\x1b/x"
+        );
     }
 
     #[test]

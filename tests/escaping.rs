@@ -36,6 +36,8 @@ fn hostile_image(extra_layer: bool) -> ImageSpec {
             Op::random(format!("{dir}/tool"), 3000).mode(0o4755),
             Op::random(format!("{dir}/data"), 5000),
             Op::random(format!("/tmp/{}", path_component()), 100).mode(0o666),
+            // Not UTF-8: shown byte by byte, not as U+FFFD.
+            Op::random(b"/app/bad\xff\xfe", 200).mode(0o4755),
         ]),
         // Overwrites the data: waste whose path is hostile.
         LayerSpec::new(vec![Op::random(format!("{dir}/data"), 6000)]),
@@ -178,6 +180,7 @@ fn ci_text_and_markdown_escape_every_image_string() {
         "user \\x1b]0;",
         "amd64\\x1b]0;",
         "chmod u-s,g-s /app/",
+        "/app/bad\\xff\\xfe",
     ] {
         assert!(text.contains(seen), "{seen:?} missing:\n{text}");
     }

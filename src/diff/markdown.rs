@@ -102,7 +102,7 @@ pub fn render(
                 d.added,
                 d.removed,
                 d.changed,
-                code(&d.display())
+                code(&crate::escape::bytes(&d.path))
             );
         }
     }
@@ -136,7 +136,7 @@ pub fn render(
                 "| {} | {} | {} |",
                 signed_size(f.delta()),
                 f.change.name(),
-                code(&f.display())
+                code(&crate::escape::bytes(&f.path))
             );
         }
         let _ = writeln!(o, "\n</details>");

@@ -152,7 +152,7 @@ pub fn render(
                 d.added,
                 d.removed,
                 d.changed,
-                escape::text(&d.display())
+                escape::bytes(&d.path)
             );
         }
         let files = c.largest_files();
@@ -169,7 +169,7 @@ pub fn render(
                 "  {:>10}  {:<7}  {}{}",
                 signed_size(f.delta()),
                 f.change.name(),
-                escape::text(&f.display()),
+                escape::bytes(&f.path),
                 if what.is_empty() {
                     String::new()
                 } else {

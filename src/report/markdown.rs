@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use super::format::{percent, size, truncate, value};
 use super::rules::{self, RuleResult, RuleStatus};
 use crate::analysis::{Analysis, FindingKind};
-use crate::escape::{markdown_code, markdown_code_cell, markdown_prose};
+use crate::escape::{self, markdown_code, markdown_code_cell, markdown_prose};
 use crate::image::Image;
 
 /// Renders the report; `top` bounds the lists.
@@ -52,7 +52,7 @@ pub fn render(image: &Image, a: &Analysis, rules: &[RuleResult], top: usize) -> 
                     o,
                     "| {} | {}{gone} | {layer} | {} | {} |",
                     kind.name(),
-                    markdown_code_cell(&path),
+                    markdown_code_cell(&escape::bytes(&image.tree.paths.path(f.node))),
                     size(f.bytes),
                     markdown_prose(&f.fix, &path)
                 );
@@ -93,7 +93,7 @@ pub fn render(image: &Image, a: &Analysis, rules: &[RuleResult], top: usize) -> 
                 "| {} | {} | {} |",
                 size(w.bytes),
                 w.touches,
-                markdown_code_cell(&image.tree.paths.display(w.node))
+                markdown_code_cell(&escape::bytes(&image.tree.paths.path(w.node)))
             );
         }
         let _ = writeln!(o, "\n</details>");

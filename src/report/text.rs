@@ -118,7 +118,7 @@ pub fn render(
                 "  {:>9}  {:>7}  {}",
                 size(w.bytes),
                 w.touches,
-                escape::text(&image.tree.paths.display(w.node))
+                escape::bytes(&image.tree.paths.path(w.node))
             );
         }
     }
@@ -153,7 +153,7 @@ pub fn render(
                 let _ = writeln!(
                     o,
                     "    {}  {}  {}  {}",
-                    escape::text(&image.tree.paths.display(f.node)),
+                    escape::bytes(&image.tree.paths.path(f.node)),
                     layer,
                     size(f.bytes),
                     style.dim(state)
