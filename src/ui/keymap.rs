@@ -142,6 +142,9 @@ pub const INPUT_KEYS: &[(&str, &str)] = &[
     ("backspace", "delete a character"),
 ];
 
+/// Keys the terminal loop handles itself, whatever the keymap says.
+pub const FIXED_KEYS: &[(&str, &str)] = &[("ctrl-z", "suspend (the shell's fg resumes)")];
+
 /// The mouse, for the help text.
 pub const MOUSE_HELP: &[(&str, &str)] = &[
     ("click", "select a pane and the row under the pointer"),
@@ -292,7 +295,12 @@ impl Keymap {
                 .iter()
                 .map(|(k, h)| (format!("{k} (search)"), *h)),
         );
-        rows.extend(MOUSE_HELP.iter().map(|(k, h)| ((*k).to_string(), *h)));
+        rows.extend(
+            FIXED_KEYS
+                .iter()
+                .chain(MOUSE_HELP)
+                .map(|(k, h)| ((*k).to_string(), *h)),
+        );
         rows
     }
 }
@@ -312,6 +320,9 @@ pub fn key_help_markdown() -> String {
     }
     for (key, help) in INPUT_KEYS {
         let _ = writeln!(out, "| `{key}` (in the search input) | {help} | |");
+    }
+    for (key, help) in FIXED_KEYS {
+        let _ = writeln!(out, "| `{key}` | {help} | |");
     }
     for (key, help) in MOUSE_HELP {
         let _ = writeln!(out, "| {key} | {help} | |");
