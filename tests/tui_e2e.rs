@@ -132,3 +132,31 @@ fn ctrl_z_suspends_and_fg_redraws() {
     session.keys(&["exit", "Enter"]);
     assert_eq!(session.wait_for_exit(), "0");
 }
+
+/// SIGTSTP from outside (`kill -TSTP`, not the key) also gives the terminal back before the
+/// process stops; SIGCONT takes it again and redraws.
+#[test]
+fn sigtstp_and_sigcont_from_outside_give_back_and_retake() {
+    let Some((image, plummet)) = setup("tui_e2e") else {
+        return;
+    };
+    let session = Session::start_held("tstp", plummet, &[&image]);
+    session.wait_for_all(&["Layers (1 of", "Files: all up to layer 0"]);
+    session.wait_for_modes(UI_MODES);
+    let pid = session.program_pid();
+    let kill = |signal: &str| {
+        let status = Command::new("kill")
+            .args([signal, &pid])
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill {signal} {pid}");
+    };
+    kill("-TSTP");
+    session.wait_for_modes(&format!("{NORMAL_MODES} cooked"));
+    kill("-CONT");
+    session.wait_for_all(&["Layers (1 of", "Files: all up to layer 0", "Image"]);
+    session.wait_for_modes(UI_MODES);
+    session.keys(&["q"]);
+    assert_eq!(session.wait_for_exit(), "0");
+    session.wait_for_modes(&format!("{NORMAL_MODES} cooked"));
+}
