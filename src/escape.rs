@@ -16,7 +16,8 @@ use std::ops::Range;
 /// Whether `c` must not reach a terminal or a reader as itself: the C0 and C1 controls and DEL
 /// (the ESC, OSC and 8-bit CSI of terminal injection, CR and newline that rewrite lines), and the
 /// invisible characters that reorder or hide text (bidirectional overrides and isolates,
-/// zero-width characters, line and paragraph separators, the byte-order mark).
+/// zero-width characters, line and paragraph separators, the byte-order mark, and the tag
+/// characters that spell invisible ASCII).
 fn hidden(c: char) -> bool {
     c.is_control()
         || matches!(
@@ -27,6 +28,7 @@ fn hidden(c: char) -> bool {
                 | '\u{2060}'..='\u{2064}'
                 | '\u{2066}'..='\u{2069}'
                 | '\u{feff}'
+                | '\u{e0000}'..='\u{e007f}'
         )
 }
 
@@ -179,6 +181,8 @@ mod tests {
             text("a\u{9b}2J\u{9d}x\u{202e}y"),
             "a\\u{9b}2J\\u{9d}x\\u{202e}y"
         );
+        // A tag character spells ASCII nobody sees.
+        assert_eq!(text("ok\u{e0041}"), "ok\\u{e0041}");
         assert_eq!(
             bytes(b"caf\xc3\xa9 \xff\xfe\x1b/x"),
             "café \\xff\\xfe\\x1b/x"
