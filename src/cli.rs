@@ -112,7 +112,7 @@ pub struct SourceArgs {
     pub quiet: bool,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Default)]
 pub struct CiArgs {
     /// The image to analyze.
     pub image: String,
@@ -156,8 +156,11 @@ pub struct CiArgs {
     pub max_kind_bytes: Vec<String>,
 }
 
+/// How many of the largest paths a report lists unless `--top` says otherwise.
+pub const DEFAULT_TOP: usize = 10;
+
 /// Where reports go.
-#[derive(Debug, Args, Clone, Default)]
+#[derive(Debug, Args, Clone)]
 pub struct ReportArgs {
     /// Write the JSON report to FILE ("-" for standard output, replacing the text report).
     #[arg(long, value_name = "FILE")]
@@ -168,8 +171,19 @@ pub struct ReportArgs {
     pub markdown: Option<PathBuf>,
 
     /// How many of the largest wasted paths to list.
-    #[arg(long, default_value_t = 10, value_name = "N")]
+    #[arg(long, default_value_t = DEFAULT_TOP, value_name = "N")]
     pub top: usize,
+}
+
+impl Default for ReportArgs {
+    /// The text report on stdout, as when no report flag is given.
+    fn default() -> Self {
+        ReportArgs {
+            json: None,
+            markdown: None,
+            top: DEFAULT_TOP,
+        }
+    }
 }
 
 #[derive(Debug, Args)]

@@ -119,6 +119,15 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
 }
 
 fn explore(image: &str, source: &cli::SourceArgs) -> Result<Outcome, Error> {
+    if ci_requested() {
+        // dive's documented switch: in CI, the report and rules instead of the UI.
+        return ci(&CiArgs {
+            image: image.to_string(),
+            source: source.clone(),
+            ..CiArgs::default()
+        });
+    }
+    require_terminal(source, "`plummet ci IMAGE` for a report")?;
     let file = ConfigFile::discover(source.config.as_deref())?;
     let options = settings::load_options(source, &file)?;
     let input = image.to_string();
@@ -182,7 +191,8 @@ fn ci(args: &CiArgs) -> Result<Outcome, Error> {
 
 fn diff(args: &DiffArgs) -> Result<Outcome, Error> {
     let file = ConfigFile::discover(args.source.config.as_deref())?;
-    if args.ui {
+    if args.ui && !ci_requested() {
+        require_terminal(&args.source, "`plummet diff A B` without --ui for a report")?;
         return diff_ui(args, &file);
     }
     let rules = diff::rules::DiffRules::from_args(args)?;
@@ -240,6 +250,30 @@ fn diff_ui(args: &DiffArgs, file: &ConfigFile) -> Result<Outcome, Error> {
         settings,
     )?;
     Ok(Outcome::Passed)
+}
+
+/// Whether the environment asks for CI mode: `CI` set to a value Go's `strconv.ParseBool` reads
+/// as true, since that is how dive reads the same switch.
+fn ci_requested() -> bool {
+    std::env::var("CI")
+        .is_ok_and(|v| matches!(v.as_str(), "1" | "t" | "T" | "true" | "TRUE" | "True"))
+}
+
+/// Refuses to start the terminal UI without a terminal, before anything is written to it: drawing
+/// into a pipe or a file, or waiting for keys that cannot come, helps nobody. When the
+/// credentials come on stdin, the UI reads its keys from the controlling terminal instead.
+fn require_terminal(source: &cli::SourceArgs, instead: &str) -> Result<(), Error> {
+    let input = if source.creds_stdin || source.token_stdin {
+        std::fs::File::open("/dev/tty").is_ok()
+    } else {
+        std::io::stdin().is_terminal()
+    };
+    if input && std::io::stdout().is_terminal() {
+        return Ok(());
+    }
+    Err(Error::Usage(format!(
+        "the terminal UI needs a terminal on standard input and output: use {instead}"
+    )))
 }
 
 fn color_wanted() -> bool {

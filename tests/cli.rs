@@ -16,6 +16,8 @@ fn plummet(args: &[&str], dir: &Path) -> Output {
         .current_dir(dir)
         .env("NO_COLOR", "1")
         .env_remove("PLUMMET_LOG")
+        // CI runs these tests with CI=true, which changes what `plummet IMAGE` does.
+        .env_remove("CI")
         .output()
         .expect("run plummet")
 }
@@ -349,4 +351,76 @@ fn usage_errors_are_one_line_with_the_usage() {
     }
     let o = plummet(&["ci", "--help"], tmp.path());
     assert!(String::from_utf8_lossy(&o.stdout).lines().count() > 5);
+}
+
+/// `plummet` with `CI` set to `value`, stdin closed and stdout a pipe.
+fn plummet_in_ci(value: &str, args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_plummet"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("PLUMMET_LOG")
+        .env("CI", value)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run plummet")
+}
+
+#[test]
+fn the_ui_without_a_terminal_says_to_use_ci_and_draws_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = example();
+    let image = path.to_str().unwrap();
+    // `output()` gives the child a null stdin and pipes for stdout and stderr: no terminal.
+    for args in [vec![image], vec!["explore", image]] {
+        let o = plummet(&args, tmp.path());
+        assert_error(&o, &["needs a terminal", "plummet ci IMAGE"]);
+        assert!(o.stdout.is_empty(), "{args:?} wrote {:?}", o.stdout);
+        assert!(
+            !stderr(&o).contains('\x1b'),
+            "escape codes: {:?}",
+            stderr(&o)
+        );
+    }
+    // A redirected stdout gets nothing, not one escape code.
+    let out = std::fs::File::create(tmp.path().join("out")).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_plummet"))
+        .arg(image)
+        .env_remove("CI")
+        .stdout(out)
+        .output()
+        .unwrap();
+    assert_error(&o, &["needs a terminal"]);
+    assert_eq!(std::fs::read(tmp.path().join("out")).unwrap(), b"");
+    let o = plummet(&["diff", "--ui", image, image], tmp.path());
+    assert_error(&o, &["needs a terminal", "without --ui"]);
+}
+
+#[test]
+fn ci_true_runs_the_ci_report_instead_of_the_ui() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = example();
+    let image = path.to_str().unwrap();
+    let o = plummet_in_ci("true", &[image], tmp.path());
+    // The example fails dive's default rules, as `plummet ci` says.
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = String::from_utf8(o.stdout).unwrap();
+    let ci = plummet(&["ci", image], tmp.path());
+    assert_eq!(out, String::from_utf8(ci.stdout).unwrap());
+    assert!(out.contains("FAIL  lowestEfficiency"), "{out}");
+    // The rules of a .dive-ci in the working directory apply, as in dive's CI mode.
+    std::fs::write(
+        tmp.path().join(".dive-ci"),
+        "rules:\n  lowestEfficiency: 0.5\n  highestUserWastedPercent: 0.5\n",
+    )
+    .unwrap();
+    let o = plummet_in_ci("1", &["explore", image], tmp.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // `plummet diff --ui` prints the diff report instead.
+    let o = plummet_in_ci("true", &["diff", "--ui", image, image], tmp.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("identical"));
+    // Any other value is not CI mode: without a terminal, the one-line refusal.
+    let o = plummet_in_ci("false", &[image], tmp.path());
+    assert_error(&o, &["needs a terminal"]);
 }

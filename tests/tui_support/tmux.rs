@@ -42,7 +42,9 @@ impl Session {
         let name = format!("plummet-{tag}-{}", std::process::id());
         let dir = tempfile::tempdir().expect("a temporary directory");
         let status_file = dir.path().join("status");
-        let mut command = quote(&program.to_string_lossy());
+        // CI runs the tests with CI=true, which would make plummet print its CI report instead of
+        // opening the UI these tests drive.
+        let mut command = format!("unset CI; {}", quote(&program.to_string_lossy()));
         for arg in args {
             command.push(' ');
             command.push_str(&quote(&arg.to_string_lossy()));
