@@ -11,7 +11,7 @@ pub mod markdown;
 pub mod rules;
 pub mod text;
 
-pub use files::{Aspects, DirChange, FileChange, PathChange};
+pub use files::{Aspects, DirChange, FileChange, Meta, PathChange};
 pub use findings::FindingChange;
 pub use layers::{LayerMatch, LayerStatus};
 
@@ -79,6 +79,19 @@ impl Comparison {
             && self.layers.iter().all(|l| l.status == LayerStatus::Shared)
     }
 
+    /// Directories whose own entry differs and that no file change below them shows: a mode or
+    /// owner change (e.g. `/app/node_modules` from 1000:1000 to root), or an empty directory
+    /// added or removed. In tree order.
+    pub fn dir_entries(&self) -> Vec<&FileChange> {
+        let below: std::collections::HashSet<&[u8]> =
+            self.dirs.iter().map(|d| d.path.as_slice()).collect();
+        self.files
+            .iter()
+            .filter(|f| f.is_dir())
+            .filter(|f| f.change == PathChange::Changed || !below.contains(f.path.as_slice()))
+            .collect()
+    }
+
     /// Changed paths that are not directories on either side, largest absolute delta first.
     pub fn largest_files(&self) -> Vec<&FileChange> {
         let mut v: Vec<_> = self.files.iter().filter(|f| !f.is_dir()).collect();
@@ -120,6 +133,8 @@ pub fn compare(a: (&Image, &Analysis), b: (&Image, &Analysis)) -> Comparison {
 
 #[cfg(test)]
 mod content_tests;
+#[cfg(test)]
+mod dir_tests;
 #[cfg(test)]
 mod report_tests;
 #[cfg(test)]

@@ -39,6 +39,35 @@ impl TarBuilder {
         self
     }
 
+    /// A directory with the raw tar `mode` (which may carry file type bits, as Docker writes).
+    pub fn dir_mode(mut self, path: &str, mode: u32) -> Self {
+        let mut h = Self::header(tar::EntryType::Directory, 0, mode);
+        self.builder
+            .append_data(&mut h, path, std::io::empty())
+            .unwrap();
+        self
+    }
+
+    /// A directory owned by `uid:gid` (as `COPY --chown` writes it).
+    pub fn dir_owned(mut self, path: &str, uid: u64, gid: u64) -> Self {
+        let mut h = Self::header(tar::EntryType::Directory, 0, 0o755);
+        h.set_uid(uid);
+        h.set_gid(gid);
+        self.builder
+            .append_data(&mut h, path, std::io::empty())
+            .unwrap();
+        self
+    }
+
+    /// A file of `content` owned by `uid:gid`.
+    pub fn file_owned(mut self, path: &str, content: &[u8], uid: u64, gid: u64) -> Self {
+        let mut h = Self::header(tar::EntryType::Regular, content.len() as u64, 0o644);
+        h.set_uid(uid);
+        h.set_gid(gid);
+        self.builder.append_data(&mut h, path, content).unwrap();
+        self
+    }
+
     pub fn file(self, path: &str, size: usize) -> Self {
         self.file_mode(path, size, 0o644)
     }

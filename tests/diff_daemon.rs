@@ -1,6 +1,11 @@
 //! `plummet diff` on two images built by a real Docker daemon from two Dockerfiles that share
 //! their first steps, saved with `docker save`, then compared as archives.
-#![expect(clippy::unwrap_used, reason = "tests fail on bad input")]
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail on bad input"
+)]
 
 use std::path::Path;
 use std::process::Command;
@@ -9,6 +14,9 @@ use serde_json::Value;
 
 #[path = "daemon_support/live.rs"]
 mod live;
+#[path = "tui_support/tmux.rs"]
+#[allow(dead_code, reason = "this test binary drives the UI with part of the helpers")]
+mod tmux;
 
 fn bin() -> std::ffi::OsString {
     std::env::var_os("PLUMMET_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_plummet").into())
@@ -21,7 +29,12 @@ fn docker(host: &str, args: &[&str]) -> String {
 
 fn build_and_save(host: &str, dir: &Path, name: &str, dockerfile: &str) -> String {
     let ctx = dir.join(name);
-    std::fs::create_dir_all(&ctx).unwrap();
+    build_and_save_in(host, &ctx, dir, name, dockerfile)
+}
+
+/// Builds `dockerfile` in the context `ctx` (which may hold files to COPY), saves the image.
+fn build_and_save_in(host: &str, ctx: &Path, dir: &Path, name: &str, dockerfile: &str) -> String {
+    std::fs::create_dir_all(ctx).unwrap();
     std::fs::write(ctx.join("Dockerfile"), dockerfile).unwrap();
     let tag = format!("plummet-difftest-{name}:{}", std::process::id());
     docker(host, &["build", "-q", "-t", &tag, ctx.to_str().unwrap()]);
@@ -116,6 +129,99 @@ fn diff_of_two_docker_builds_sharing_their_first_steps() {
         .unwrap();
     assert_eq!(rule["status"], "fail");
     for name in ["a", "b"] {
+        let tag = format!("plummet-difftest-{name}:{}", std::process::id());
+        docker(&host, &["rmi", &tag]);
+    }
+}
+
+fn plummet_diff(a: &str, b: &str, extra: &[&str]) -> String {
+    let out = Command::new(bin())
+        .args(["diff", a, b, "--quiet"])
+        .args(extra)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The same app built twice by the real daemon: A as `COPY --chown=1000:1000` leaves it; B then
+/// replaces `node_modules` as root (moved away, recreated by `mkdir`, the same files copied back
+/// with their owners by `cp -a`), so B's layer holds an opaque `node_modules` owned by root and
+/// the very same files. The directory's owner is the one difference, and every view says so.
+#[test]
+fn a_node_modules_owner_change_through_an_opaque_directory_shows_in_every_view() {
+    let (Some(host), Some(base)) = (
+        live::harness("PLUMMET_TEST_DOCKER_HOST"),
+        live::harness("PLUMMET_TEST_DOCKER_BASE_IMAGE"),
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = dir.path().join("ctx");
+    std::fs::create_dir_all(ctx.join("app/node_modules/left-pad")).unwrap();
+    std::fs::write(ctx.join("app/package.json"), "{\"name\":\"app\"}\n").unwrap();
+    std::fs::write(
+        ctx.join("app/node_modules/left-pad/index.js"),
+        "module.exports = 1;\n",
+    )
+    .unwrap();
+    let copy = format!("FROM {base}\nCOPY --chown=1000:1000 app /app\n");
+    let a = build_and_save_in(&host, &ctx, dir.path(), "chown-a", &copy);
+    let b = build_and_save_in(
+        &host,
+        &ctx,
+        dir.path(),
+        "chown-b",
+        &format!(
+            "{copy}RUN mv /app/node_modules /tmp/nm && mkdir /app/node_modules \
+             && cp -a /tmp/nm/* /app/node_modules/ && rm -rf /tmp/nm\n"
+        ),
+    );
+
+    let text = plummet_diff(&a, &b, &[]);
+    assert!(!text.contains("identical"), "{text}");
+    assert!(
+        text.contains(
+            "Directory changes (1)\n  changed  /app/node_modules  (owner 1000:1000 -> 0:0)\n"
+        ),
+        "{text}"
+    );
+    let v: Value = serde_json::from_str(&plummet_diff(&a, &b, &["--json", "-"])).unwrap();
+    assert_eq!(v["files"], serde_json::json!([]), "no file differs");
+    let dirs = v["dir_entries"].as_array().unwrap();
+    assert_eq!(dirs.len(), 1, "{dirs:?}");
+    assert_eq!(dirs[0]["path"], "/app/node_modules");
+    assert_eq!(dirs[0]["aspects"], serde_json::json!(["owner"]));
+    assert_eq!(
+        (&dirs[0]["uid_a"], &dirs[0]["uid_b"]),
+        (&1000.into(), &0.into())
+    );
+    let md = plummet_diff(&a, &b, &["--markdown", "-"]);
+    assert!(
+        md.contains("| changed | `/app/node_modules` | owner 1000:1000 -> 0:0 |"),
+        "{md}"
+    );
+
+    if Command::new("tmux").arg("-V").output().is_ok() {
+        let session = tmux::Session::start(
+            "diff-chown",
+            Path::new(&bin()),
+            &[
+                Path::new("diff"),
+                Path::new("--ui"),
+                Path::new(&a),
+                Path::new(&b),
+            ],
+        );
+        session.wait_for_all(&["Summary (A -> B)", "~     node_modules/ (owner)"]);
+        session.keys(&["q"]);
+        session.wait_for_exit();
+    } else {
+        tmux::skip("diff_daemon", "tmux is not installed");
+    }
+    for name in ["chown-a", "chown-b"] {
         let tag = format!("plummet-difftest-{name}:{}", std::process::id());
         docker(&host, &["rmi", &tag]);
     }

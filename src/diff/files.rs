@@ -99,6 +99,28 @@ impl Aspects {
     }
 }
 
+/// A path's permission bits (without the file type bits) and owner on one side, to say what a
+/// mode or owner change was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Meta {
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+}
+
+/// setuid, setgid, sticky and rwx for user, group and others.
+const PERMISSION_BITS: u32 = 0o7777;
+
+impl Meta {
+    fn of(e: &Entry) -> Meta {
+        Meta {
+            mode: e.mode & PERMISSION_BITS,
+            uid: e.uid,
+            gid: e.gid,
+        }
+    }
+}
+
 /// One path that differs between the final filesystems.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileChange {
@@ -112,6 +134,9 @@ pub struct FileChange {
     pub bytes_b: u64,
     /// For [`PathChange::Changed`], what differs.
     pub aspects: Aspects,
+    /// Mode and owner in A and B (absent on a side without the path).
+    pub meta_a: Option<Meta>,
+    pub meta_b: Option<Meta>,
 }
 
 impl FileChange {
@@ -168,7 +193,9 @@ fn aspects(a: Side<'_>, x: &Entry, b: Side<'_>, y: &Entry) -> Aspects {
         content: x.kind.is_file_like()
             && y.kind.is_file_like()
             && (x.size != y.size || rewritten()),
-        mode: x.mode != y.mode,
+        // Permission bits only: Docker's layer tars carry the file type bits in the mode field
+        // (0o40755 for a directory) and other tools' do not, which is no change to the file.
+        mode: x.mode & PERMISSION_BITS != y.mode & PERMISSION_BITS,
         owner: x.uid != y.uid || x.gid != y.gid,
         kind: x.kind != y.kind,
         link: a.tree.link(x) != b.tree.link(y),
@@ -208,6 +235,8 @@ pub fn compare(a: Side<'_>, b: Side<'_>) -> Vec<FileChange> {
                     bytes_a: bytes(ea.as_ref()),
                     bytes_b: bytes(eb.as_ref()),
                     aspects,
+                    meta_a: ea.as_ref().map(Meta::of),
+                    meta_b: eb.as_ref().map(Meta::of),
                 });
             }
         }

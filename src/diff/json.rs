@@ -23,6 +23,7 @@ pub struct JsonDiff {
     pub layers: Vec<JsonLayerMatch>,
     pub files: Vec<JsonFileChange>,
     pub dirs: Vec<JsonDirChange>,
+    pub dir_entries: Vec<JsonDirEntry>,
     pub findings_added: Vec<JsonFinding>,
     pub findings_removed: Vec<JsonFinding>,
     pub findings_changed: Vec<JsonFindingChange>,
@@ -81,6 +82,22 @@ pub struct JsonDirChange {
     pub added: u64,
     pub removed: u64,
     pub changed: u64,
+}
+
+/// A directory whose own entry differs (see [`Comparison::dir_entries`]).
+#[derive(Debug, Serialize)]
+pub struct JsonDirEntry {
+    pub path: String,
+    pub change: &'static str,
+    /// For `changed`: `mode` and/or `owner`.
+    pub aspects: Vec<&'static str>,
+    /// Permission bits and owner on each side; null on a side without the directory.
+    pub mode_a: Option<u32>,
+    pub mode_b: Option<u32>,
+    pub uid_a: Option<u32>,
+    pub uid_b: Option<u32>,
+    pub gid_a: Option<u32>,
+    pub gid_b: Option<u32>,
 }
 
 #[derive(Debug, Serialize)]
@@ -197,6 +214,21 @@ pub fn report(
                 added: d.added,
                 removed: d.removed,
                 changed: d.changed,
+            })
+            .collect(),
+        dir_entries: c
+            .dir_entries()
+            .into_iter()
+            .map(|f| JsonDirEntry {
+                path: f.display(),
+                change: f.change.name(),
+                aspects: f.aspects.names(),
+                mode_a: f.meta_a.map(|m| m.mode),
+                mode_b: f.meta_b.map(|m| m.mode),
+                uid_a: f.meta_a.map(|m| m.uid),
+                uid_b: f.meta_b.map(|m| m.uid),
+                gid_a: f.meta_a.map(|m| m.gid),
+                gid_b: f.meta_b.map(|m| m.gid),
             })
             .collect(),
         findings_added: pick(&findings_b, &c.findings_added, true),

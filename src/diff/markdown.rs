@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::text::{headline, layer_counts, signed_size};
+use super::text::{dir_entry_change, headline, layer_counts, signed_size};
 use super::{Comparison, FindingChange};
 use crate::analysis::Analysis;
 use crate::escape::{markdown_code, markdown_code_cell};
@@ -137,6 +137,24 @@ pub fn render(
                 signed_size(f.delta()),
                 f.change.name(),
                 code(&crate::escape::bytes(&f.path))
+            );
+        }
+        let _ = writeln!(o, "\n</details>");
+    }
+    let dirs = c.dir_entries();
+    if !dirs.is_empty() {
+        let _ = writeln!(
+            o,
+            "\n<details><summary>Directory changes ({})</summary>\n\n| change | path | what |\n|---|---|---|",
+            dirs.len()
+        );
+        for f in dirs.iter().take(top) {
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} |",
+                f.change.name(),
+                code(&f.display()),
+                cell(&dir_entry_change(f))
             );
         }
         let _ = writeln!(o, "\n</details>");

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Comparison, LayerStatus};
+use super::{Comparison, FileChange, LayerStatus};
 use crate::analysis::Analysis;
 use crate::escape;
 use crate::report::format::{percent, size, truncate, value};
@@ -41,6 +41,43 @@ pub fn layer_counts(c: &Comparison) -> String {
         n(LayerStatus::Added),
         n(LayerStatus::Removed)
     )
+}
+
+/// What changed about a directory's own entry: `owner 1000:1000 -> 0:0, mode 755 -> 700`, or
+/// `added`/`removed`.
+pub fn dir_entry_change(f: &FileChange) -> String {
+    let (Some(a), Some(b)) = (f.meta_a, f.meta_b) else {
+        return f.change.name().to_string();
+    };
+    let mut parts = Vec::new();
+    if f.aspects.owner {
+        parts.push(format!("owner {}:{} -> {}:{}", a.uid, a.gid, b.uid, b.gid));
+    }
+    if f.aspects.mode {
+        parts.push(format!("mode {:o} -> {:o}", a.mode, b.mode));
+    }
+    parts.join(", ")
+}
+
+/// Directories whose own entry changed, which neither list of sizes shows.
+fn dir_entries(o: &mut String, c: &Comparison, top: usize, bold: &str) {
+    let list = c.dir_entries();
+    if list.is_empty() {
+        return;
+    }
+    let _ = writeln!(o, "\n{bold} ({})", list.len());
+    for f in list.iter().take(top) {
+        let _ = writeln!(
+            o,
+            "  {:<7}  {}  ({})",
+            f.change.name(),
+            f.display(),
+            dir_entry_change(f)
+        );
+    }
+    if list.len() > top {
+        let _ = writeln!(o, "  … and {} more", list.len() - top);
+    }
 }
 
 fn index(i: Option<usize>) -> String {
@@ -177,6 +214,7 @@ pub fn render(
                 }
             );
         }
+        dir_entries(&mut o, c, top, &paint("1", "Directory changes"));
     }
 
     let lists = [

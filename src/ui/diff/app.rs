@@ -29,10 +29,9 @@ pub struct DiffModel {
 
 impl DiffModel {
     pub fn new(a: (&Image, &Analysis), b: (&Image, &Analysis)) -> DiffModel {
-        DiffModel {
-            comparison: diff::compare(a, b),
-            union: UnionTree::build(a, b),
-        }
+        let comparison = diff::compare(a, b);
+        let union = UnionTree::build(a, b, &comparison);
+        DiffModel { comparison, union }
     }
 }
 

@@ -260,3 +260,59 @@ fn layers_pane_lists_the_matches() {
     keys(&mut app, "q");
     assert!(app.quit);
 }
+
+/// The diff UI of two images read as `plummet diff --ui` reads them (content fingerprints on):
+/// A has the app as `COPY --chown=1000:1000` writes it; B replaces `node_modules` as root through
+/// an opaque directory with the same files, and rewrites a config with the same size.
+fn owner_and_rewrite_app() -> DiffApp {
+    let options = crate::image::IndexOptions {
+        content_digests: true,
+        ..crate::image::IndexOptions::default()
+    };
+    let app_layer = |config: &[u8]| {
+        TarBuilder::new()
+            .dir_owned("app/", 1000, 1000)
+            .file_owned("app/config", config, 1000, 1000)
+            .dir_owned("app/node_modules/", 1000, 1000)
+            .file_owned(
+                "app/node_modules/index.js",
+                b"module.exports = 1;\n",
+                1000,
+                1000,
+            )
+    };
+    let replaced = TarBuilder::new()
+        .dir("app/node_modules/")
+        .opaque("app/node_modules")
+        .file_owned(
+            "app/node_modules/index.js",
+            b"module.exports = 1;\n",
+            1000,
+            1000,
+        );
+    let read = |layers| {
+        let image = crate::testutil::image_with(layers, ImageConfig::default(), &options);
+        let analysis = analysis::analyze(&image);
+        (image, analysis)
+    };
+    let (ia, aa) = read(vec![app_layer(b"port=8080")]);
+    let (ib, ab) = read(vec![app_layer(b"port=9090"), replaced]);
+    let keymap = Keymap::new(&HashMap::new()).unwrap();
+    let mut app = DiffApp::new(("app:1".into(), "app:2".into()), Theme::new(false), keymap);
+    app.resize(80, 24);
+    app.finish_loading(DiffModel::new((&ia, &aa), (&ib, &ab)));
+    app
+}
+
+#[test]
+fn a_same_size_rewrite_and_a_directory_owner_change_show_as_in_the_report() {
+    let app = owner_and_rewrite_app();
+    let terminal = draw(&app);
+    insta::assert_snapshot!(terminal.backend());
+    find(&terminal, "~     config (content)");
+    find(&terminal, "~     node_modules/ (owner)");
+    absent(&terminal, "index.js");
+    let comparison = &app.loaded().unwrap().model.comparison;
+    assert_eq!(app.loaded().unwrap().model.union.counts(), (0, 0, 2));
+    assert_eq!(comparison.files.len(), 2);
+}

@@ -1,9 +1,10 @@
 //! The union of two final filesystems in one path trie: every path visible in A or in B, with
-//! its entry on each side, how it changed, and sizes summed up the directories. Built with two
-//! flat passes over the node ids (a child is always interned after its parent), no recursion.
+//! its kind on each side, how it changed (as the diff module's comparison says), and sizes summed
+//! up the directories. Built with flat passes over the node ids (a child is always interned after
+//! its parent), no recursion.
 
 use crate::analysis::Analysis;
-use crate::diff::Aspects;
+use crate::diff::{Aspects, Comparison, PathChange};
 use crate::image::Image;
 use crate::layer::EntryKind;
 use crate::tree::{Entry, NodeId, Paths, ROOT};
@@ -16,7 +17,7 @@ pub enum Change {
     Added,
     /// Only in A.
     Removed,
-    /// In both, with a different size, mode, owner, kind or link target.
+    /// In both, with different content, mode, owner, kind or link target.
     Changed,
 }
 
@@ -72,12 +73,8 @@ pub struct UnionTree {
     pub nodes: Vec<UnionNode>,
 }
 
-/// One side's visible entries, as (union node, entry, link target).
-fn side<'a>(
-    paths: &mut Paths,
-    image: &'a Image,
-    analysis: &Analysis,
-) -> Vec<(NodeId, Entry, &'a [u8])> {
+/// One side's visible entries, as (union node, entry).
+fn side(paths: &mut Paths, image: &Image, analysis: &Analysis) -> Vec<(NodeId, Entry)> {
     let tree = &image.tree;
     let mut out = Vec::new();
     for (node, state) in analysis.final_state.iter().enumerate().skip(1) {
@@ -86,8 +83,10 @@ fn side<'a>(
         let entry = tree.entry_at(node, visible);
         let path = tree.paths.path(node);
         // `path` is absolute; the trie takes it relative.
-        let union = paths.intern(path.strip_prefix(b"/").unwrap_or(&path));
-        out.push((union, entry, tree.link(&entry)));
+        out.push((
+            paths.intern(path.strip_prefix(b"/").unwrap_or(&path)),
+            entry,
+        ));
     }
     out
 }
@@ -96,60 +95,50 @@ fn file_bytes(e: &Entry) -> u64 {
     if e.kind.is_file_like() { e.size } else { 0 }
 }
 
-/// What differs between the two entries of one path (the same rules as `diff::files`).
-pub fn classify(a: Option<(&Entry, &[u8])>, b: Option<(&Entry, &[u8])>) -> (Change, Aspects) {
-    match (a, b) {
-        (None, None) => (Change::Unchanged, Aspects::default()),
-        (None, Some(_)) => (Change::Added, Aspects::default()),
-        (Some(_), None) => (Change::Removed, Aspects::default()),
-        (Some((x, lx)), Some((y, ly))) => {
-            let aspects = Aspects {
-                content: x.kind.is_file_like() && y.kind.is_file_like() && x.size != y.size,
-                mode: x.mode != y.mode,
-                owner: x.uid != y.uid || x.gid != y.gid,
-                kind: x.kind != y.kind,
-                link: lx != ly,
-            };
-            let changed = !aspects.names().is_empty();
-            let change = if changed {
-                Change::Changed
-            } else {
-                Change::Unchanged
-            };
-            (change, aspects)
+impl From<PathChange> for Change {
+    fn from(c: PathChange) -> Change {
+        match c {
+            PathChange::Added => Change::Added,
+            PathChange::Removed => Change::Removed,
+            PathChange::Changed => Change::Changed,
         }
     }
 }
 
 impl UnionTree {
-    /// The union of A's and B's final filesystems.
-    pub fn build(a: (&Image, &Analysis), b: (&Image, &Analysis)) -> UnionTree {
+    /// The union of A's and B's final filesystems, each path marked as `comparison` (the diff
+    /// module's one result) says: the UI never decides on its own what changed.
+    pub fn build(
+        a: (&Image, &Analysis),
+        b: (&Image, &Analysis),
+        comparison: &Comparison,
+    ) -> UnionTree {
         let mut paths = Paths::new();
         let side_a = side(&mut paths, a.0, a.1);
         let side_b = side(&mut paths, b.0, b.1);
         let n = paths.len();
-        let mut in_a: Vec<Option<(Entry, &[u8])>> = vec![None; n];
-        for (node, entry, link) in side_a {
-            in_a[node as usize] = Some((entry, link));
-        }
-        let mut in_b: Vec<Option<(Entry, &[u8])>> = vec![None; n];
-        for (node, entry, link) in side_b {
-            in_b[node as usize] = Some((entry, link));
-        }
         let mut nodes = vec![UnionNode::EMPTY; n];
-        for (i, node) in nodes.iter_mut().enumerate().skip(1) {
-            let x = in_a[i].as_ref().map(|(e, l)| (e, *l));
-            let y = in_b[i].as_ref().map(|(e, l)| (e, *l));
-            let (change, aspects) = classify(x, y);
-            *node = UnionNode {
-                a: x.map(|(e, _)| e.kind),
-                b: y.map(|(e, _)| e.kind),
-                change,
-                aspects,
-                bytes_a: x.map_or(0, |(e, _)| file_bytes(e)),
-                bytes_b: y.map_or(0, |(e, _)| file_bytes(e)),
-                changes: u32::from(change != Change::Unchanged),
-            };
+        for (node, entry) in side_a {
+            let n = &mut nodes[node as usize];
+            n.a = Some(entry.kind);
+            n.bytes_a = file_bytes(&entry);
+        }
+        for (node, entry) in side_b {
+            let n = &mut nodes[node as usize];
+            n.b = Some(entry.kind);
+            n.bytes_b = file_bytes(&entry);
+        }
+        for f in &comparison.files {
+            let relative = f.path.strip_prefix(b"/").unwrap_or(&f.path);
+            // Every changed path is visible on one side, so it is in the trie.
+            if let Some(node) = paths
+                .find(relative)
+                .and_then(|id| nodes.get_mut(id as usize))
+            {
+                node.change = f.change.into();
+                node.aspects = f.aspects;
+                node.changes = 1;
+            }
         }
         // Children have larger ids than their parents: one reverse pass sums every subtree.
         for i in (1..n).rev() {
@@ -189,12 +178,17 @@ impl UnionTree {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis;
-    use crate::image::ImageConfig;
-    use crate::testutil::{TarBuilder, image_of};
+    use crate::image::{ImageConfig, IndexOptions};
+    use crate::testutil::{TarBuilder, image_with};
+    use crate::{analysis, diff};
 
+    /// Read as `plummet diff --ui` reads it: with content fingerprints.
     fn loaded(layers: Vec<TarBuilder>) -> (Image, Analysis) {
-        let image = image_of(layers, ImageConfig::default());
+        let options = IndexOptions {
+            content_digests: true,
+            ..IndexOptions::default()
+        };
+        let image = image_with(layers, ImageConfig::default(), &options);
         let analysis = analysis::analyze(&image);
         (image, analysis)
     }
@@ -202,7 +196,8 @@ mod tests {
     fn union_of(a: Vec<TarBuilder>, b: Vec<TarBuilder>) -> UnionTree {
         let (ia, aa) = loaded(a);
         let (ib, ab) = loaded(b);
-        UnionTree::build((&ia, &aa), (&ib, &ab))
+        let comparison = diff::compare((&ia, &aa), (&ib, &ab));
+        UnionTree::build((&ia, &aa), (&ib, &ab), &comparison)
     }
 
     fn at(u: &UnionTree, path: &str) -> UnionNode {
@@ -270,32 +265,71 @@ mod tests {
     }
 
     #[test]
-    fn classify_reports_kind_and_owner() {
-        let file = Entry {
-            node: 1,
-            kind: EntryKind::File,
-            mode: 0o644,
-            uid: 0,
-            gid: 0,
-            size: 4,
-            link: crate::tree::NO_LINK,
+    fn a_same_size_rewrite_is_changed_as_in_the_report() {
+        let u = union_of(
+            vec![TarBuilder::new().file_bytes(b"app/config", b"listen = 8080\n")],
+            vec![TarBuilder::new().file_bytes(b"app/config", b"listen = 9090\n")],
+        );
+        let config = at(&u, "app/config");
+        assert_eq!(config.change, Change::Changed);
+        assert_eq!(config.aspects.names(), vec!["content"]);
+        assert_eq!(config.delta(), 0);
+        assert_eq!(at(&u, "app").changes, 1);
+        assert_eq!(u.counts(), (0, 0, 1));
+    }
+
+    #[test]
+    fn a_directory_owner_change_through_an_opaque_directory_is_changed() {
+        let app = || {
+            TarBuilder::new()
+                .dir_owned("app/", 1000, 1000)
+                .dir_owned("app/node_modules/", 1000, 1000)
+                .file_owned(
+                    "app/node_modules/index.js",
+                    b"module.exports = 1;\n",
+                    1000,
+                    1000,
+                )
         };
-        let owned = Entry { uid: 1000, ..file };
-        let dir = Entry {
-            kind: EntryKind::Dir,
-            size: 0,
-            ..file
-        };
-        let (c, asp) = classify(Some((&file, b"")), Some((&owned, b"")));
-        assert_eq!((c, asp.names()), (Change::Changed, vec!["owner"]));
-        let (c, asp) = classify(Some((&file, b"")), Some((&dir, b"")));
-        assert_eq!((c, asp.names()), (Change::Changed, vec!["kind"]));
+        // B replaces node_modules as root, with the same file copied back with its owner.
+        let replaced = TarBuilder::new()
+            .dir("app/node_modules/")
+            .opaque("app/node_modules")
+            .file_owned(
+                "app/node_modules/index.js",
+                b"module.exports = 1;\n",
+                1000,
+                1000,
+            );
+        let u = union_of(vec![app()], vec![app(), replaced]);
+        let modules = at(&u, "app/node_modules");
+        assert_eq!(modules.change, Change::Changed);
+        assert_eq!(modules.aspects.names(), vec!["owner"]);
         assert_eq!(
-            classify(Some((&file, b"")), Some((&file, b""))).0,
+            at(&u, "app/node_modules/index.js").change,
             Change::Unchanged
         );
-        assert_eq!(classify(None, Some((&file, b""))).0, Change::Added);
-        assert_eq!(classify(Some((&file, b"")), None).0, Change::Removed);
+        assert_eq!(u.counts(), (0, 0, 1));
+    }
+
+    #[test]
+    fn changes_and_aspects_are_the_comparisons() {
+        // Kind and owner changes, as `diff::files` decides them, with the union's own counts.
+        let u = union_of(
+            vec![
+                TarBuilder::new()
+                    .file("etc/x", 4)
+                    .file_owned("etc/o", b"1234", 0, 0),
+            ],
+            vec![
+                TarBuilder::new()
+                    .dir("etc/x/")
+                    .file_owned("etc/o", b"1234", 1000, 0),
+            ],
+        );
+        assert_eq!(at(&u, "etc/x").aspects.names(), vec!["mode", "kind"]);
+        assert_eq!(at(&u, "etc/o").aspects.names(), vec!["owner"]);
+        assert_eq!(at(&u, "etc").changes, 2);
     }
 
     #[test]
