@@ -20,7 +20,9 @@ pub struct IndexOptions {
     pub max_layer_bytes: u64,
     /// Worker threads; 0 means one per core.
     pub threads: usize,
-    /// Which small files to keep the content of, for the analysis.
+    /// Which small files to keep the content of. The caller that analyzes passes the analysis's
+    /// rule (`analysis::capture_rule`, through `settings`), so that this stage never looks up
+    /// the pipeline; by default nothing is kept.
     pub capture: CaptureRule,
     /// Fingerprint every regular file's content (`plummet diff` compares them; `ci` and the
     /// single-image UI leave this off and pay nothing).
@@ -37,11 +39,16 @@ impl Default for IndexOptions {
             limits: Limits::default(),
             max_layer_bytes: 64 << 30,
             threads: 0,
-            capture: crate::analysis::capture_rule,
+            capture: capture_nothing,
             content_digests: false,
             layer_cache: None,
         }
     }
+}
+
+/// The capture rule that keeps no file's content.
+pub fn capture_nothing(_path: &[u8], _size: u64) -> bool {
+    false
 }
 
 /// A layer read and indexed.
