@@ -9,6 +9,7 @@ pub mod diff;
 pub mod escape;
 pub mod image;
 pub mod layer;
+pub mod pipeline;
 mod progress;
 pub mod report;
 pub mod settings;
@@ -23,7 +24,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use cli::{CiArgs, Cli, Command, DiffArgs, ReportArgs};
-use image::{Image, Progress};
+use image::Progress;
 use settings::{ConfigError, ConfigFile};
 use source::SourceError;
 
@@ -139,11 +140,7 @@ fn explore(image: &str, source: &cli::SourceArgs) -> Result<Outcome, Error> {
         changes_only: false,
     };
     ui::run(
-        move |progress| {
-            let image = source::load(&input, &options, progress)?;
-            let analysis = analysis::analyze(&image);
-            Ok((image, analysis))
-        },
+        move |progress| pipeline::inspect(&input, &options, progress),
         settings,
     )?;
     Ok(Outcome::Passed)
@@ -154,34 +151,32 @@ pub fn load_and_analyze(
     input: &str,
     source: &cli::SourceArgs,
     file: &ConfigFile,
-) -> Result<(Image, analysis::Analysis), Error> {
+) -> Result<pipeline::Inspected, Error> {
     let options = settings::load_options(source, file)?;
     let progress = Arc::new(Progress::default());
     progress.set_stage(format!("reading {input}"));
     let bar = progress::Bar::start(Arc::clone(&progress), source.quiet);
     let started = std::time::Instant::now();
-    let image = source::load(input, &options, &progress)?;
+    let inspected = pipeline::inspect(input, &options, &progress)?;
     drop(bar);
-    let loaded = started.elapsed();
-    let analysis = analysis::analyze(&image);
+    let image = &inspected.image;
     tracing::debug!(
         image = input,
         layers = image.tree.layers.len(),
         entries = image.tree.entry_count(),
         tree_bytes = image.tree.heap_bytes(),
-        load_ms = loaded.as_millis() as u64,
-        analyze_ms = (started.elapsed() - loaded).as_millis() as u64,
+        load_and_analyze_ms = started.elapsed().as_millis() as u64,
         "analyzed"
     );
-    Ok((image, analysis))
+    Ok(inspected)
 }
 
 fn ci(args: &CiArgs) -> Result<Outcome, Error> {
     let file = ConfigFile::discover(args.source.config.as_deref())?;
     let rules = settings::rules(args, &file)?;
-    let (image, analysis) = load_and_analyze(&args.image, &args.source, &file)?;
-    let results = report::rules::evaluate(&analysis, &rules);
-    write_reports(&image, &analysis, &results, &args.report)?;
+    let inspected = load_and_analyze(&args.image, &args.source, &file)?;
+    let results = report::rules::evaluate(&inspected.analysis, &rules);
+    write_reports(&inspected, &results, &args.report)?;
     Ok(if report::rules::passed(&results) {
         Outcome::Passed
     } else {
@@ -197,16 +192,18 @@ fn diff(args: &DiffArgs) -> Result<Outcome, Error> {
     }
     let rules = diff::rules::DiffRules::from_args(args)?;
     let options = settings::load_options(&args.source, &file)?;
-    let ((ia, aa), (ib, ab), _cache) =
+    let (a, b, _cache) =
         diff::load::pair(&args.image_a, &args.image_b, &options, args.source.quiet)?;
-    let comparison = diff::compare((&ia, &aa), (&ib, &ab));
+    let (ia, aa) = a.parts();
+    let (ib, ab) = b.parts();
+    let comparison = diff::compare((ia, aa), (ib, ab));
     let results = diff::rules::evaluate(&comparison, &rules);
     let r = &args.report;
     let mut stdout_taken = false;
     if let Some(path) = &r.json {
         let report = diff::json::report(
-            (&ia, &aa),
-            (&ib, &ab),
+            (ia, aa),
+            (ib, ab),
             &comparison,
             &results,
             r.top.max(100),
@@ -214,14 +211,14 @@ fn diff(args: &DiffArgs) -> Result<Outcome, Error> {
         stdout_taken |= write_output(path, &diff::json::to_string(&report))?;
     }
     if let Some(path) = &r.markdown {
-        let text = diff::markdown::render(&aa, &ab, &comparison, &results, r.top);
+        let text = diff::markdown::render(aa, ab, &comparison, &results, r.top);
         stdout_taken |= write_output(path, &text)?;
     }
     if !stdout_taken {
         let style = report::text::Style {
             color: color_wanted(),
         };
-        let text = diff::text::render(&aa, &ab, &comparison, &results, r.top, style);
+        let text = diff::text::render(aa, ab, &comparison, &results, r.top, style);
         write_output(Path::new("-"), &text)?;
     }
     Ok(if report::rules::passed(&results) {
@@ -281,11 +278,11 @@ fn color_wanted() -> bool {
 }
 
 fn write_reports(
-    image: &Image,
-    analysis: &analysis::Analysis,
+    inspected: &pipeline::Inspected,
     results: &[report::rules::RuleResult],
     args: &ReportArgs,
 ) -> Result<(), Error> {
+    let (image, analysis) = inspected.parts();
     let mut stdout_taken = false;
     if let Some(path) = &args.json {
         let text = report::json::to_string(&report::json::report(

@@ -142,7 +142,11 @@ pub fn zstd(data: &[u8]) -> Vec<u8> {
 
 /// Indexes in-memory layers into an image with the given config.
 pub fn image_of(layers: Vec<TarBuilder>, config: crate::image::ImageConfig) -> crate::image::Image {
-    image_with(layers, config, &crate::image::IndexOptions::default())
+    let options = crate::image::IndexOptions {
+        capture: crate::analysis::capture_rule,
+        ..crate::image::IndexOptions::default()
+    };
+    image_with(layers, config, &options)
 }
 
 /// Indexes in-memory layers into an image with the given config and index options.

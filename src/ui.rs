@@ -30,8 +30,8 @@ pub use diff::{DiffSettings, run_diff};
 pub use keymap::{Keymap, KeymapError, key_help_markdown};
 pub use screen::{Screen, handle};
 
-use crate::analysis::Analysis;
-use crate::image::{Image, Progress};
+use crate::image::Progress;
+use crate::pipeline::Inspected;
 use crate::source::SourceError;
 
 /// How the UI starts, from the command line and config file.
@@ -68,7 +68,7 @@ pub fn no_color(settings: &UiSettings) -> bool {
     settings.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
 }
 
-type LoadResult = Result<(Image, Analysis), SourceError>;
+type LoadResult = Result<Inspected, SourceError>;
 
 /// Runs the UI until the user quits. `load` runs on a background thread and reports its progress
 /// through the [`Progress`] it is given.
@@ -98,7 +98,7 @@ pub fn run(
 }
 
 impl Screen for App {
-    type Loaded = (Image, Analysis);
+    type Loaded = Inspected;
 
     fn draw(&mut self, frame: &mut ratatui::Frame) {
         self.settle();
@@ -110,7 +110,7 @@ impl Screen for App {
     fn resize(&mut self, width: u16, height: u16) {
         App::resize(self, width, height);
     }
-    fn finish_loading(&mut self, (image, analysis): (Image, Analysis)) {
+    fn finish_loading(&mut self, Inspected { image, analysis }: Inspected) {
         App::finish_loading(self, image, analysis);
     }
     fn is_loading(&self) -> bool {

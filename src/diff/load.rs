@@ -4,13 +4,13 @@
 
 use std::sync::Arc;
 
-use crate::analysis::{self, Analysis};
-use crate::image::{Image, LayerCache, Progress};
+use crate::image::{LayerCache, Progress};
+use crate::pipeline::{Inspected, inspect};
 use crate::progress::Bar;
-use crate::source::{self, LoadOptions, SourceError};
+use crate::source::{LoadOptions, SourceError};
 
 /// One image read and analyzed.
-pub type Loaded = (Image, Analysis);
+pub type Loaded = Inspected;
 
 /// Loads and analyzes `a` and `b` concurrently. Layers with the same digest are read once.
 /// Returns the cache too, so callers can tell how much was shared.
@@ -67,11 +67,7 @@ fn both(
     progress_a: &Progress,
     progress_b: &Progress,
 ) -> Result<(Loaded, Loaded), SourceError> {
-    let one = |input: &str, progress: &Progress| -> Result<Loaded, SourceError> {
-        let image = source::load(input, options, progress)?;
-        let analysis = analysis::analyze(&image);
-        Ok((image, analysis))
-    };
+    let one = |input: &str, progress: &Progress| inspect(input, options, progress);
     let (ra, rb) = std::thread::scope(|s| {
         let handle = s.spawn(|| one(a, progress_a));
         let rb = one(b, progress_b);

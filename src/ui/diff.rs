@@ -18,12 +18,12 @@ pub use app::{DiffApp, DiffModel};
 
 use super::action::Action;
 use super::{Keymap, Screen, UiError, UiSettings, no_color, theme};
-use crate::analysis::Analysis;
-use crate::image::{Image, Progress};
+use crate::image::Progress;
+use crate::pipeline::Inspected;
 use crate::source::SourceError;
 
 /// Both images read and analysed: (A, B).
-pub type PairResult = Result<((Image, Analysis), (Image, Analysis)), SourceError>;
+pub type PairResult = Result<(Inspected, Inspected), SourceError>;
 
 /// How the diff UI starts.
 #[derive(Debug, Clone, Default)]
@@ -51,9 +51,9 @@ pub fn run_diff(
     std::thread::Builder::new()
         .name("plummet-diff-load".into())
         .spawn(move || {
-            let result = load(&pa, &pb).map(|((ia, aa), (ib, ab))| {
+            let result = load(&pa, &pb).map(|(a, b)| {
                 pa.set_stage("comparing".to_string());
-                DiffModel::new((&ia, &aa), (&ib, &ab))
+                DiffModel::new(a.parts(), b.parts())
             });
             // The receiver is gone only when the user quit first.
             let _ = tx.send(result);

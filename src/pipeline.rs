@@ -1,0 +1,32 @@
+//! One image through the pipeline, `source -> image -> analysis`: the one function every command
+//! (`ci`, the UI, `diff`) loads and analyzes an image with, and the named value it yields.
+
+use crate::analysis::{self, Analysis};
+use crate::image::{Image, Progress};
+use crate::source::{self, LoadOptions, SourceError};
+
+/// An image read and analyzed: what reports, the UI and the comparison render.
+#[derive(Debug)]
+pub struct Inspected {
+    pub image: Image,
+    pub analysis: Analysis,
+}
+
+impl Inspected {
+    /// Both halves, as the renderers take them.
+    pub fn parts(&self) -> (&Image, &Analysis) {
+        (&self.image, &self.analysis)
+    }
+}
+
+/// Reads `input` (any form `source::load` accepts) with `options`, reporting to `progress`, then
+/// analyzes it.
+pub fn inspect(
+    input: &str,
+    options: &LoadOptions,
+    progress: &Progress,
+) -> Result<Inspected, SourceError> {
+    let image = source::load(input, options, progress)?;
+    let analysis = analysis::analyze(&image);
+    Ok(Inspected { image, analysis })
+}
