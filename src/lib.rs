@@ -23,10 +23,10 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::sync::Arc;
 
-use cli::{CiArgs, Cli, Command, DiffArgs, ReportArgs};
+use cli::{Cli, Command};
 use image::Progress;
-use settings::{ConfigError, ConfigFile};
-use source::SourceError;
+use settings::{CiSettings, ConfigError, DiffSettings, ExploreSettings, Reports, Settings};
+use source::{LoadOptions, SourceError};
 
 /// How a successful run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,41 +104,29 @@ pub fn init_logging(cli: &Cli) {
         .try_init();
 }
 
-/// Runs the command line.
+/// Runs the command line: one settings step, then the command.
 pub fn run(cli: Cli) -> Result<Outcome, Error> {
-    match cli.command {
-        Some(Command::Ci(args)) => ci(&args),
-        Some(Command::Diff(args)) => diff(&args),
-        Some(Command::Explore(args)) => explore(&args.image, &args.source),
-        None => match &cli.image {
-            Some(image) => explore(image, &cli.source),
-            None => Err(Error::Usage(
-                "no image given: try `plummet IMAGE` or `plummet ci IMAGE` (see --help)".into(),
-            )),
-        },
+    let env = settings::Environment::read();
+    match settings::for_command(cli, &env)? {
+        Some(Settings::Ci(s)) => ci(&s),
+        Some(Settings::Explore(s)) => explore(s),
+        Some(Settings::Diff(s)) => diff(&s),
+        None => Err(Error::Usage(
+            "no image given: try `plummet IMAGE` or `plummet ci IMAGE` (see --help)".into(),
+        )),
     }
 }
 
-fn explore(image: &str, source: &cli::SourceArgs) -> Result<Outcome, Error> {
-    if ci_requested() {
-        // dive's documented switch: in CI, the report and rules instead of the UI.
-        return ci(&CiArgs {
-            image: image.to_string(),
-            source: source.clone(),
-            ..CiArgs::default()
-        });
-    }
-    require_terminal(source, "`plummet ci IMAGE` for a report")?;
-    let file = ConfigFile::discover(source.config.as_deref())?;
-    let options = settings::load_options(source, &file)?;
-    let input = image.to_string();
+fn explore(s: ExploreSettings) -> Result<Outcome, Error> {
+    require_terminal(&s.ui, "`plummet ci IMAGE` for a report")?;
     let settings = ui::UiSettings {
-        reference: image.to_string(),
-        keys: file.ui.keys.clone().into_iter().collect(),
-        no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+        reference: s.image.clone(),
+        keys: s.ui.keys,
+        no_color: s.ui.no_color,
         initial_layer: None,
         changes_only: false,
     };
+    let (input, options) = (s.image, s.load);
     ui::run(
         move |progress| pipeline::inspect(&input, &options, progress),
         settings,
@@ -149,15 +137,14 @@ fn explore(image: &str, source: &cli::SourceArgs) -> Result<Outcome, Error> {
 /// Loads and analyzes one image with a progress bar.
 pub fn load_and_analyze(
     input: &str,
-    source: &cli::SourceArgs,
-    file: &ConfigFile,
+    options: &LoadOptions,
+    quiet: bool,
 ) -> Result<pipeline::Inspected, Error> {
-    let options = settings::load_options(source, file)?;
     let progress = Arc::new(Progress::default());
     progress.set_stage(format!("reading {input}"));
-    let bar = progress::Bar::start(Arc::clone(&progress), source.quiet);
+    let bar = progress::Bar::start(Arc::clone(&progress), quiet);
     let started = std::time::Instant::now();
-    let inspected = pipeline::inspect(input, &options, &progress)?;
+    let inspected = pipeline::inspect(input, options, &progress)?;
     drop(bar);
     let image = &inspected.image;
     tracing::debug!(
@@ -171,72 +158,61 @@ pub fn load_and_analyze(
     Ok(inspected)
 }
 
-fn ci(args: &CiArgs) -> Result<Outcome, Error> {
-    let file = ConfigFile::discover(args.source.config.as_deref())?;
-    let rules = settings::rules(args, &file)?;
-    let inspected = load_and_analyze(&args.image, &args.source, &file)?;
-    let results = report::rules::evaluate(&inspected.analysis, &rules);
-    write_reports(&inspected, &results, &args.report)?;
-    Ok(if report::rules::passed(&results) {
-        Outcome::Passed
-    } else {
-        Outcome::Failed
-    })
+fn ci(s: &CiSettings) -> Result<Outcome, Error> {
+    let inspected = load_and_analyze(&s.image, &s.load, s.quiet)?;
+    let (image, analysis) = inspected.parts();
+    let results = report::rules::evaluate(analysis, &s.rules);
+    let r = &s.reports;
+    write_reports(
+        r,
+        || {
+            report::json::to_string(&report::json::report(
+                image,
+                analysis,
+                &results,
+                r.top.max(100),
+            ))
+        },
+        || report::markdown::render(image, analysis, &results, r.top),
+        || report::text::render(image, analysis, &results, r.top, text_style(r)),
+    )?;
+    Ok(outcome(&results))
 }
 
-fn diff(args: &DiffArgs) -> Result<Outcome, Error> {
-    let file = ConfigFile::discover(args.source.config.as_deref())?;
-    if args.ui && !ci_requested() {
-        require_terminal(&args.source, "`plummet diff A B` without --ui for a report")?;
-        return diff_ui(args, &file);
+fn diff(s: &DiffSettings) -> Result<Outcome, Error> {
+    if let Some(ui) = &s.ui {
+        require_terminal(ui, "`plummet diff A B` without --ui for a report")?;
+        return diff_ui(s, ui);
     }
-    let rules = diff::rules::DiffRules::from_args(args)?;
-    let options = settings::load_options(&args.source, &file)?;
-    let (a, b, _cache) =
-        diff::load::pair(&args.image_a, &args.image_b, &options, args.source.quiet)?;
+    let (a, b, _cache) = diff::load::pair(&s.image_a, &s.image_b, &s.load, s.quiet)?;
     let (ia, aa) = a.parts();
     let (ib, ab) = b.parts();
     let comparison = diff::compare((ia, aa), (ib, ab));
-    let results = diff::rules::evaluate(&comparison, &rules);
-    let r = &args.report;
-    let mut stdout_taken = false;
-    if let Some(path) = &r.json {
-        let report = diff::json::report(
-            (ia, aa),
-            (ib, ab),
-            &comparison,
-            &results,
-            r.top.max(100),
-        );
-        stdout_taken |= write_output(path, &diff::json::to_string(&report))?;
-    }
-    if let Some(path) = &r.markdown {
-        let text = diff::markdown::render(aa, ab, &comparison, &results, r.top);
-        stdout_taken |= write_output(path, &text)?;
-    }
-    if !stdout_taken {
-        let style = report::text::Style {
-            color: color_wanted(),
-        };
-        let text = diff::text::render(aa, ab, &comparison, &results, r.top, style);
-        write_output(Path::new("-"), &text)?;
-    }
-    Ok(if report::rules::passed(&results) {
-        Outcome::Passed
-    } else {
-        Outcome::Failed
-    })
+    let results = diff::rules::evaluate(&comparison, &s.rules);
+    let r = &s.reports;
+    write_reports(
+        r,
+        || {
+            let report =
+                diff::json::report((ia, aa), (ib, ab), &comparison, &results, r.top.max(100));
+            diff::json::to_string(&report)
+        },
+        || diff::markdown::render(aa, ab, &comparison, &results, r.top),
+        || diff::text::render(aa, ab, &comparison, &results, r.top, text_style(r)),
+    )?;
+    Ok(outcome(&results))
 }
 
 /// `plummet diff A B --ui`: the terminal UI in diff mode, both images read concurrently.
-fn diff_ui(args: &DiffArgs, file: &ConfigFile) -> Result<Outcome, Error> {
-    let options = settings::load_options(&args.source, file)?;
-    let (a, b) = (args.image_a.clone(), args.image_b.clone());
+fn diff_ui(s: &DiffSettings, ui: &settings::UiStart) -> Result<Outcome, Error> {
+    let (a, b) = (s.image_a.clone(), s.image_b.clone());
+    let options = s.load.clone();
     let settings = ui::DiffSettings {
         reference_a: a.clone(),
         reference_b: b.clone(),
         ui: ui::UiSettings {
-            keys: file.ui.keys.clone().into_iter().collect(),
+            keys: ui.keys.clone(),
+            no_color: ui.no_color,
             ..ui::UiSettings::default()
         },
     };
@@ -249,18 +225,23 @@ fn diff_ui(args: &DiffArgs, file: &ConfigFile) -> Result<Outcome, Error> {
     Ok(Outcome::Passed)
 }
 
-/// Whether the environment asks for CI mode: `CI` set to a value Go's `strconv.ParseBool` reads
-/// as true, since that is how dive reads the same switch.
-fn ci_requested() -> bool {
-    std::env::var("CI")
-        .is_ok_and(|v| matches!(v.as_str(), "1" | "t" | "T" | "true" | "TRUE" | "True"))
+fn outcome(results: &[report::rules::RuleResult]) -> Outcome {
+    if report::rules::passed(results) {
+        Outcome::Passed
+    } else {
+        Outcome::Failed
+    }
+}
+
+fn text_style(r: &Reports) -> report::text::Style {
+    report::text::Style { color: r.color }
 }
 
 /// Refuses to start the terminal UI without a terminal, before anything is written to it: drawing
 /// into a pipe or a file, or waiting for keys that cannot come, helps nobody. When the
 /// credentials come on stdin, the UI reads its keys from the controlling terminal instead.
-fn require_terminal(source: &cli::SourceArgs, instead: &str) -> Result<(), Error> {
-    let input = if source.creds_stdin || source.token_stdin {
+fn require_terminal(ui: &settings::UiStart, instead: &str) -> Result<(), Error> {
+    let input = if ui.stdin_taken {
         std::fs::File::open("/dev/tty").is_ok()
     } else {
         std::io::stdin().is_terminal()
@@ -273,36 +254,24 @@ fn require_terminal(source: &cli::SourceArgs, instead: &str) -> Result<(), Error
     )))
 }
 
-fn color_wanted() -> bool {
-    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
-}
-
+/// Writes the requested reports, each made only when asked for: JSON and Markdown to their
+/// files (or stdout for `-`), the text report to stdout unless a report already took it. The
+/// one place `ci` and `diff` write their reports.
 fn write_reports(
-    inspected: &pipeline::Inspected,
-    results: &[report::rules::RuleResult],
-    args: &ReportArgs,
+    reports: &Reports,
+    json: impl FnOnce() -> String,
+    markdown: impl FnOnce() -> String,
+    text: impl FnOnce() -> String,
 ) -> Result<(), Error> {
-    let (image, analysis) = inspected.parts();
     let mut stdout_taken = false;
-    if let Some(path) = &args.json {
-        let text = report::json::to_string(&report::json::report(
-            image,
-            analysis,
-            results,
-            args.top.max(100),
-        ));
-        stdout_taken |= write_output(path, &text)?;
+    if let Some(path) = &reports.json {
+        stdout_taken |= write_output(path, &json())?;
     }
-    if let Some(path) = &args.markdown {
-        let text = report::markdown::render(image, analysis, results, args.top);
-        stdout_taken |= write_output(path, &text)?;
+    if let Some(path) = &reports.markdown {
+        stdout_taken |= write_output(path, &markdown())?;
     }
     if !stdout_taken {
-        let style = report::text::Style {
-            color: color_wanted(),
-        };
-        let text = report::text::render(image, analysis, results, args.top, style);
-        write_output(Path::new("-"), &text)?;
+        write_output(Path::new("-"), &text())?;
     }
     Ok(())
 }

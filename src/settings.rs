@@ -1,6 +1,7 @@
 //! Command line plus config files (`.dive-ci`, plummet's own TOML) -> validated settings. Nothing
 //! below this module sees the raw command line.
 
+mod command;
 mod dive_ci;
 mod size;
 
@@ -9,6 +10,10 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+pub use command::{
+    CiSettings, DiffSettings, Environment, ExploreSettings, Reports, Settings, UiStart, diff_rules,
+    for_command,
+};
 pub use size::parse_size;
 
 use crate::analysis::FindingKind;

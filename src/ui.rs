@@ -42,7 +42,7 @@ pub struct UiSettings {
     /// Key overrides: action name (`quit`, `next_pane`, ... see [`keymap::BINDINGS`]) -> keys
     /// (`"ctrl-q"`, several separated by commas).
     pub keys: HashMap<String, String>,
-    /// No colours (the `NO_COLOR` environment variable has the same effect).
+    /// No colours (settings set it from `NO_COLOR`).
     pub no_color: bool,
     /// The layer selected at start (0 when absent).
     pub initial_layer: Option<usize>,
@@ -63,11 +63,6 @@ pub enum UiError {
     LoaderGone,
 }
 
-/// Whether colours are off: by setting or by a non-empty `NO_COLOR`.
-pub fn no_color(settings: &UiSettings) -> bool {
-    settings.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
-}
-
 type LoadResult = Result<Inspected, SourceError>;
 
 /// Runs the UI until the user quits. `load` runs on a background thread and reports its progress
@@ -77,7 +72,7 @@ pub fn run(
     settings: UiSettings,
 ) -> Result<(), UiError> {
     let keymap = Keymap::new(&settings.keys)?;
-    let theme = theme::Theme::new(!no_color(&settings));
+    let theme = theme::Theme::new(!settings.no_color);
     let start = app::Start {
         layer: settings.initial_layer,
         changes_only: settings.changes_only,

@@ -5,7 +5,6 @@ use std::collections::BTreeSet;
 
 use super::Comparison;
 use crate::analysis::FindingKind;
-use crate::cli::DiffArgs;
 use crate::report::rules::{RuleResult, RuleStatus, Value};
 use crate::settings::{ConfigError, parse_size};
 
@@ -17,27 +16,14 @@ pub enum Growth {
     Ratio(f64),
 }
 
-/// The rules of `plummet diff`; all disabled by default.
+/// The rules of `plummet diff`; all disabled by default. Built from the flags by
+/// `settings::diff_rules`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DiffRules {
     pub max_growth: Option<Growth>,
     pub no_efficiency_drop: bool,
     /// Kinds whose new findings fail the run; empty means the rule is off.
     pub no_new_findings: BTreeSet<FindingKind>,
-}
-
-impl DiffRules {
-    /// Validates the flags of `plummet diff`.
-    pub fn from_args(args: &DiffArgs) -> Result<DiffRules, ConfigError> {
-        Ok(DiffRules {
-            max_growth: args.max_growth.as_deref().map(parse_growth).transpose()?,
-            no_efficiency_drop: args.no_efficiency_drop,
-            no_new_findings: match args.no_new_findings.as_deref() {
-                Some(kinds) => parse_kinds(kinds)?,
-                None => BTreeSet::new(),
-            },
-        })
-    }
 }
 
 /// `10MB`, `1GiB`, `0`, or `5%`.

@@ -17,7 +17,7 @@ pub use super::screen::handle;
 pub use app::{DiffApp, DiffModel};
 
 use super::action::Action;
-use super::{Keymap, Screen, UiError, UiSettings, no_color, theme};
+use super::{Keymap, Screen, UiError, UiSettings, theme};
 use crate::image::Progress;
 use crate::pipeline::Inspected;
 use crate::source::SourceError;
@@ -43,7 +43,7 @@ pub fn run_diff(
     settings: DiffSettings,
 ) -> Result<(), UiError> {
     let keymap = Keymap::new(&settings.ui.keys)?;
-    let theme = theme::Theme::new(!no_color(&settings.ui));
+    let theme = theme::Theme::new(!settings.ui.no_color);
     let mut app = DiffApp::new((settings.reference_a, settings.reference_b), theme, keymap);
     let progress = [Arc::new(Progress::default()), Arc::new(Progress::default())];
     let (tx, rx) = mpsc::channel();

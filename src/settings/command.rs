@@ -1,0 +1,183 @@
+//! The one settings step per command, as ripgrep's `LowArgs -> HiArgs`: the parsed command line,
+//! the config files and the environment (read once, here) become one validated value per
+//! command. Nothing past this step sees `cli::` types or reads these variables.
+
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use super::{ConfigError, ConfigFile, RuleSet, load_options, rules};
+use crate::cli::{CiArgs, Cli, Command, DiffArgs, ReportArgs, SourceArgs};
+use crate::diff::rules::{DiffRules, parse_growth, parse_kinds};
+use crate::source::LoadOptions;
+
+/// What plummet reads from its environment, read once.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Environment {
+    /// `NO_COLOR` set and not empty (no-color.org).
+    pub no_color: bool,
+    /// `CI` set to a value Go's `strconv.ParseBool` reads as true: dive's switch to its CI mode.
+    pub ci: bool,
+    /// Standard output is a terminal (colours in the text report).
+    pub stdout_is_terminal: bool,
+}
+
+impl Environment {
+    pub fn read() -> Environment {
+        Environment {
+            no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+            ci: std::env::var("CI")
+                .is_ok_and(|v| matches!(v.as_str(), "1" | "t" | "T" | "true" | "TRUE" | "True")),
+            stdout_is_terminal: std::io::stdout().is_terminal(),
+        }
+    }
+}
+
+/// Where the reports go and how they look.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reports {
+    pub json: Option<PathBuf>,
+    pub markdown: Option<PathBuf>,
+    /// How many of the largest paths to list.
+    pub top: usize,
+    /// Colours in the text report: stdout is a terminal and `NO_COLOR` is not set.
+    pub color: bool,
+}
+
+impl Reports {
+    fn new(args: &ReportArgs, env: &Environment) -> Reports {
+        Reports {
+            json: args.json.clone(),
+            markdown: args.markdown.clone(),
+            top: args.top,
+            color: env.stdout_is_terminal && !env.no_color,
+        }
+    }
+}
+
+/// How the terminal UI starts, beyond the image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UiStart {
+    /// Key overrides from the config file.
+    pub keys: HashMap<String, String>,
+    pub no_color: bool,
+    /// Standard input carries credentials: the UI's keys come from the controlling terminal.
+    pub stdin_taken: bool,
+}
+
+impl UiStart {
+    fn new(source: &SourceArgs, file: &ConfigFile, env: &Environment) -> UiStart {
+        UiStart {
+            keys: file.ui.keys.clone().into_iter().collect(),
+            no_color: env.no_color,
+            stdin_taken: source.creds_stdin || source.token_stdin,
+        }
+    }
+}
+
+/// `plummet ci IMAGE`, or `plummet IMAGE` with `CI=true`.
+#[derive(Debug)]
+pub struct CiSettings {
+    pub image: String,
+    pub load: LoadOptions,
+    pub rules: RuleSet,
+    pub reports: Reports,
+    pub quiet: bool,
+}
+
+/// `plummet IMAGE`: the terminal UI.
+#[derive(Debug)]
+pub struct ExploreSettings {
+    pub image: String,
+    pub load: LoadOptions,
+    pub ui: UiStart,
+}
+
+/// `plummet diff A B`.
+#[derive(Debug)]
+pub struct DiffSettings {
+    pub image_a: String,
+    pub image_b: String,
+    pub load: LoadOptions,
+    pub rules: DiffRules,
+    pub reports: Reports,
+    pub quiet: bool,
+    /// `--ui` without `CI=true`: the terminal UI instead of the reports.
+    pub ui: Option<UiStart>,
+}
+
+/// One command, ready to run.
+#[derive(Debug)]
+pub enum Settings {
+    Ci(CiSettings),
+    Explore(ExploreSettings),
+    Diff(DiffSettings),
+}
+
+/// Builds the settings of the command line's command. `None` when no image is given.
+pub fn for_command(cli: Cli, env: &Environment) -> Result<Option<Settings>, ConfigError> {
+    let (image, source) = match cli.command {
+        Some(Command::Ci(args)) => return ci(&args, env).map(|s| Some(Settings::Ci(s))),
+        Some(Command::Diff(args)) => return diff(&args, env).map(|s| Some(Settings::Diff(s))),
+        Some(Command::Explore(args)) => (args.image, args.source),
+        None => match cli.image {
+            Some(image) => (image, cli.source),
+            None => return Ok(None),
+        },
+    };
+    if env.ci {
+        // dive's documented switch: in CI, the report and rules instead of the UI.
+        let args = CiArgs {
+            image,
+            source,
+            ..CiArgs::default()
+        };
+        return ci(&args, env).map(|s| Some(Settings::Ci(s)));
+    }
+    let file = ConfigFile::discover(source.config.as_deref())?;
+    Ok(Some(Settings::Explore(ExploreSettings {
+        load: load_options(&source, &file)?,
+        ui: UiStart::new(&source, &file, env),
+        image,
+    })))
+}
+
+fn ci(args: &CiArgs, env: &Environment) -> Result<CiSettings, ConfigError> {
+    let file = ConfigFile::discover(args.source.config.as_deref())?;
+    Ok(CiSettings {
+        image: args.image.clone(),
+        rules: rules(args, &file)?,
+        load: load_options(&args.source, &file)?,
+        reports: Reports::new(&args.report, env),
+        quiet: args.source.quiet,
+    })
+}
+
+fn diff(args: &DiffArgs, env: &Environment) -> Result<DiffSettings, ConfigError> {
+    let file = ConfigFile::discover(args.source.config.as_deref())?;
+    Ok(DiffSettings {
+        image_a: args.image_a.clone(),
+        image_b: args.image_b.clone(),
+        rules: diff_rules(args)?,
+        load: load_options(&args.source, &file)?,
+        reports: Reports::new(&args.report, env),
+        quiet: args.source.quiet,
+        ui: (args.ui && !env.ci).then(|| UiStart::new(&args.source, &file, env)),
+    })
+}
+
+/// Validates the rule flags of `plummet diff`.
+pub fn diff_rules(args: &DiffArgs) -> Result<DiffRules, ConfigError> {
+    Ok(DiffRules {
+        max_growth: args.max_growth.as_deref().map(parse_growth).transpose()?,
+        no_efficiency_drop: args.no_efficiency_drop,
+        no_new_findings: match args.no_new_findings.as_deref() {
+            Some(kinds) => parse_kinds(kinds)?,
+            None => std::collections::BTreeSet::new(),
+        },
+    })
+}
+
+#[cfg(test)]
+#[path = "command_tests.rs"]
+mod tests;
