@@ -12,41 +12,16 @@ use serde::Deserialize;
 
 pub use command::{
     CiSettings, DiffSettings, Environment, ExploreSettings, Reports, Settings, UiStart, diff_rules,
-    for_command,
+    for_command, parse_growth, parse_kinds,
 };
 pub use size::parse_size;
+
+pub use crate::report::rules::RuleSet;
 
 use crate::analysis::FindingKind;
 use crate::cli::{CiArgs, SourceArgs};
 use crate::image::{IndexOptions, Platform};
 use crate::source::{Credentials, LoadOptions, Secret};
-
-/// A CI rule threshold; `None` means disabled.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RuleSet {
-    pub lowest_efficiency: Option<f64>,
-    pub highest_wasted_bytes: Option<u64>,
-    pub highest_user_wasted_percent: Option<f64>,
-    pub max_reclaimable_bytes: Option<u64>,
-    pub no_secrets: bool,
-    pub non_root: bool,
-    pub max_kind_bytes: BTreeMap<FindingKind, u64>,
-}
-
-impl Default for RuleSet {
-    /// dive's defaults.
-    fn default() -> Self {
-        RuleSet {
-            lowest_efficiency: Some(0.9),
-            highest_wasted_bytes: None,
-            highest_user_wasted_percent: Some(0.1),
-            max_reclaimable_bytes: None,
-            no_secrets: false,
-            non_root: false,
-            max_kind_bytes: BTreeMap::new(),
-        }
-    }
-}
 
 /// Why settings could not be built.
 #[derive(Debug, thiserror::Error)]

@@ -1,10 +1,11 @@
 //! Snapshot tests of the text, JSON and Markdown reports of a comparison.
 
-use super::rules::{DiffRules, Growth, evaluate, parse_kinds};
+use super::rules::{DiffRules, Growth, evaluate};
 use super::tests::{base, image};
 use super::*;
 use crate::analysis::analyze;
 use crate::image::Image;
+use crate::settings::parse_kinds;
 use crate::testutil::TarBuilder;
 
 fn report_pair() -> (Image, Image) {

@@ -6,7 +6,6 @@ use std::collections::BTreeSet;
 use super::Comparison;
 use crate::analysis::FindingKind;
 use crate::report::rules::{RuleResult, RuleStatus, Value};
-use crate::settings::{ConfigError, parse_size};
 
 /// How much B may grow over A.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -24,54 +23,6 @@ pub struct DiffRules {
     pub no_efficiency_drop: bool,
     /// Kinds whose new findings fail the run; empty means the rule is off.
     pub no_new_findings: BTreeSet<FindingKind>,
-}
-
-/// `10MB`, `1GiB`, `0`, or `5%`.
-pub fn parse_growth(text: &str) -> Result<Growth, ConfigError> {
-    let t = text.trim();
-    if let Some(p) = t.strip_suffix('%') {
-        return p
-            .trim()
-            .parse::<f64>()
-            .ok()
-            .filter(|n| n.is_finite() && *n >= 0.0)
-            .map(|n| Growth::Ratio(n / 100.0))
-            .ok_or_else(|| {
-                ConfigError::Invalid(format!("--max-growth {text:?}: not a percentage (e.g. 5%)"))
-            });
-    }
-    parse_size(t)
-        .map(Growth::Bytes)
-        .map_err(|e| ConfigError::Invalid(format!("--max-growth: {e}")))
-}
-
-/// `any`, or comma-separated kind names.
-pub fn parse_kinds(text: &str) -> Result<BTreeSet<FindingKind>, ConfigError> {
-    if text.trim() == "any" {
-        return Ok(FindingKind::ALL.into_iter().collect());
-    }
-    text.split(',')
-        .map(str::trim)
-        .filter(|k| !k.is_empty())
-        .map(|k| {
-            FindingKind::from_name(k).ok_or_else(|| {
-                let names: Vec<_> = FindingKind::ALL.iter().map(|k| k.name()).collect();
-                ConfigError::Invalid(format!(
-                    "--no-new-findings: unknown finding kind {k:?}; kinds are any, {}",
-                    names.join(", ")
-                ))
-            })
-        })
-        .collect::<Result<BTreeSet<_>, _>>()
-        .and_then(|set| {
-            if set.is_empty() {
-                Err(ConfigError::Invalid(
-                    "--no-new-findings: no kinds given (use \"any\" for all)".into(),
-                ))
-            } else {
-                Ok(set)
-            }
-        })
 }
 
 fn result(

@@ -3,11 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use super::rules::{DiffRules, Growth, evaluate, parse_growth, parse_kinds};
+use super::rules::{DiffRules, Growth, evaluate};
 use super::*;
 use crate::analysis::{FindingKind, analyze};
 use crate::image::{History, Image, ImageConfig};
 use crate::report::rules::RuleStatus;
+use crate::settings::{parse_growth, parse_kinds};
 use crate::testutil::{TarBuilder, image_of};
 
 /// An image whose layers were made by the given commands.

@@ -1,8 +1,36 @@
 //! CI rules as pure functions of an analysis: each gives a status, the measured value and the
 //! threshold.
 
+use std::collections::BTreeMap;
+
 use crate::analysis::{Analysis, FindingKind};
-use crate::settings::RuleSet;
+
+/// The CI rules of one image, as `settings` builds them; a threshold of `None` means disabled.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleSet {
+    pub lowest_efficiency: Option<f64>,
+    pub highest_wasted_bytes: Option<u64>,
+    pub highest_user_wasted_percent: Option<f64>,
+    pub max_reclaimable_bytes: Option<u64>,
+    pub no_secrets: bool,
+    pub non_root: bool,
+    pub max_kind_bytes: BTreeMap<FindingKind, u64>,
+}
+
+impl Default for RuleSet {
+    /// dive's defaults.
+    fn default() -> Self {
+        RuleSet {
+            lowest_efficiency: Some(0.9),
+            highest_wasted_bytes: None,
+            highest_user_wasted_percent: Some(0.1),
+            max_reclaimable_bytes: None,
+            no_secrets: false,
+            non_root: false,
+            max_kind_bytes: BTreeMap::new(),
+        }
+    }
+}
 
 /// The outcome of one rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

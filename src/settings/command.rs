@@ -2,13 +2,14 @@
 //! the config files and the environment (read once, here) become one validated value per
 //! command. Nothing past this step sees `cli::` types or reads these variables.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use super::{ConfigError, ConfigFile, RuleSet, load_options, rules};
+use super::{ConfigError, ConfigFile, RuleSet, load_options, parse_size, rules};
+use crate::analysis::FindingKind;
 use crate::cli::{CiArgs, Cli, Command, DiffArgs, ReportArgs, SourceArgs};
-use crate::diff::rules::{DiffRules, parse_growth, parse_kinds};
+use crate::diff::rules::{DiffRules, Growth};
 use crate::source::LoadOptions;
 
 /// What plummet reads from its environment, read once.
@@ -173,9 +174,57 @@ pub fn diff_rules(args: &DiffArgs) -> Result<DiffRules, ConfigError> {
         no_efficiency_drop: args.no_efficiency_drop,
         no_new_findings: match args.no_new_findings.as_deref() {
             Some(kinds) => parse_kinds(kinds)?,
-            None => std::collections::BTreeSet::new(),
+            None => BTreeSet::new(),
         },
     })
+}
+
+/// `10MB`, `1GiB`, `0`, or `5%`.
+pub fn parse_growth(text: &str) -> Result<Growth, ConfigError> {
+    let t = text.trim();
+    if let Some(p) = t.strip_suffix('%') {
+        return p
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite() && *n >= 0.0)
+            .map(|n| Growth::Ratio(n / 100.0))
+            .ok_or_else(|| {
+                ConfigError::Invalid(format!("--max-growth {text:?}: not a percentage (e.g. 5%)"))
+            });
+    }
+    parse_size(t)
+        .map(Growth::Bytes)
+        .map_err(|e| ConfigError::Invalid(format!("--max-growth: {e}")))
+}
+
+/// `any`, or comma-separated kind names.
+pub fn parse_kinds(text: &str) -> Result<BTreeSet<FindingKind>, ConfigError> {
+    if text.trim() == "any" {
+        return Ok(FindingKind::ALL.into_iter().collect());
+    }
+    text.split(',')
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(|k| {
+            FindingKind::from_name(k).ok_or_else(|| {
+                let names: Vec<_> = FindingKind::ALL.iter().map(|k| k.name()).collect();
+                ConfigError::Invalid(format!(
+                    "--no-new-findings: unknown finding kind {k:?}; kinds are any, {}",
+                    names.join(", ")
+                ))
+            })
+        })
+        .collect::<Result<BTreeSet<_>, _>>()
+        .and_then(|set| {
+            if set.is_empty() {
+                Err(ConfigError::Invalid(
+                    "--no-new-findings: no kinds given (use \"any\" for all)".into(),
+                ))
+            } else {
+                Ok(set)
+            }
+        })
 }
 
 #[cfg(test)]
