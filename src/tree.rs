@@ -1,6 +1,7 @@
 //! The image's file tree: every path of every layer interned once, each layer's entries pointing
 //! into it, and a replay that applies layers in order (whiteouts, opaque directories, overwrites).
 
+pub mod links;
 pub mod paths;
 pub mod replay;
 pub mod snapshot;

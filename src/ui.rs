@@ -10,7 +10,6 @@ pub mod diff;
 pub mod format;
 pub mod keymap;
 pub mod layout;
-pub mod links;
 pub mod marks;
 pub mod rows;
 pub mod screen;
