@@ -2,7 +2,6 @@
 //! the parallel indexing of an image's layers.
 
 pub mod blob;
-pub mod cache;
 pub mod config;
 pub mod digest;
 pub mod index;
@@ -10,9 +9,9 @@ pub mod manifest;
 pub mod platform;
 
 pub use blob::{BlobSummary, Compression, Expected};
-pub use cache::LayerCache;
 pub use config::{History, ImageConfig};
 pub use digest::Digest;
+pub use index::cache::LayerCache;
 pub use index::{IndexOptions, IndexedLayer, LayerJob, Progress};
 pub use platform::Platform;
 

@@ -1,12 +1,14 @@
 //! Indexing an image's layers in parallel: one layer per core, largest first, each streamed once
 //! through decompression, hashing and the tar indexer.
 
+pub mod cache;
+
 use std::io::{self, BufReader, Read};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use self::cache::LayerCache;
 use super::blob::{Blob, BlobOptions, BlobSummary, Expected, READ_BUFFER};
-use super::cache::LayerCache;
 use super::{ImageError, LayerError};
 use crate::layer::{self, Budget, CaptureRule, Keep, LayerIndex, Limits};
 

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use super::Digest;
-use super::index::IndexedLayer;
+use super::IndexedLayer;
+use crate::image::Digest;
 
 /// Indexed layers by blob digest (or diff_id when the blob digest is unknown).
 ///
