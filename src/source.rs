@@ -3,7 +3,6 @@
 //! (and what it calls) does I/O against the outside world; async stays inside it.
 
 pub mod archive;
-pub mod auth;
 pub mod daemon;
 pub mod reference;
 pub mod registry;

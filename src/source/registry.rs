@@ -2,6 +2,7 @@
 //! platform from an index), fetch and verify the config, then stream the layer blobs into the
 //! parallel indexer, which verifies their digests. Nothing is buffered whole or written to disk.
 
+pub mod auth;
 pub mod client;
 pub mod manifest;
 pub mod stream;

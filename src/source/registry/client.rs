@@ -12,8 +12,8 @@ use http::header::{ACCEPT, AUTHORIZATION, RANGE, RETRY_AFTER, WWW_AUTHENTICATE};
 use reqwest::{Response, StatusCode};
 use serde::Deserialize;
 
+use super::auth::{Auth, challenge, is_loopback};
 use super::tls;
-use crate::source::auth::{Auth, challenge, is_loopback};
 use crate::source::reference::Reference;
 use crate::source::{LoadOptions, SourceError};
 

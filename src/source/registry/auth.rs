@@ -12,8 +12,8 @@ use base64::Engine as _;
 use http::HeaderValue;
 use serde::Deserialize;
 
-use super::reference::{Reference, host_without_port};
-use super::{Credentials, LoadOptions, Secret, SourceError};
+use crate::source::reference::{Reference, host_without_port};
+use crate::source::{Credentials, LoadOptions, Secret, SourceError};
 use challenge::Challenge;
 
 /// A saved or given credential.
@@ -231,7 +231,7 @@ impl Auth {
         let response = request.send().await.map_err(|e| {
             err(format!(
                 "cannot reach the token server of {registry}: {}",
-                super::registry::describe(&e)
+                super::describe(&e)
             ))
         })?;
         let status = response.status();
@@ -255,7 +255,7 @@ impl Auth {
         let bytes = response.bytes().await.map_err(|e| {
             err(format!(
                 "reading a token from {registry}: {}",
-                super::registry::describe(&e)
+                super::describe(&e)
             ))
         })?;
         let answer: TokenAnswer = serde_json::from_slice(&bytes).map_err(|_| {
