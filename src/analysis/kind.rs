@@ -1,4 +1,8 @@
 //! The kinds of findings, how paths are recognised as each, and the fix for each.
+//!
+//! `crates/imagegen/src/findings.rs` recognises the same kinds again, written apart on purpose:
+//! it is the independent oracle the tests compare these rules with. A change to a rule here
+//! needs the same change there (not a shared helper), or the tests stop checking anything.
 
 use crate::tree::{NodeId, Paths, ROOT};
 
