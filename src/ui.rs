@@ -6,6 +6,7 @@
 
 pub mod action;
 pub mod app;
+pub mod chrome;
 pub mod diff;
 pub mod format;
 pub mod keymap;
@@ -25,6 +26,7 @@ use std::sync::mpsc;
 
 pub use action::Action;
 pub use app::App;
+pub use chrome::Chrome;
 pub use diff::{DiffSettings, run_diff};
 pub use keymap::{Keymap, KeymapError, key_help_markdown};
 pub use screen::{Screen, handle};
@@ -110,17 +112,8 @@ impl Screen for App {
     fn is_loading(&self) -> bool {
         self.loaded().is_none()
     }
-    fn wants_quit(&self) -> bool {
-        self.quit
-    }
-    fn typing(&self) -> bool {
-        self.input.is_some()
-    }
-    fn help_open(&self) -> bool {
-        self.help
-    }
-    fn keymap(&self) -> &Keymap {
-        &self.keymap
+    fn chrome(&self) -> &Chrome {
+        &self.chrome
     }
 }
 

@@ -7,9 +7,9 @@ pub use loaded::Loaded;
 use ratatui::layout::Rect;
 
 use super::action::Action;
+use super::chrome::{Chrome, Handled};
 use super::keymap::Keymap;
 use super::layout::{self, Pane};
-use super::screen::{Typed, help_key, type_search};
 use super::theme::Theme;
 use crate::analysis::Analysis;
 use crate::image::Image;
@@ -35,17 +35,8 @@ pub struct App {
     pub phase: Phase,
     pub reference: String,
     pub focus: Pane,
-    pub help: bool,
-    /// First line of the help overlay shown.
-    pub help_scroll: u16,
-    pub quit: bool,
-    /// The search text being typed, when the input is open.
-    pub input: Option<String>,
-    /// A one-line note for the status bar (search results, a bad glob).
-    pub message: Option<String>,
-    pub theme: Theme,
-    pub keymap: Keymap,
-    pub size: Rect,
+    /// Help, search input, status note, quit, theme, keys, size: shared with the diff UI.
+    pub chrome: Chrome,
     start: Start,
 }
 
@@ -55,14 +46,7 @@ impl App {
             phase: Phase::Loading(ProgressView::default()),
             reference,
             focus: Pane::Layers,
-            help: false,
-            help_scroll: 0,
-            quit: false,
-            input: None,
-            message: None,
-            theme,
-            keymap,
-            size: Rect::new(0, 0, 80, 24),
+            chrome: Chrome::new(theme, keymap),
             start,
         }
     }
@@ -100,13 +84,13 @@ impl App {
     }
 
     pub fn resize(&mut self, width: u16, height: u16) {
-        self.size = Rect::new(0, 0, width, height);
+        self.chrome.size = Rect::new(0, 0, width, height);
         self.sync_layout();
     }
 
     pub fn areas(&self) -> layout::Areas {
         let rows = self.loaded().map_or(0, |l| l.analysis.history.len());
-        layout::areas(self.size, self.focus, rows)
+        layout::areas(self.chrome.size, self.focus, rows)
     }
 
     /// Tells the tree view how many rows it shows now.
@@ -128,56 +112,35 @@ impl App {
     }
 
     pub fn update(&mut self, action: Action) {
-        self.message = None;
-        if self.input.is_some() {
-            self.update_input(action);
-            return;
-        }
-        if self.help {
-            if help_key(action, &mut self.help, &mut self.help_scroll) {
-                self.quit = true;
-            }
-            return;
-        }
-        match action {
-            Action::Quit => self.quit = true,
-            Action::Help => {
-                self.help = true;
-                self.help_scroll = 0;
-            }
-            Action::NextPane => self.focus_pane(self.focus.next()),
-            Action::PrevPane => self.focus_pane(self.focus.prev()),
-            Action::Search => {
-                if self.loaded().is_some() {
-                    self.input = Some(String::new());
+        match self.chrome.update(action, self.loaded().is_some()) {
+            Handled::Done => {}
+            Handled::SearchCancelled => {
+                if let Some(loaded) = self.loaded_mut() {
+                    loaded.tree.clear_search();
                 }
             }
+            Handled::SearchSubmitted(text) => {
+                if let Some(loaded) = self.loaded_mut() {
+                    self.chrome.message = Some(loaded.search(&text));
+                }
+                self.focus_pane(Pane::Tree);
+            }
+            Handled::Pass(action) => self.update_panes(action),
+        }
+    }
+
+    fn update_panes(&mut self, action: Action) {
+        match action {
+            Action::NextPane => self.focus_pane(self.focus.next()),
+            Action::PrevPane => self.focus_pane(self.focus.prev()),
             Action::Click { column, row } => self.click(column, row),
             Action::Scroll { column, row, down } => self.scroll(column, row, down),
             _ => {
                 let focus = self.focus;
                 if let Some(loaded) = self.loaded_mut() {
-                    self.message = loaded.update(focus, action);
+                    self.chrome.message = loaded.update(focus, action);
                 }
             }
-        }
-    }
-
-    fn update_input(&mut self, action: Action) {
-        match type_search(&mut self.input, action) {
-            Typed::Cancelled => {
-                if let Some(loaded) = self.loaded_mut() {
-                    loaded.tree.clear_search();
-                }
-            }
-            Typed::Submitted(text) => {
-                if let Some(loaded) = self.loaded_mut() {
-                    self.message = Some(loaded.search(&text));
-                }
-                self.focus_pane(Pane::Tree);
-            }
-            Typed::Quit => self.quit = true,
-            Typed::Editing | Typed::Ignored => {}
         }
     }
 

@@ -17,7 +17,7 @@ pub use super::screen::handle;
 pub use app::{DiffApp, DiffModel};
 
 use super::action::Action;
-use super::{Keymap, Screen, UiError, UiSettings, theme};
+use super::{Chrome, Keymap, Screen, UiError, UiSettings, theme};
 use crate::image::Progress;
 use crate::pipeline::Inspected;
 use crate::source::SourceError;
@@ -81,17 +81,8 @@ impl Screen for DiffApp {
     fn is_loading(&self) -> bool {
         self.loaded().is_none()
     }
-    fn wants_quit(&self) -> bool {
-        self.quit
-    }
-    fn typing(&self) -> bool {
-        self.input.is_some()
-    }
-    fn help_open(&self) -> bool {
-        self.help
-    }
-    fn keymap(&self) -> &Keymap {
-        &self.keymap
+    fn chrome(&self) -> &Chrome {
+        &self.chrome
     }
 }
 

@@ -10,6 +10,7 @@ use crossterm::event::{
 };
 use ratatui::Frame;
 
+use super::chrome::Chrome;
 use super::terminal::{self, UiTerminal};
 use super::{Action, Keymap, UiError};
 use crate::source::SourceError;
@@ -27,11 +28,21 @@ pub trait Screen {
     fn resize(&mut self, width: u16, height: u16);
     fn finish_loading(&mut self, loaded: Self::Loaded);
     fn is_loading(&self) -> bool;
-    fn wants_quit(&self) -> bool;
+    /// The state shared by both UIs, which answers the questions below.
+    fn chrome(&self) -> &Chrome;
+    fn wants_quit(&self) -> bool {
+        self.chrome().quit
+    }
     /// Whether the search input has the keyboard.
-    fn typing(&self) -> bool;
-    fn help_open(&self) -> bool;
-    fn keymap(&self) -> &Keymap;
+    fn typing(&self) -> bool {
+        self.chrome().input.is_some()
+    }
+    fn help_open(&self) -> bool {
+        self.chrome().help
+    }
+    fn keymap(&self) -> &Keymap {
+        &self.chrome().keymap
+    }
 }
 
 /// Turns one terminal event into an update; returns whether the screen may have changed.

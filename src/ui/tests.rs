@@ -80,7 +80,11 @@ fn app(color: bool, width: u16, height: u16) -> App {
 
 fn draw(app: &mut App) -> Terminal<TestBackend> {
     app.settle();
-    let mut terminal = Terminal::new(TestBackend::new(app.size.width, app.size.height)).unwrap();
+    let mut terminal = Terminal::new(TestBackend::new(
+        app.chrome.size.width,
+        app.chrome.size.height,
+    ))
+    .unwrap();
     terminal.draw(|frame| view::render(app, frame)).unwrap();
     terminal
 }
@@ -183,7 +187,7 @@ fn help_overlay_lists_every_binding() {
         find(&terminal, binding.help);
     }
     key(&mut app, KeyCode::Esc);
-    assert!(!app.help);
+    assert!(!app.chrome.help);
 }
 
 #[test]

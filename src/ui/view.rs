@@ -26,7 +26,7 @@ use super::theme::Theme;
 /// Draws the whole UI.
 pub fn render(app: &App, frame: &mut Frame) {
     let areas = app.areas();
-    let theme = app.theme;
+    let theme = app.chrome.theme;
     match &app.phase {
         Phase::Loading(progress) => {
             let view = ProgressView {
@@ -73,7 +73,7 @@ pub fn render(app: &App, frame: &mut Frame) {
         }
     }
     frame.render_widget(&StatusBarView { app }, areas.status);
-    if app.help {
+    if app.chrome.help {
         frame.render_widget(&HelpView { app }, frame.area());
     }
 }

@@ -11,9 +11,9 @@ use crate::diff::{self, Comparison};
 use crate::image::Image;
 use crate::image::index::ProgressView;
 use crate::ui::action::Action;
+use crate::ui::chrome::{Chrome, Handled};
 use crate::ui::keymap::Keymap;
 use crate::ui::layout::list_offset;
-use crate::ui::screen::{Typed, help_key, type_search};
 use crate::ui::theme::Theme;
 use crate::ui::treeview::Matcher;
 
@@ -79,14 +79,8 @@ pub struct DiffApp {
     pub reference_a: String,
     pub reference_b: String,
     pub focus: DiffPane,
-    pub help: bool,
-    pub help_scroll: u16,
-    pub quit: bool,
-    pub input: Option<String>,
-    pub message: Option<String>,
-    pub theme: Theme,
-    pub keymap: Keymap,
-    pub size: Rect,
+    /// Help, search input, status note, quit, theme, keys, size: shared with the single-image UI.
+    pub chrome: Chrome,
 }
 
 impl DiffApp {
@@ -96,14 +90,7 @@ impl DiffApp {
             reference_a: references.0,
             reference_b: references.1,
             focus: DiffPane::Tree,
-            help: false,
-            help_scroll: 0,
-            quit: false,
-            input: None,
-            message: None,
-            theme,
-            keymap,
-            size: Rect::new(0, 0, 80, 24),
+            chrome: Chrome::new(theme, keymap),
         }
     }
 
@@ -147,13 +134,13 @@ impl DiffApp {
     }
 
     pub fn resize(&mut self, width: u16, height: u16) {
-        self.size = Rect::new(0, 0, width, height);
+        self.chrome.size = Rect::new(0, 0, width, height);
         self.sync_layout();
     }
 
     pub fn areas(&self) -> DiffAreas {
         let rows = self.loaded().map_or(0, |l| l.model.comparison.layers.len());
-        areas(self.size, self.focus, rows)
+        areas(self.chrome.size, self.focus, rows)
     }
 
     fn sync_layout(&mut self) {
@@ -164,57 +151,43 @@ impl DiffApp {
     }
 
     pub fn update(&mut self, action: Action) {
-        self.message = None;
-        if self.input.is_some() {
-            self.update_input(action);
-        } else if self.help {
-            if help_key(action, &mut self.help, &mut self.help_scroll) {
-                self.quit = true;
-            }
-        } else {
-            match action {
-                Action::Quit => self.quit = true,
-                Action::Help => {
-                    self.help = true;
-                    self.help_scroll = 0;
-                }
-                Action::NextPane => self.focus_pane(self.focus.next()),
-                Action::PrevPane => self.focus_pane(self.focus.prev()),
-                Action::Search if self.loaded().is_some() => self.input = Some(String::new()),
-                Action::Click { column, row } => self.click(column, row),
-                Action::Scroll { column, row, down } => {
-                    if let Some((pane, _)) = self.areas().pane_at(column, row) {
-                        let action = if down { Action::Down } else { Action::Up };
-                        let focus = self.focus;
-                        self.focus = pane;
-                        for _ in 0..3 {
-                            self.update_loaded(action);
-                        }
-                        self.focus = focus;
-                    }
-                }
-                _ => self.update_loaded(action),
-            }
-        }
-    }
-
-    fn update_input(&mut self, action: Action) {
-        match type_search(&mut self.input, action) {
-            Typed::Submitted(text) => {
+        match self.chrome.update(action, self.loaded().is_some()) {
+            // The diff keeps its matches shown when the input is closed with Esc.
+            Handled::Done | Handled::SearchCancelled => {}
+            Handled::SearchSubmitted(text) => {
                 if let Some(loaded) = self.loaded_mut() {
-                    self.message = Some(loaded.search(&text));
+                    self.chrome.message = Some(loaded.search(&text));
                 }
                 self.focus_pane(DiffPane::Tree);
             }
-            Typed::Quit => self.quit = true,
-            Typed::Editing | Typed::Cancelled | Typed::Ignored => {}
+            Handled::Pass(action) => self.update_panes(action),
+        }
+    }
+
+    fn update_panes(&mut self, action: Action) {
+        match action {
+            Action::NextPane => self.focus_pane(self.focus.next()),
+            Action::PrevPane => self.focus_pane(self.focus.prev()),
+            Action::Click { column, row } => self.click(column, row),
+            Action::Scroll { column, row, down } => {
+                if let Some((pane, _)) = self.areas().pane_at(column, row) {
+                    let action = if down { Action::Down } else { Action::Up };
+                    let focus = self.focus;
+                    self.focus = pane;
+                    for _ in 0..3 {
+                        self.update_loaded(action);
+                    }
+                    self.focus = focus;
+                }
+            }
+            _ => self.update_loaded(action),
         }
     }
 
     fn update_loaded(&mut self, action: Action) {
         let focus = self.focus;
         if let Some(loaded) = self.loaded_mut() {
-            self.message = loaded.update(focus, action);
+            self.chrome.message = loaded.update(focus, action);
         }
     }
 

@@ -90,7 +90,11 @@ fn app(color: bool, width: u16, height: u16) -> DiffApp {
 }
 
 fn draw(app: &DiffApp) -> Terminal<TestBackend> {
-    let mut terminal = Terminal::new(TestBackend::new(app.size.width, app.size.height)).unwrap();
+    let mut terminal = Terminal::new(TestBackend::new(
+        app.chrome.size.width,
+        app.chrome.size.height,
+    ))
+    .unwrap();
     terminal.draw(|frame| view::render(app, frame)).unwrap();
     terminal
 }
@@ -258,7 +262,7 @@ fn layers_pane_lists_the_matches() {
     find(&terminal, "added     -   3");
     assert_eq!(app.loaded().unwrap().layer, 4);
     keys(&mut app, "q");
-    assert!(app.quit);
+    assert!(app.chrome.quit);
 }
 
 /// The diff UI of two images read as `plummet diff --ui` reads them (content fingerprints on):

@@ -30,7 +30,7 @@ use crate::ui::view::{ProgressView, render_help, render_search_input, render_sta
 /// Draws the whole diff UI.
 pub fn render(app: &DiffApp, frame: &mut Frame) {
     let areas = app.areas();
-    let theme = app.theme;
+    let theme = app.chrome.theme;
     match &app.phase {
         DiffPhase::Loading(a, b) => {
             let [top, bottom] =
@@ -73,7 +73,7 @@ pub fn render(app: &DiffApp, frame: &mut Frame) {
         }
     }
     frame.render_widget(&DiffStatusBar { app }, areas.status);
-    if app.help {
+    if app.chrome.help {
         frame.render_widget(&DiffHelp { app }, frame.area());
     }
 }
@@ -185,8 +185,8 @@ pub struct DiffStatusBar<'a> {
 
 impl Widget for &DiffStatusBar<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let theme = self.app.theme;
-        if let Some(text) = &self.app.input {
+        let theme = self.app.chrome.theme;
+        if let Some(text) = &self.app.chrome.input {
             return render_search_input(text, theme, area, buf);
         }
         let mut spans = Vec::new();
@@ -211,7 +211,14 @@ impl Widget for &DiffStatusBar<'_> {
                 flag(f.unchanged, 'U'),
             )));
         }
-        render_status(spans, self.app.message.as_deref(), 50, theme, area, buf);
+        render_status(
+            spans,
+            self.app.chrome.message.as_deref(),
+            50,
+            theme,
+            area,
+            buf,
+        );
     }
 }
 
@@ -237,8 +244,8 @@ pub struct DiffHelp<'a> {
 
 impl Widget for &DiffHelp<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let theme = self.app.theme;
-        let all = self.app.keymap.help_rows();
+        let theme = self.app.chrome.theme;
+        let all = self.app.chrome.keymap.help_rows();
         // The first rows follow the binding table; the rest (search input, mouse) are kept.
         let rows: Vec<(String, &str)> = all
             .iter()
@@ -248,6 +255,6 @@ impl Widget for &DiffHelp<'_> {
                 None => Some((keys.clone(), *help)),
             })
             .collect();
-        render_help(&rows, theme, self.app.help_scroll, area, buf);
+        render_help(&rows, theme, self.app.chrome.help_scroll, area, buf);
     }
 }

@@ -15,9 +15,9 @@ pub struct HelpView<'a> {
 impl Widget for &HelpView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         render_help(
-            &self.app.keymap.help_rows(),
-            self.app.theme,
-            self.app.help_scroll,
+            &self.app.chrome.keymap.help_rows(),
+            self.app.chrome.theme,
+            self.app.chrome.help_scroll,
             area,
             buf,
         );

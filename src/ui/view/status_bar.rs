@@ -16,8 +16,8 @@ pub struct StatusBarView<'a> {
 
 impl Widget for &StatusBarView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let theme = self.app.theme;
-        if let Some(text) = &self.app.input {
+        let theme = self.app.chrome.theme;
+        if let Some(text) = &self.app.chrome.input {
             return render_search_input(text, theme, area, buf);
         }
         let mut spans = Vec::new();
@@ -44,7 +44,14 @@ impl Widget for &StatusBarView<'_> {
                 spans.push(Span::styled(" | wasted only", theme.warning()));
             }
         }
-        render_status(spans, self.app.message.as_deref(), 40, theme, area, buf);
+        render_status(
+            spans,
+            self.app.chrome.message.as_deref(),
+            40,
+            theme,
+            area,
+            buf,
+        );
     }
 }
 
