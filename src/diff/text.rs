@@ -7,6 +7,7 @@ use crate::analysis::Analysis;
 use crate::escape;
 use crate::report::format::{percent, size, truncate, value};
 use crate::report::rules::{RuleResult, RuleStatus, tally};
+use crate::report::text::Style;
 
 /// `+1.2 MB`, `-340 B`, `0 B`.
 pub fn signed_size(delta: i64) -> String {
@@ -84,24 +85,38 @@ fn index(i: Option<usize>) -> String {
     i.map_or("-".to_string(), |i| i.to_string())
 }
 
-/// Renders the report; `top` bounds each list.
+/// `t` in the SGR colour `code` when colours are on.
+fn paint(style: Style, code: &str, t: &str) -> String {
+    if style.color {
+        format!("\x1b[{code}m{t}\x1b[0m")
+    } else {
+        t.to_string()
+    }
+}
+
+/// Renders the report, one section after another; `top` bounds each list.
 pub fn render(
     a: &Analysis,
     b: &Analysis,
     c: &Comparison,
     rules: &[RuleResult],
     top: usize,
-    style: crate::report::text::Style,
+    style: Style,
 ) -> String {
-    let paint = |code: &str, t: &str| {
-        if style.color {
-            format!("\x1b[{code}m{t}\x1b[0m")
-        } else {
-            t.to_string()
-        }
-    };
     let mut o = String::new();
-    // Writing to a String cannot fail; the results are ignored for that reason.
+    summary(&mut o, a, b, c, style);
+    layers(&mut o, c, style);
+    files(&mut o, c, top, style);
+    findings(&mut o, c, top, style);
+    rules_and_result(&mut o, rules, style);
+    o
+}
+
+// Writing to a String cannot fail; the results of `writeln!` are ignored for that reason.
+
+/// The two images and their figures side by side.
+fn summary(o: &mut String, a: &Analysis, b: &Analysis, c: &Comparison, style: Style) {
+    let paint = |code: &str, t: &str| paint(style, code, t);
     let _ = writeln!(o, "{}", paint("1", "plummet diff"));
     for (name, x) in [("A", a), ("B", b)] {
         let (reference, source) = (escape::text(&x.reference), escape::text(&x.source));
@@ -133,7 +148,11 @@ pub fn render(
         percent(c.b.efficiency),
         points
     );
+}
 
+/// The layers matched.
+fn layers(o: &mut String, c: &Comparison, style: Style) {
+    let paint = |code: &str, t: &str| paint(style, code, t);
     let _ = writeln!(o, "\n{} ({})", paint("1", "Layers"), layer_counts(c));
     let _ = writeln!(
         o,
@@ -166,7 +185,11 @@ pub fn render(
             truncate(&escape::text(&l.command.replace('\n', " ")), 70)
         );
     }
+}
 
+/// The largest directory and file changes, and the directories whose own entry changed.
+fn files(o: &mut String, c: &Comparison, top: usize, style: Style) {
+    let paint = |code: &str, t: &str| paint(style, code, t);
     if c.files.is_empty() {
         let _ = writeln!(o, "\nThe final filesystems are identical.");
     } else {
@@ -214,9 +237,13 @@ pub fn render(
                 }
             );
         }
-        dir_entries(&mut o, c, top, &paint("1", "Directory changes"));
+        dir_entries(o, c, top, &paint("1", "Directory changes"));
     }
+}
 
+/// Findings added, removed and changed.
+fn findings(o: &mut String, c: &Comparison, top: usize, style: Style) {
+    let paint = |code: &str, t: &str| paint(style, code, t);
     let lists = [
         ("Findings added", &c.findings_added),
         ("Findings removed", &c.findings_removed),
@@ -244,7 +271,11 @@ pub fn render(
             let _ = writeln!(o, "  … and {} more", list.len() - top);
         }
     }
+}
 
+/// The rules and the verdict.
+fn rules_and_result(o: &mut String, rules: &[RuleResult], style: Style) {
+    let paint = |code: &str, t: &str| paint(style, code, t);
     let _ = writeln!(o, "\n{}", paint("1", "Rules"));
     for r in rules {
         let status = match r.status {
@@ -271,5 +302,4 @@ pub fn render(
             paint("31", "FAIL")
         )
     };
-    o
 }
