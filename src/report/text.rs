@@ -39,7 +39,7 @@ impl Style {
     }
 }
 
-/// Renders the report; `top` bounds the wasted paths listed.
+/// Renders the report, one section after another; `top` bounds the wasted paths listed.
 pub fn render(
     image: &Image,
     a: &Analysis,
@@ -48,7 +48,18 @@ pub fn render(
     style: Style,
 ) -> String {
     let mut o = String::new();
-    // Writing to a String cannot fail; the results are ignored for that reason.
+    summary(&mut o, a, style);
+    layers(&mut o, a, style);
+    wasted(&mut o, image, a, top, style);
+    findings(&mut o, image, a, top, style);
+    rules_and_result(&mut o, rules, style);
+    o
+}
+
+// Writing to a String cannot fail; the results of `writeln!` are ignored for that reason.
+
+/// The image and its figures.
+fn summary(o: &mut String, a: &Analysis, style: Style) {
     let _ = writeln!(
         o,
         "{} {} ({})",
@@ -85,7 +96,10 @@ pub fn render(
         percent(a.user_wasted_ratio)
     );
     let _ = writeln!(o, "  reclaimable  {}", size(a.reclaimable_bytes));
+}
 
+/// One line per layer.
+fn layers(o: &mut String, a: &Analysis, style: Style) {
     let _ = writeln!(o, "\n{}", style.bold("Layers"));
     let _ = writeln!(
         o,
@@ -103,7 +117,10 @@ pub fn render(
             truncate(&escape::text(&l.command.replace('\n', " ")), 90)
         );
     }
+}
 
+/// The largest wasted paths.
+fn wasted(o: &mut String, image: &Image, a: &Analysis, top: usize, style: Style) {
     if !a.wasted.is_empty() {
         let _ = writeln!(
             o,
@@ -122,7 +139,10 @@ pub fn render(
             );
         }
     }
+}
 
+/// Findings by kind, each with its fix.
+fn findings(o: &mut String, image: &Image, a: &Analysis, top: usize, style: Style) {
     if !a.findings.is_empty() {
         let _ = writeln!(o, "\n{}", style.bold("Findings"));
         for kind in FindingKind::ALL {
@@ -166,7 +186,10 @@ pub fn render(
             }
         }
     }
+}
 
+/// The rules and the verdict.
+fn rules_and_result(o: &mut String, rules: &[RuleResult], style: Style) {
     let _ = writeln!(o, "\n{}", style.bold("Rules"));
     for r in rules {
         let status = match r.status {
@@ -192,5 +215,4 @@ pub fn render(
             style.red("FAIL")
         )
     };
-    o
 }
