@@ -20,13 +20,16 @@ impl Inspected {
 }
 
 /// Reads `input` (any form `source::load` accepts) with `options`, reporting to `progress`, then
-/// analyzes it.
+/// analyzes it. The indexer keeps the small files the analysis reads (`package.json`, possible
+/// keys) by the analysis's own rule, passed down from here: `image` never looks up the pipeline.
 pub fn inspect(
     input: &str,
     options: &LoadOptions,
     progress: &Progress,
 ) -> Result<Inspected, SourceError> {
-    let image = source::load(input, options, progress)?;
+    let mut options = options.clone();
+    options.index.capture = analysis::capture_rule;
+    let image = source::load(input, &options, progress)?;
     let analysis = analysis::analyze(&image);
     Ok(Inspected { image, analysis })
 }

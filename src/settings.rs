@@ -261,11 +261,7 @@ fn credentials(text: &str) -> Result<Credentials, ConfigError> {
 
 /// Builds the load options from the source flags and config file.
 pub fn load_options(args: &SourceArgs, file: &ConfigFile) -> Result<LoadOptions, ConfigError> {
-    let mut index = IndexOptions {
-        // The analysis reads `package.json` and a few other small files: keep them while indexing.
-        capture: crate::analysis::capture_rule,
-        ..IndexOptions::default()
-    };
+    let mut index = IndexOptions::default();
     if let Some(n) = file.limits.max_entries {
         index.limits.max_entries = n;
     }

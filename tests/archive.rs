@@ -12,8 +12,18 @@ use plummet::image::{Image, Platform, Progress};
 use plummet::source::archive::{self, ArchiveKind};
 use plummet::source::{LoadOptions, SourceError};
 
+/// The default options with the analysis's capture rule, as `pipeline::inspect` reads images:
+/// the findings that need a file's content (private keys, dev dependencies) depend on it.
+fn analyzed() -> LoadOptions {
+    let mut options = LoadOptions::default();
+    options.index.capture = plummet::analysis::capture_rule;
+    options
+}
+
 fn load(path: &Path, options: &LoadOptions) -> Result<Analysis, SourceError> {
-    let image = archive::load(path, None, None, options, &Progress::default())?;
+    let mut options = options.clone();
+    options.index.capture = plummet::analysis::capture_rule;
+    let image = archive::load(path, None, None, &options, &Progress::default())?;
     Ok(analyze(&image))
 }
 
@@ -139,13 +149,7 @@ fn missing_findings(
 
 /// Loads, analyzes and compares.
 fn check(label: &str, spec: &ImageSpec, path: &Path, findings: bool) -> Vec<String> {
-    match archive::load(
-        path,
-        None,
-        None,
-        &LoadOptions::default(),
-        &Progress::default(),
-    ) {
+    match archive::load(path, None, None, &analyzed(), &Progress::default()) {
         Ok(image) => compare(label, spec, &image, findings),
         Err(e) => vec![format!("{label}: failed to load: {e}")],
     }

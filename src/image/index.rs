@@ -23,8 +23,9 @@ pub struct IndexOptions {
     /// Worker threads; 0 means one per core.
     pub threads: usize,
     /// Which small files to keep the content of. The caller that analyzes passes the analysis's
-    /// rule (`analysis::capture_rule`, through `settings`), so that this stage never looks up
-    /// the pipeline; by default nothing is kept.
+    /// rule (`pipeline::inspect` does), so that this stage never looks up the pipeline; by
+    /// default nothing is kept, and an analysis of such an image misses what needs content
+    /// (private keys told from certificates, dev dependencies).
     pub capture: CaptureRule,
     /// Fingerprint every regular file's content (`plummet diff` compares them; `ci` and the
     /// single-image UI leave this off and pay nothing).
