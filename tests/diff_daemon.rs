@@ -15,10 +15,6 @@ use serde_json::Value;
 #[path = "daemon_support/live.rs"]
 mod live;
 #[path = "tui_support/tmux.rs"]
-#[allow(
-    dead_code,
-    reason = "this test binary drives the UI with part of the helpers"
-)]
 mod tmux;
 
 fn bin() -> std::ffi::OsString {

@@ -153,8 +153,9 @@ pub fn render(
                 o,
                 "| {} | {} | {} |",
                 f.change.name(),
-                code(&f.display()),
-                cell(&dir_entry_change(f))
+                code(&crate::escape::bytes(&f.path)),
+                // Only numbers, `:`, `,` and `->`: nothing to escape in a table cell.
+                dir_entry_change(f)
             );
         }
         let _ = writeln!(o, "\n</details>");

@@ -72,7 +72,7 @@ fn dir_entries(o: &mut String, c: &Comparison, top: usize, bold: &str) {
             o,
             "  {:<7}  {}  ({})",
             f.change.name(),
-            f.display(),
+            escape::bytes(&f.path),
             dir_entry_change(f)
         );
     }
