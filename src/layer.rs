@@ -168,22 +168,43 @@ pub const MAX_HEADER_BYTES: u64 = 16 << 20;
 
 /// Counts the bytes the tar parser reads while it looks for the next entry, and fails past
 /// [`MAX_HEADER_BYTES`]. Armed only between entries: file contents are read while disarmed.
+///
+/// It also supplies the padding of a member that the stream lacks: umoci 0.4.7 `insert` ends a
+/// layer right after the last file's data, without the zeros up to the next 512-byte block (Docker
+/// and Podman read such layers). Padding is only supplied while armed, that is while the parser
+/// skips to the next header, after [`index`] has read and counted the member's data, so a member
+/// whose data is short is still caught (by [`index`]).
 struct HeaderGuard<R> {
     inner: R,
     /// Bytes left while armed; `None` while an entry's content is read.
     left: Rc<Cell<Option<u64>>>,
+    /// Bytes passed to the parser so far (real or supplied padding).
+    position: u64,
+    /// Bytes read while disarmed: the current member's data.
+    data: Rc<Cell<u64>>,
 }
 
 impl<R: Read> Read for HeaderGuard<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        if let Some(left) = self.left.get() {
-            let Some(rest) = left.checked_sub(n as u64) else {
-                return Err(io::Error::other(format!(
-                    "limit reached: tar headers (PAX or long-name records) of one entry exceed {MAX_HEADER_BYTES} bytes"
-                )));
-            };
-            self.left.set(Some(rest));
+        let mut n = self.inner.read(buf)?;
+        let armed = self.left.get();
+        if n == 0 && armed.is_some() && !buf.is_empty() {
+            // End of stream inside a block: supply the missing padding of the last member.
+            let missing = (512 - self.position % 512) % 512;
+            n = buf.len().min(missing as usize);
+            buf[..n].fill(0);
+        }
+        self.position += n as u64;
+        match armed {
+            Some(left) => {
+                let Some(rest) = left.checked_sub(n as u64) else {
+                    return Err(io::Error::other(format!(
+                        "limit reached: tar headers (PAX or long-name records) of one entry exceed {MAX_HEADER_BYTES} bytes"
+                    )));
+                };
+                self.left.set(Some(rest));
+            }
+            None => self.data.set(self.data.get() + n as u64),
         }
         Ok(n)
     }
@@ -195,6 +216,9 @@ pub enum IndexError {
     Io(#[from] io::Error),
     #[error("limit reached: {0}")]
     Limit(String),
+    /// The stream ended inside a member's data.
+    #[error("truncated tar member {path}: the layer ends after {read} of its {size} bytes of data")]
+    Truncated { path: String, read: u64, size: u64 },
 }
 
 /// Which files to keep the content of: called with the cleaned path and size.
@@ -223,9 +247,12 @@ pub fn index<R: Read>(
     keep: Keep,
 ) -> Result<(LayerIndex, R), IndexError> {
     let left = Rc::new(Cell::new(None));
+    let data = Rc::new(Cell::new(0));
     let mut archive = tar::Archive::new(HeaderGuard {
         inner: reader,
         left: Rc::clone(&left),
+        position: 0,
+        data: Rc::clone(&data),
     });
     let mut layer = LayerIndex::default();
     let mut scratch = Vec::new();
@@ -237,6 +264,7 @@ pub fn index<R: Read>(
         left.set(None);
         let Some(entry) = next else { break };
         let mut entry = entry?;
+        data.set(0);
         let before = layer.entries.len();
         add_entry(&mut entry, &mut layer, &mut scratch, budget, keep.capture)?;
         // Read the rest of the content here, disarmed, so the parser only reads headers.
@@ -254,12 +282,44 @@ pub fn index<R: Read>(
                 layer.fingerprints.push(None);
             }
         }
+        check_complete(&entry, data.get())?;
     }
     fingerprint::resolve_hardlinks(&mut layer);
     layer.names.shrink_to_fit();
     layer.entries.shrink_to_fit();
     layer.fingerprints.shrink_to_fit();
     Ok((layer, archive.into_inner().inner))
+}
+
+/// Fails when the stream ended before the member's data did (the tar parser itself just stops).
+fn check_complete<R: Read>(entry: &tar::Entry<'_, R>, read: u64) -> Result<(), IndexError> {
+    // A GNU sparse member stores fewer bytes than its size; the header's own size field counts
+    // the stored ones.
+    let size = if entry.header().entry_type() == tar::EntryType::GNUSparse {
+        entry.header().entry_size().unwrap_or(0)
+    } else {
+        entry.size()
+    };
+    if read >= size {
+        return Ok(());
+    }
+    Err(IndexError::Truncated {
+        path: excerpt(&entry.path_bytes()),
+        read,
+        size,
+    })
+}
+
+/// A short, escaped excerpt of bytes from an image for an error message: control characters and
+/// non-ASCII bytes as `\\xNN` escapes (so nothing reaches a terminal raw), at most 120 bytes.
+pub fn excerpt(bytes: &[u8]) -> String {
+    const MAX: usize = 120;
+    let head = bytes.get(..MAX).unwrap_or(bytes);
+    let mut text = head.escape_ascii().to_string();
+    if bytes.len() > MAX {
+        text.push_str("...");
+    }
+    text
 }
 
 /// Indexes one tar entry into `layer` (or skips it: root, global headers, aufs markers).

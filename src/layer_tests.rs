@@ -107,6 +107,31 @@ fn accepts_layer_without_end_of_archive_trailer() {
 }
 
 #[test]
+fn accepts_layer_ending_right_after_last_file_data() {
+    // umoci 0.4.7 `insert`: no padding after the last member, no end-of-archive blocks.
+    let mut tar = TarBuilder::new()
+        .file("a", 700)
+        .file("b", 5)
+        .finish_without_trailer();
+    tar.truncate(tar.len() - (512 - 5));
+    let layer = run(&tar);
+    assert_eq!(layer.entries().len(), 2);
+    assert_eq!(layer.entries()[1].size, 5);
+}
+
+#[test]
+fn last_member_short_by_less_than_a_block_is_an_error() {
+    // Padding may be missing, data may not: 300 of 400 bytes is a truncated member.
+    let mut tar = TarBuilder::new().file("a", 400).finish_without_trailer();
+    tar.truncate(512 + 300);
+    let err = index(tar.as_slice(), &Budget::default(), PLAIN).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "truncated tar member a: the layer ends after 300 of its 400 bytes of data"
+    );
+}
+
+#[test]
 fn truncated_content_is_an_error() {
     let mut tar = TarBuilder::new().file("a", 4000).finish();
     tar.truncate(512 + 1000);
