@@ -11,7 +11,7 @@ pub mod platform;
 pub use blob::{BlobSummary, Compression, Expected};
 pub use config::{History, ImageConfig};
 pub use digest::Digest;
-pub use index::cache::LayerCache;
+pub use index::cache::{Hit, LayerCache};
 pub use index::{IndexOptions, IndexedLayer, LayerJob, Progress};
 pub use platform::Platform;
 

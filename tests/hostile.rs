@@ -26,6 +26,7 @@ fn job(position: usize, data: Vec<u8>, size_hint: u64) -> LayerJob<'static> {
         name: format!("sha256:layer{position}"),
         size_hint,
         expected: Expected::default(),
+        origin: None,
         open: Box::new(move || Ok(Box::new(io::Cursor::new(data)) as Box<dyn Read + Send>)),
     }
 }

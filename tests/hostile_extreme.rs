@@ -56,6 +56,7 @@ fn analyze_layers(layers: Vec<Fill>) -> Image {
             name: path.display().to_string(),
             size_hint: std::fs::metadata(&path).unwrap().len(),
             expected: Expected::default(),
+            origin: None,
             open: Box::new(move || Ok(Box::new(File::open(&path)?) as Box<dyn Read + Send>)),
         })
         .collect();

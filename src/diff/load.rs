@@ -78,5 +78,11 @@ fn both(
         });
         (ra, rb)
     });
-    Ok((ra?, rb?))
+    Ok((ra.map_err(|e| side("A", e))?, rb.map_err(|e| side("B", e))?))
+}
+
+/// Says which image of the comparison an error is about (each message already names its input,
+/// but not whether that is A or B).
+fn side(label: &str, error: SourceError) -> SourceError {
+    SourceError::Reference(format!("image {label}: {error}"))
 }

@@ -7,7 +7,7 @@ use std::io::{self, BufReader, Read};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use self::cache::LayerCache;
+use self::cache::{Hit, LayerCache};
 use super::blob::{Blob, BlobOptions, BlobSummary, Expected, READ_BUFFER};
 use super::{ImageError, LayerError};
 use crate::layer::{self, Budget, CaptureRule, Keep, LayerIndex, Limits};
@@ -69,6 +69,10 @@ pub struct LayerJob<'a> {
     /// Expected blob size, to schedule the largest layers first and show progress.
     pub size_hint: u64,
     pub expected: Expected,
+    /// Where the bytes are: a canonical file path and offset, or a blob URL; `None` when unknown.
+    /// Two jobs with the same origin read the very same bytes, so a layer shared through the
+    /// [`LayerCache`] is hashed again for every other origin.
+    pub origin: Option<String>,
     pub open: Box<dyn FnOnce() -> io::Result<Box<dyn Read + Send + 'a>> + Send + 'a>,
 }
 
@@ -288,15 +292,58 @@ fn run_job(
     match (&options.layer_cache, key) {
         (Some(cache), Some(key)) => {
             let (position, size_hint) = (job.position, job.size_hint);
+            let origin = job.origin.clone();
+            let mut job = Some(job);
             let (layer, hit) =
-                cache.get_or_index(&key, || read_job(job, options, budget, progress))?;
-            if let Some(counter) = progress.counter(position).filter(|_| hit) {
-                counter.fetch_add(size_hint, Ordering::Relaxed);
+                cache.get_or_index(&key, origin.as_deref(), || match job.take() {
+                    Some(job) => read_job(job, options, budget, progress),
+                    None => Err(ImageError::Invalid("a layer job ran twice".into())),
+                })?;
+            match (hit, job) {
+                (Hit::OtherOrigin, Some(job))
+                    if job.expected.digest.is_some() || job.expected.diff_id.is_some() =>
+                {
+                    verify_job(job, options, progress)?;
+                }
+                (Hit::Miss, _) => {}
+                _ => {
+                    if let Some(counter) = progress.counter(position) {
+                        counter.fetch_add(size_hint, Ordering::Relaxed);
+                    }
+                }
             }
             Ok(layer)
         }
         _ => read_job(job, options, budget, progress),
     }
+}
+
+/// Hashes a blob whose index came from another copy of it, so that a corrupt copy is an error
+/// naming this image's layer rather than passing for the good one.
+fn verify_job(
+    job: LayerJob<'_>,
+    options: &IndexOptions,
+    progress: &Progress,
+) -> Result<(), ImageError> {
+    let wrap = |source: LayerError| ImageError::Layer {
+        position: job.position,
+        name: job.name.clone(),
+        source,
+    };
+    let reader = (job.open)().map_err(|e| wrap(LayerError::Blob(e.into())))?;
+    let blob = Blob::open(
+        reader,
+        job.expected.clone(),
+        BlobOptions {
+            verify: options.verify,
+            max_uncompressed: options.max_layer_bytes,
+            progress: progress.counter(job.position),
+        },
+    )
+    .map_err(|e| wrap(e.into()))?;
+    // `finish` reads the rest and checks both digests.
+    blob.finish().map_err(|e| wrap(e.into()))?;
+    Ok(())
 }
 
 fn read_job(

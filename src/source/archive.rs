@@ -176,6 +176,7 @@ fn index(
             } else {
                 Expected::default()
             },
+            origin: members.origin(&layer.member),
             open,
         });
         metas.push(LayerMeta {

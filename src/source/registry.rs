@@ -107,6 +107,7 @@ fn pull(
                     digest: Some(d.digest.clone()),
                     diff_id: meta.diff_id.clone(),
                 },
+                origin: Some(client.blob_origin(&d.digest)),
                 open: Box::new(move || {
                     stream::open(handle, client, digest)
                         .map(|r| Box::new(r) as Box<dyn Read + Send>)

@@ -276,6 +276,7 @@ pub fn load_saved(path: &Path) -> Image {
                     digest: None,
                     diff_id: config.diff_ids.get(i).cloned(),
                 },
+                origin: None,
                 open: Box::new(move || Ok(Box::new(Cursor::new(data)) as Box<dyn Read + Send>)),
             }
         })

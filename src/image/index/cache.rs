@@ -1,6 +1,7 @@
 //! A cache of indexed layers keyed by digest, shared between loads that may read the same blob
 //! (`plummet diff` of two images built on one base): the first load indexes the layer, the
-//! other waits for it and takes a copy instead of reading the blob again.
+//! other waits for it and takes a copy instead of indexing the blob again. The other's own bytes
+//! are still hashed unless they come from the very same place (see [`Hit`]).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -16,19 +17,41 @@ use crate::image::Digest;
 /// from the cache are not counted against the second load's entry budget.
 #[derive(Debug, Default)]
 pub struct LayerCache {
-    slots: Mutex<HashMap<Digest, Arc<Mutex<Option<IndexedLayer>>>>>,
+    slots: Mutex<HashMap<Digest, Arc<Mutex<Option<Cached>>>>>,
     hits: AtomicU64,
 }
 
+#[derive(Debug)]
+struct Cached {
+    layer: IndexedLayer,
+    origin: Option<String>,
+}
+
+/// Where a layer from [`LayerCache::get_or_index`] came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hit {
+    /// Indexed now, from the caller's own bytes.
+    Miss,
+    /// Indexed by another load from the very same file or URL: the bytes were checked then.
+    SameOrigin,
+    /// Indexed by another load from other bytes (another archive, another registry): the
+    /// caller's copy of the blob has not been checked and must still be hashed, or a corrupt copy
+    /// would pass for the good one.
+    OtherOrigin,
+}
+
 impl LayerCache {
-    /// Returns the layer cached under `key` (and `true`), or runs `index` to make it (`false`). A caller with the same
-    /// key as one indexing waits for it (each slot is locked while its layer is read); when the
-    /// first failed, the next runs its own `index`, so each reports an error naming its own layer.
+    /// Returns the layer cached under `key`, or runs `index` to make it. `origin` names where the
+    /// caller's bytes are (a file and offset, a blob URL), `None` when unknown. A caller with the
+    /// same key as one indexing waits for it (each slot is locked while its layer is read); when
+    /// the first failed, the next runs its own `index`, so each reports an error naming its own
+    /// layer.
     pub fn get_or_index<E>(
         &self,
         key: &Digest,
+        origin: Option<&str>,
         index: impl FnOnce() -> Result<IndexedLayer, E>,
-    ) -> Result<(IndexedLayer, bool), E> {
+    ) -> Result<(IndexedLayer, Hit), E> {
         let slot = {
             let mut slots = self.slots.lock().unwrap_or_else(PoisonError::into_inner);
             Arc::clone(slots.entry(key.clone()).or_default())
@@ -36,13 +59,20 @@ impl LayerCache {
         // A worker holds at most one slot at a time and reading a layer takes no other slot, so
         // waiting here cannot deadlock.
         let mut cached = slot.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(layer) = cached.as_ref() {
+        if let Some(found) = cached.as_ref() {
             self.hits.fetch_add(1, Ordering::Relaxed);
-            return Ok((layer.clone(), true));
+            let hit = match (found.origin.as_deref(), origin) {
+                (Some(a), Some(b)) if a == b => Hit::SameOrigin,
+                _ => Hit::OtherOrigin,
+            };
+            return Ok((found.layer.clone(), hit));
         }
         let layer = index()?;
-        *cached = Some(layer.clone());
-        Ok((layer, false))
+        *cached = Some(Cached {
+            layer: layer.clone(),
+            origin: origin.map(str::to_owned),
+        });
+        Ok((layer, Hit::Miss))
     }
 
     /// How many layers were served from the cache instead of being read.
@@ -76,23 +106,26 @@ mod tests {
     fn second_lookup_is_served_from_the_cache() {
         let cache = LayerCache::default();
         let key = Digest::sha256_of(b"layer");
-        let first: Result<_, io::Error> = cache.get_or_index(&key, || Ok(layer()));
-        assert!(!first.unwrap().1);
+        let first: Result<_, io::Error> = cache.get_or_index(&key, Some("a"), || Ok(layer()));
+        assert_eq!(first.unwrap().1, Hit::Miss);
         let second: Result<_, io::Error> =
-            cache.get_or_index(&key, || Err(io::Error::other("must not run")));
+            cache.get_or_index(&key, Some("a"), || Err(io::Error::other("must not run")));
         let (layer, hit) = second.unwrap();
-        assert!(hit);
+        assert_eq!(hit, Hit::SameOrigin);
+        let third: Result<_, io::Error> =
+            cache.get_or_index(&key, Some("b"), || Err(io::Error::other("must not run")));
+        assert_eq!(third.unwrap().1, Hit::OtherOrigin);
         assert_eq!(layer.index.entries().len(), 1);
-        assert_eq!(cache.hits(), 1);
+        assert_eq!(cache.hits(), 2);
     }
 
     #[test]
     fn a_failure_is_not_cached_and_each_caller_reports_its_own() {
         let cache = LayerCache::default();
         let key = Digest::sha256_of(b"layer");
-        let first = cache.get_or_index(&key, || Err::<IndexedLayer, _>("first"));
+        let first = cache.get_or_index(&key, None, || Err::<IndexedLayer, _>("first"));
         assert_eq!(first.unwrap_err(), "first");
-        let second = cache.get_or_index(&key, || Err::<IndexedLayer, _>("second"));
+        let second = cache.get_or_index(&key, None, || Err::<IndexedLayer, _>("second"));
         assert_eq!(second.unwrap_err(), "second");
         assert_eq!(cache.hits(), 0);
     }
@@ -105,7 +138,7 @@ mod tests {
         std::thread::scope(|s| {
             for _ in 0..4 {
                 s.spawn(|| {
-                    let r: Result<_, io::Error> = cache.get_or_index(&key, || {
+                    let r: Result<_, io::Error> = cache.get_or_index(&key, None, || {
                         runs.fetch_add(1, Ordering::Relaxed);
                         std::thread::sleep(std::time::Duration::from_millis(20));
                         Ok(layer())
@@ -132,7 +165,7 @@ mod tests {
             layer_cache: Some(Arc::clone(&cache)),
             ..IndexOptions::default()
         };
-        let job = |data: Option<Vec<u8>>| LayerJob {
+        let job = |data: Option<Vec<u8>>, origin: &str| LayerJob {
             position: 0,
             name: "layer0".into(),
             size_hint: tar.len() as u64,
@@ -140,6 +173,7 @@ mod tests {
                 digest: Some(digest.clone()),
                 diff_id: None,
             },
+            origin: Some(origin.into()),
             open: Box::new(move || match data {
                 Some(d) => Ok(Box::new(io::Cursor::new(d)) as Box<dyn Read + Send>),
                 None => Err(io::Error::other("the second load must not open the blob")),
@@ -147,10 +181,18 @@ mod tests {
         };
         let progress = Progress::default();
         progress.start_layers(vec![tar.len() as u64]);
-        let a = index_layers(vec![job(Some(tar.clone()))], &options, &progress).unwrap();
-        let b = index_layers(vec![job(None)], &options, &progress).unwrap();
+        let a = index_layers(vec![job(Some(tar.clone()), "f")], &options, &progress).unwrap();
+        let b = index_layers(vec![job(None, "f")], &options, &progress).unwrap();
         assert_eq!(a[0].index.entries().len(), b[0].index.entries().len());
         assert_eq!(cache.hits(), 1);
         assert_eq!(progress.view().read(), 2 * tar.len() as u64);
+
+        // Another copy of the same blob is hashed: intact it passes, corrupt it is an error.
+        let c = index_layers(vec![job(Some(tar.clone()), "g")], &options, &progress).unwrap();
+        assert_eq!(c[0].index.entries().len(), 1);
+        let mut corrupt = tar.clone();
+        corrupt[600] ^= 1;
+        let err = index_layers(vec![job(Some(corrupt), "h")], &options, &progress).unwrap_err();
+        assert!(err.to_string().contains("digest mismatch"), "{err}");
     }
 }

@@ -9,6 +9,7 @@ fn job(position: usize, data: Vec<u8>, expected: Expected) -> LayerJob<'static> 
         name: format!("layer{position}"),
         size_hint: data.len() as u64,
         expected,
+        origin: None,
         open: Box::new(move || Ok(Box::new(io::Cursor::new(data)) as Box<dyn Read + Send>)),
     }
 }

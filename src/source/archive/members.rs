@@ -158,6 +158,21 @@ impl Members {
         self.opener(name)?().map_err(|e| format!("cannot open {name}: {}", io_reason(&e)))
     }
 
+    /// Where a member's bytes are, for telling two loads of the very same file apart from two
+    /// copies: the canonical path of the file (and the member's offset in a tar).
+    pub fn origin(&self, name: &str) -> Option<String> {
+        match &self.0 {
+            Store::Dir(dir) => std::fs::canonicalize(dir.join(name))
+                .ok()
+                .map(|p| p.display().to_string()),
+            Store::Tar { path, table } => {
+                let member = lookup(table, name).ok()?;
+                let path = std::fs::canonicalize(path).ok()?;
+                Some(format!("{}@{}", path.display(), member.offset))
+            }
+        }
+    }
+
     /// A deferred [`Members::open`], for a worker thread to call. Fails now if the member is absent.
     #[expect(clippy::type_complexity, reason = "the shape LayerJob::open takes")]
     pub fn opener(

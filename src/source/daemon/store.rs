@@ -155,6 +155,8 @@ pub fn load(
                 digest: None,
                 diff_id: Some(layer.diff_id.clone()),
             },
+            // The daemon's own store: the same diff_id in one engine is the same directory.
+            origin: Some(format!("{}:{}", engine.label(), layer.diff.display())),
             open: Box::new(move || {
                 let reader = Reassembled::open(&layer.tar_split, &layer.diff)?;
                 Ok(Box::new(reader) as Box<dyn Read + Send>)

@@ -14,6 +14,7 @@ use serde::Deserialize;
 
 use super::auth::{Auth, challenge, is_loopback};
 use super::tls;
+use crate::image::Digest;
 use crate::source::reference::Reference;
 use crate::source::{LoadOptions, SourceError};
 
@@ -46,6 +47,11 @@ fn err(message: String) -> SourceError {
 }
 
 impl Client {
+    /// The blob's URL without the scheme: two loads asking for the same one read the same bytes.
+    pub fn blob_origin(&self, digest: &Digest) -> String {
+        format!("{}/v2/{}/blobs/{digest}", self.api, self.repository)
+    }
+
     /// Prepares a client for the reference's registry and collects credentials.
     pub async fn connect(
         reference: &Reference,
