@@ -150,12 +150,13 @@ fn ratio(value: &Threshold, what: &str) -> Result<Option<f64>, ConfigError> {
 
 fn bytes(value: &Threshold, what: &str) -> Result<Option<u64>, ConfigError> {
     match value {
-        Threshold::Number(n) if n.is_finite() && *n >= 0.0 => Ok(Some(*n as u64)),
+        Threshold::Number(n) => size::size_from_number(*n)
+            .map(Some)
+            .map_err(|e| ConfigError::Invalid(format!("{what}: {e}"))),
         Threshold::Text(t) if t.trim() == "disabled" => Ok(None),
         Threshold::Text(t) => parse_size(t)
             .map(Some)
             .map_err(|e| ConfigError::Invalid(format!("{what}: {e}"))),
-        Threshold::Number(n) => Err(ConfigError::Invalid(format!("{what}: {n} is not a size"))),
     }
 }
 
