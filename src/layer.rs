@@ -212,7 +212,9 @@ impl<R: Read> Read for HeaderGuard<R> {
 
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
-    #[error("{0}")]
+    /// The tar parser's messages quote header bytes (names, numeric fields) of the input: they are
+    /// shown on one line, escaped and cut short.
+    #[error("{}", one_line(&.0.to_string()))]
     Io(#[from] io::Error),
     #[error("limit reached: {0}")]
     Limit(String),
@@ -320,6 +322,25 @@ pub fn excerpt(bytes: &[u8]) -> String {
         text.push_str("...");
     }
     text
+}
+
+/// A message on one line for errors that may carry input bytes: control characters (newlines,
+/// ESC) escaped, at most 300 characters.
+pub fn one_line(text: &str) -> String {
+    const MAX: usize = 300;
+    let mut out = String::with_capacity(text.len().min(MAX + 8));
+    for (i, c) in text.chars().enumerate() {
+        if i == MAX {
+            out.push_str("...");
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Indexes one tar entry into `layer` (or skips it: root, global headers, aufs markers).

@@ -287,3 +287,17 @@ fn a_hardlink_takes_the_fingerprint_of_the_latest_target_before_it() {
 fn a_fingerprint_costs_eight_bytes_per_entry() {
     assert_eq!(std::mem::size_of::<Option<Fingerprint>>(), 8);
 }
+
+#[test]
+fn tar_errors_are_one_escaped_line_without_the_input() {
+    // A host file read as a layer: the parser's message quotes its "name" field.
+    let mut block = vec![0u8; 1024];
+    let text = b"root:$6$secret-hash\n\x1b]0;title\x07daemon:*:19000\nmore\n";
+    block[..text.len()].copy_from_slice(text);
+    block[100..108].copy_from_slice(b"\x1b[31mxx\n");
+    let err = index(block.as_slice(), &Budget::default(), PLAIN)
+        .unwrap_err()
+        .to_string();
+    assert!(!err.contains('\n') && !err.contains('\x1b'), "{err:?}");
+    assert!(err.chars().count() <= 303, "{err:?}");
+}

@@ -127,11 +127,10 @@ impl Members {
     pub fn size(&self, name: &str) -> Result<u64, MemberError> {
         match &self.0 {
             Store::Dir(dir) => {
-                let meta = std::fs::metadata(dir.join(name))
-                    .map_err(|e| format!("missing {name}: {}", io_reason(&e)))?;
-                if !meta.is_file() {
-                    return Err(format!("{name} is not a file"));
-                }
+                let file = open_beneath(dir, name).map_err(|e| e.to_string())?;
+                let meta = file
+                    .metadata()
+                    .map_err(|e| format!("cannot stat {}: {e}", shown(name)))?;
                 Ok(meta.len())
             }
             Store::Tar { table, .. } => lookup(table, name).map(|m| m.size),
@@ -162,9 +161,12 @@ impl Members {
     /// copies: the canonical path of the file (and the member's offset in a tar).
     pub fn origin(&self, name: &str) -> Option<String> {
         match &self.0 {
-            Store::Dir(dir) => std::fs::canonicalize(dir.join(name))
-                .ok()
-                .map(|p| p.display().to_string()),
+            Store::Dir(dir) => {
+                // The same file is the same device and inode, however it was reached.
+                use std::os::unix::fs::MetadataExt;
+                let meta = open_beneath(dir, name).ok()?.metadata().ok()?;
+                Some(format!("file {}:{}", meta.dev(), meta.ino()))
+            }
             Store::Tar { path, table } => {
                 let member = lookup(table, name).ok()?;
                 let path = std::fs::canonicalize(path).ok()?;
@@ -182,9 +184,9 @@ impl Members {
         match &self.0 {
             Store::Dir(dir) => {
                 self.size(name)?;
-                let path = dir.join(name);
+                let (dir, name) = (dir.clone(), name.to_string());
                 Ok(Box::new(move || {
-                    Ok(Box::new(File::open(path)?) as Box<dyn Read + Send>)
+                    Ok(Box::new(open_beneath(&dir, &name)?) as Box<dyn Read + Send>)
                 }))
             }
             Store::Tar { path, table } => {
@@ -222,6 +224,56 @@ fn compressed(kind: &str) -> MemberError {
         "the archive is {kind}-compressed; plummet reads archives as tars without unpacking them, \
          so decompress it first"
     )
+}
+
+/// A member name for a message: escaped and cut short (names come from the image's manifests).
+fn shown(name: &str) -> String {
+    crate::layer::excerpt(name.as_bytes())
+}
+
+/// Opens member `name` of the layout directory `dir` for reading, confined beneath it: a symlink
+/// may point to another member but never out of the directory (an OCI or docker-save directory
+/// from someone else could otherwise make plummet read `/etc/shadow` or `/proc/self/environ`),
+/// and only a regular file is opened (a FIFO or a device would block or never end).
+pub fn open_beneath(dir: &Path, name: &str) -> io::Result<File> {
+    use rustix::fs::{Mode, OFlags, ResolveFlags};
+    use rustix::io::Errno;
+
+    let fail = |why: String| io::Error::new(io::ErrorKind::InvalidData, why);
+    let root = rustix::fs::open(
+        dir,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(|e| fail(format!("cannot open the directory: {e}")))?;
+    let fd = rustix::fs::openat2(
+        &root,
+        normalise(name),
+        // NONBLOCK: opening a FIFO must not wait for a writer; it is refused just below.
+        OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NONBLOCK | OFlags::NOCTTY,
+        Mode::empty(),
+        ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS,
+    )
+    .map_err(|e| {
+        let name = shown(name);
+        fail(match e {
+            Errno::NOENT => format!("missing {name}: no such file"),
+            Errno::XDEV => format!("{name} is a link that points outside the image directory"),
+            Errno::LOOP => format!("{name} is a link that loops or is a /proc magic link"),
+            other => format!("cannot open {name}: {other}"),
+        })
+    })?;
+    let file = File::from(fd);
+    let meta = file
+        .metadata()
+        .map_err(|e| fail(format!("cannot stat {}: {e}", shown(name))))?;
+    if !meta.is_file() {
+        return Err(fail(format!(
+            "{} is not a regular file (a directory, device, FIFO or socket)",
+            shown(name)
+        )));
+    }
+    Ok(file)
 }
 
 fn io_reason(e: &io::Error) -> String {

@@ -1,5 +1,7 @@
 //! Tests of archive reading: every form, image choice, and one test per kind of bad input.
 
+use std::path::PathBuf;
+
 use serde_json::json;
 
 use super::fixture::*;
@@ -348,4 +350,65 @@ fn no_verify_skips_digest_checks() {
         ..LoadOptions::default()
     };
     assert!(load(&path, None, None, &options, &Progress::default()).is_ok());
+}
+
+/// A docker-save directory whose first layer file is replaced by `make(path)`.
+fn layout_with_first_layer(root: &Path, make: impl FnOnce(&Path)) -> PathBuf {
+    let dir = docker_legacy(&[(&["app:1"], &two_layers())]).write_dir(root, "img");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+    let layer = dir.join(manifest[0]["Layers"][0].as_str().unwrap());
+    std::fs::remove_file(&layer).unwrap();
+    make(&layer);
+    dir
+}
+
+#[test]
+fn directory_members_never_resolve_outside_the_directory() {
+    let root = tempfile::tempdir().unwrap();
+    let secret = root.path().join("secret");
+    std::fs::write(&secret, "TOP-SECRET host file\n".repeat(50)).unwrap();
+    for target in [secret.clone(), PathBuf::from("../../secret")] {
+        let dir = layout_with_first_layer(root.path(), |layer| {
+            std::os::unix::fs::symlink(&target, layer).unwrap();
+        });
+        let err = error(&dir, None, None);
+        assert!(err.contains("points outside the image directory"), "{err}");
+        assert!(!err.contains("TOP-SECRET"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
+
+#[test]
+fn directory_members_that_are_not_regular_files_are_refused() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = layout_with_first_layer(root.path(), |layer| {
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            layer,
+            rustix::fs::FileType::Fifo,
+            rustix::fs::Mode::from_raw_mode(0o600),
+            0,
+        )
+        .unwrap();
+    });
+    // A FIFO would block a plain open forever; it is refused at once.
+    let err = error(&dir, None, None);
+    assert!(err.contains("is not a regular file"), "{err}");
+}
+
+#[test]
+fn directory_members_may_link_within_the_directory() {
+    let root = tempfile::tempdir().unwrap();
+    let whole = docker_legacy(&[(&["app:1"], &two_layers())]).write_dir(root.path(), "ref");
+    let expected = sizes(&load_at(&whole, None, None).unwrap());
+    let dir = layout_with_first_layer(root.path(), |layer| {
+        let manifest: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(whole.join("manifest.json")).unwrap()).unwrap();
+        let original = whole.join(manifest[0]["Layers"][0].as_str().unwrap());
+        let inside = layer.parent().unwrap().parent().unwrap().join("copy.tar");
+        std::fs::copy(original, &inside).unwrap();
+        std::os::unix::fs::symlink("../copy.tar", layer).unwrap();
+    });
+    assert_eq!(sizes(&load_at(&dir, None, None).unwrap()), expected);
 }
