@@ -1,10 +1,12 @@
 //! OCI image layouts (directory or tar): `index.json`, nested indexes, one manifest chosen by tag
 //! and platform, its config and its layers in manifest order.
 
+use std::collections::HashSet;
+
 use super::members::Members;
 use super::{Plan, PlannedLayer, blob_path, parse_config, read_verified};
 use crate::image::manifest::{self, Candidate, Descriptor, Document, Index, MediaClass};
-use crate::image::{Expected, LayerMeta, Platform};
+use crate::image::{Digest, Expected, LayerMeta, Platform};
 use crate::source::LoadOptions;
 
 /// Nested indexes followed before the layout is called malformed.
@@ -25,7 +27,11 @@ pub(super) fn plan(
         Document::Manifest(_) => return Err("index.json: is a manifest, not an index".into()),
     };
     let mut candidates = Vec::new();
-    collect(members, &index, &[], 0, verify, &mut candidates)?;
+    let mut walk = Walk {
+        visited: HashSet::new(),
+        out: &mut candidates,
+    };
+    collect(members, &index, &[], 0, verify, &mut walk)?;
     let (present, absent): (Vec<Candidate>, Vec<Candidate>) = candidates
         .into_iter()
         .partition(|c| members.contains(&blob_path(&c.descriptor.digest)));
@@ -127,15 +133,25 @@ fn plan_layer(
     })
 }
 
+/// The state of one walk through nested indexes.
+struct Walk<'a> {
+    /// Nested indexes already followed: each is read once, so an index listing the same child
+    /// index many times at every level costs its size, not fan-out^depth (7^8 reads from a 30 KB
+    /// archive before).
+    visited: HashSet<Digest>,
+    out: &'a mut Vec<Candidate>,
+}
+
 /// Flattens an index into the images it offers, following nested indexes. Tags of an outer
-/// descriptor carry over to the manifests of the index it points to.
+/// descriptor carry over to the manifests of the index it points to (of the first descriptor,
+/// when several point to one nested index).
 fn collect(
     members: &Members,
     index: &Index,
     inherited: &[String],
     depth: usize,
     verify: bool,
-    out: &mut Vec<Candidate>,
+    walk: &mut Walk<'_>,
 ) -> Result<(), String> {
     if depth > MAX_DEPTH {
         return Err(format!("indexes nested more than {MAX_DEPTH} deep"));
@@ -151,18 +167,21 @@ fn collect(
         let class = descriptor.media_type.as_deref().map(manifest::classify);
         let member = blob_path(&descriptor.digest);
         match class {
-            Some(MediaClass::Manifest) => out.push(Candidate {
+            Some(MediaClass::Manifest) => walk.out.push(Candidate {
                 descriptor: descriptor.clone(),
                 tags,
                 platform: descriptor.platform.clone(),
             }),
             Some(MediaClass::Index) | None => {
                 // Without a media type, the blob itself says what it is.
+                if walk.visited.contains(&descriptor.digest) {
+                    continue;
+                }
                 let bytes = match members.read(&member) {
                     Ok(bytes) => bytes,
                     // Absent manifests are sorted out by the caller; an absent index is an error.
                     Err(_) if class.is_none() => {
-                        out.push(Candidate {
+                        walk.out.push(Candidate {
                             descriptor: descriptor.clone(),
                             tags,
                             platform: descriptor.platform.clone(),
@@ -174,6 +193,7 @@ fn collect(
                 let document = Document::parse(&bytes).map_err(|e| format!("{member}: {e}"))?;
                 match document {
                     Document::Index(nested) => {
+                        walk.visited.insert(descriptor.digest.clone());
                         read_verified(
                             members,
                             &member,
@@ -181,9 +201,9 @@ fn collect(
                             Some(descriptor.size),
                             verify,
                         )?;
-                        collect(members, &nested, &tags, depth + 1, verify, out)?;
+                        collect(members, &nested, &tags, depth + 1, verify, walk)?;
                     }
-                    Document::Manifest(_) => out.push(Candidate {
+                    Document::Manifest(_) => walk.out.push(Candidate {
                         descriptor: descriptor.clone(),
                         tags,
                         platform: descriptor.platform.clone(),

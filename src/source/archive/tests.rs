@@ -412,3 +412,31 @@ fn directory_members_may_link_within_the_directory() {
     });
     assert_eq!(sizes(&load_at(&dir, None, None).unwrap()), expected);
 }
+
+#[test]
+fn nested_indexes_listing_one_child_many_times_are_read_once_each() {
+    // Fan-out 7 at each of 8 levels: 7^8 (5.7 million) index reads if each listing were followed.
+    let dir = tempfile::tempdir().unwrap();
+    let layers = vec![Layer::gzip(TarBuilder::new().file("app", 5))];
+    let mut files = Files::default();
+    let mut child = oci_image(&mut files, &layers, config(&layers, "", "amd64"));
+    for _ in 0..8 {
+        let index = json!({
+            "schemaVersion": 2,
+            "mediaType": crate::image::manifest::OCI_INDEX,
+            "manifests": vec![child.clone(); 7],
+        });
+        child = files.blob(
+            crate::image::manifest::OCI_INDEX,
+            serde_json::to_vec(&index).unwrap(),
+        );
+    }
+    oci_layout(&mut files, vec![child]);
+    let path = files.write_dir(dir.path(), "fan");
+    let options = LoadOptions {
+        platform: Some(Platform::parse("linux/amd64").unwrap()),
+        ..LoadOptions::default()
+    };
+    let image = load(&path, None, None, &options, &Progress::default()).unwrap();
+    assert_eq!(sizes(&image), [5]);
+}
