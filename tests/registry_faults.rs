@@ -224,3 +224,33 @@ fn redirects_to_another_host_drop_the_authorization_header() {
     assert!(blobs.len() >= 3, "{blobs:?}");
     assert!(!blobs.iter().any(has_auth), "{blobs:?}");
 }
+
+#[test]
+fn credentials_are_never_sent_in_clear_text_to_a_realm_on_another_host() {
+    // A registry on loopback names a plain-HTTP realm on another host (127.0.0.2 is still
+    // loopback, so nothing leaves the machine; nothing listens there). Before, plummet sent the
+    // user's Basic credentials to it.
+    let rule: Arc<Rule> = Arc::new(|_, _| {
+        Some(response(
+            "401 Unauthorized",
+            "Www-Authenticate: Bearer realm=\"http://127.0.0.2:9/token\",service=\"s\"\r\n",
+            b"",
+        ))
+    });
+    let (address, _seen) = proxy("127.0.0.1:9".into(), rule);
+    let options = LoadOptions {
+        credentials: Some(plummet::source::Credentials {
+            username: "user".into(),
+            secret: Secret("hunter2-secret".into()),
+        }),
+        ..options()
+    };
+    let e = registry::load(&format!("{address}/x:v1"), &options, &Progress::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("refusing to send the credentials") && e.contains("127.0.0.2"),
+        "{e}"
+    );
+    assert!(!e.contains("hunter2"), "{e}");
+}

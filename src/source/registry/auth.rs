@@ -202,6 +202,22 @@ impl Auth {
                 url.host_str().unwrap_or("?")
             )));
         }
+        // Basic credentials or an identity token are sent to the realm: over plain HTTP only to
+        // the registry's own host, and only when that is loopback or the user said --insecure.
+        // A hostile registry must not get them sent in clear text to a host it names.
+        if self.credential.is_some() && url.scheme() != "https" {
+            let realm_host = url.host_str().unwrap_or("?");
+            if !same_host(realm_host, registry) {
+                return Err(err(format!(
+                    "refusing to send the credentials for {registry} to {realm_host}: its token realm is plain HTTP on another host than the registry (only an HTTPS realm may be elsewhere)"
+                )));
+            }
+            if !(loopback || self.allow_http_realm) {
+                return Err(err(format!(
+                    "refusing to send the credentials for {registry} over plain HTTP: use --insecure if you trust the network"
+                )));
+            }
+        }
         let own_scope = self.scope();
         let scope = bearer.param("scope").unwrap_or(&own_scope);
         let service = bearer.param("service");
@@ -272,6 +288,17 @@ impl Auth {
     }
 }
 
+/// Whether the host of a URL (`127.0.0.1`, `[::1]` or `::1`, `reg.example`) is the host of the
+/// registry as written (`127.0.0.1:5000`, `[::1]:5000`, `reg.example`); ports do not matter.
+fn same_host(url_host: &str, registry: &str) -> bool {
+    let registry_host = match registry.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or(rest),
+        None => registry.rsplit_once(':').map_or(registry, |(h, _)| h),
+    };
+    let url_host = url_host.trim_start_matches('[').trim_end_matches(']');
+    url_host.eq_ignore_ascii_case(registry_host)
+}
+
 fn basic_value(c: &Credentials) -> String {
     let raw = format!("{}:{}", c.username, c.secret.0);
     format!(
@@ -312,6 +339,15 @@ mod tests {
             allow_http_realm: false,
             state: Mutex::new(State::default()),
         }
+    }
+
+    #[test]
+    fn same_host_ignores_ports_and_brackets() {
+        assert!(same_host("127.0.0.1", "127.0.0.1:5002"));
+        assert!(same_host("::1", "[::1]:5000"));
+        assert!(same_host("Reg.Example", "reg.example"));
+        assert!(!same_host("127.0.0.2", "127.0.0.1:5002"));
+        assert!(!same_host("evil.example", "127.0.0.1:5000"));
     }
 
     fn basic(user: &str, pass: &str) -> Credential {
