@@ -254,3 +254,72 @@ fn credentials_are_never_sent_in_clear_text_to_a_realm_on_another_host() {
     );
     assert!(!e.contains("hunter2"), "{e}");
 }
+
+/// A server on 127.0.0.1 that answers every request with `head` (status and headers) and then
+/// an endless body, until the client hangs up; returns its address.
+fn endless(head: &'static str) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        for mut client in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut request = [0u8; 4096];
+                let _ = client.read(&mut request);
+                let chunk = vec![b'a'; 64 * 1024];
+                if client.write_all(head.as_bytes()).is_err() {
+                    return;
+                }
+                while client.write_all(&chunk).is_ok() {}
+            });
+        }
+    });
+    address
+}
+
+const THREE_GIB: &str = "Content-Length: 3221225472\r\nConnection: close\r\n\r\n";
+
+#[test]
+fn a_huge_token_answer_stops_at_its_cap() {
+    let tokens = endless(Box::leak(
+        format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n{THREE_GIB}")
+            .into_boxed_str(),
+    ));
+    let challenge =
+        format!("Www-Authenticate: Bearer realm=\"http://{tokens}/token\",service=\"s\"\r\n");
+    let rule: Arc<Rule> = Arc::new(move |_, _| Some(response("401 Unauthorized", &challenge, b"")));
+    let (address, _seen) = proxy("127.0.0.1:9".into(), rule);
+    let started = Instant::now();
+    let e = registry::load(&format!("{address}/x:v1"), &options(), &Progress::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("token answer") && e.contains("larger than 1048576 bytes"),
+        "{e}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn a_huge_error_body_is_read_only_in_part() {
+    let registry = endless(Box::leak(
+        format!("HTTP/1.1 404 Not Found\r\n{THREE_GIB}").into_boxed_str(),
+    ));
+    let started = Instant::now();
+    let e = registry::load(
+        &format!("{registry}/x:v1"),
+        &options(),
+        &Progress::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("not found"), "{e}");
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+}

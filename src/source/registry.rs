@@ -272,7 +272,9 @@ fn verify(bytes: &[u8], expected: &Digest, what: &str) -> Result<Digest, SourceE
     Ok(actual)
 }
 
-async fn read_limited(
+/// Reads a whole body into memory, failing past `limit` bytes (what is read so far is all that is
+/// held: a 3 GiB answer costs `limit`, not 3 GiB).
+pub async fn read_limited(
     mut response: reqwest::Response,
     limit: usize,
     what: &str,

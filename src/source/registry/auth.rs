@@ -72,6 +72,10 @@ struct TokenAnswer {
     access_token: Option<String>,
 }
 
+/// The largest token answer read (real ones are a few kilobytes; a hostile token server could
+/// otherwise send gigabytes to be held in memory).
+pub const MAX_TOKEN_ANSWER: usize = 1 << 20;
+
 fn err(message: String) -> SourceError {
     SourceError::Registry(message)
 }
@@ -268,12 +272,12 @@ impl Auth {
                 "the token server of {registry} answered {status}"
             )));
         }
-        let bytes = response.bytes().await.map_err(|e| {
-            err(format!(
-                "reading a token from {registry}: {}",
-                super::describe(&e)
-            ))
-        })?;
+        let bytes = super::read_limited(
+            response,
+            MAX_TOKEN_ANSWER,
+            &format!("the token answer for {registry}"),
+        )
+        .await?;
         let answer: TokenAnswer = serde_json::from_slice(&bytes).map_err(|_| {
             err(format!(
                 "the token server of {registry} answered malformed JSON"

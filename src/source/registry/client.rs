@@ -42,6 +42,24 @@ pub struct Client {
     backoff: Duration,
 }
 
+/// The most of an error answer's body read (it is only searched for the registry's error code).
+pub const MAX_ERROR_BODY: usize = 64 * 1024;
+
+/// The first `limit` bytes of a body (or fewer, on a read error); the rest is never read.
+pub async fn read_prefix(mut response: Response, limit: usize) -> bytes::Bytes {
+    let mut out = Vec::new();
+    while out.len() < limit {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                let take = chunk.len().min(limit - out.len());
+                out.extend_from_slice(&chunk[..take]);
+            }
+            _ => break,
+        }
+    }
+    bytes::Bytes::from(out)
+}
+
 fn err(message: String) -> SourceError {
     SourceError::Registry(message)
 }
@@ -138,7 +156,7 @@ impl Client {
         }
         let status = response.status();
         let headers = response.headers().clone();
-        let body = response.bytes().await.unwrap_or_default();
+        let body = read_prefix(response, MAX_ERROR_BODY).await;
         if tls::says_https_only(status, &body) {
             tracing::debug!("{} only speaks HTTPS; switching to it", self.host);
             self.https.store(true, Ordering::Relaxed);
@@ -226,7 +244,7 @@ impl Client {
     /// A one-line error for an unexpected answer, using the registry's error code.
     pub async fn error_for(&self, response: Response, what: &str) -> SourceError {
         let status = response.status();
-        let body = response.bytes().await.unwrap_or_default();
+        let body = read_prefix(response, MAX_ERROR_BODY).await;
         let code = registry_error(&body);
         let detail = code.map(|c| format!(" ({c})")).unwrap_or_default();
         match status {
