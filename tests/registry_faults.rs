@@ -323,3 +323,78 @@ fn a_huge_error_body_is_read_only_in_part() {
         started.elapsed()
     );
 }
+
+/// A registry on 127.0.0.1 serving one image `x:v1` whose only layer is declared as 1000 bytes
+/// but is an endless run of empty gzip members (each decompresses to nothing).
+fn endless_gzip_registry() -> String {
+    use plummet::image::Digest;
+    let layer_digest = Digest::sha256_of(b"the declared layer");
+    let config = format!(
+        r#"{{"architecture":"amd64","os":"linux","config":{{}},"rootfs":{{"type":"layers","diff_ids":["{layer_digest}"]}}}}"#
+    );
+    let config_digest = Digest::sha256_of(config.as_bytes());
+    let manifest = format!(
+        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{config_digest}","size":{}}},"layers":[{{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"{layer_digest}","size":1000}}]}}"#,
+        config.len()
+    );
+    let mut empty_member = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    empty_member.write_all(b"").unwrap();
+    let empty_member = empty_member.finish().unwrap().repeat(1000);
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        for mut client in listener.incoming().flatten() {
+            let (config, manifest, config_digest) =
+                (config.clone(), manifest.clone(), config_digest.to_string());
+            let empty_member = empty_member.clone();
+            std::thread::spawn(move || {
+                let mut request = [0u8; 4096];
+                let n = client.read(&mut request).unwrap_or(0);
+                let head = String::from_utf8_lossy(&request[..n]).into_owned();
+                let path = head
+                    .split_whitespace()
+                    .nth(1)
+                    .unwrap_or_default()
+                    .to_string();
+                let answer = if path.contains("/manifests/") {
+                    let kind = "Content-Type: application/vnd.oci.image.manifest.v1+json\r\n";
+                    response("200 OK", kind, manifest.as_bytes())
+                } else if path.ends_with(&config_digest) {
+                    response("200 OK", "", config.as_bytes())
+                } else if path.contains("/blobs/") {
+                    let _ = client.write_all(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n");
+                    // No length: the body runs until the connection closes, far past what the
+                    // manifest declares, for as long as the client reads.
+                    while client.write_all(&empty_member).is_ok() {}
+                    return;
+                } else {
+                    response("200 OK", "", b"{}")
+                };
+                let _ = client.write_all(&answer);
+            });
+        }
+    });
+    address
+}
+
+#[test]
+fn a_blob_larger_than_declared_stops_at_the_declared_size() {
+    let registry = endless_gzip_registry();
+    let started = Instant::now();
+    let e = registry::load(
+        &format!("{registry}/x:v1"),
+        &options(),
+        &Progress::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("sends more than the 1000 bytes its manifest declares"),
+        "{e}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+}

@@ -98,7 +98,7 @@ fn pull(
         .enumerate()
         .map(|(position, (d, meta))| {
             let client = Arc::clone(&client);
-            let digest = d.digest.clone();
+            let (digest, size) = (d.digest.clone(), d.size);
             LayerJob {
                 position,
                 name: d.digest.to_string(),
@@ -109,7 +109,7 @@ fn pull(
                 },
                 origin: Some(client.blob_origin(&d.digest)),
                 open: Box::new(move || {
-                    stream::open(handle, client, digest)
+                    stream::open(handle, client, digest, size)
                         .map(|r| Box::new(r) as Box<dyn Read + Send>)
                 }),
             }

@@ -24,6 +24,12 @@ const RESUMES: u32 = 3;
 pub struct BlobReader {
     rx: mpsc::Receiver<io::Result<Bytes>>,
     current: Bytes,
+    /// Bytes the manifest declares that are still to come: a server sending more (endless empty
+    /// gzip members or zstd skippable frames, which decompress to nothing and so never reach
+    /// another limit) is stopped here.
+    left: u64,
+    declared: u64,
+    digest: Digest,
 }
 
 impl Read for BlobReader {
@@ -31,7 +37,16 @@ impl Read for BlobReader {
         while self.current.is_empty() {
             match self.rx.blocking_recv() {
                 None => return Ok(0),
-                Some(Ok(chunk)) => self.current = chunk,
+                Some(Ok(chunk)) => {
+                    let Some(left) = self.left.checked_sub(chunk.len() as u64) else {
+                        return Err(io::Error::other(format!(
+                            "limit reached: blob {} sends more than the {} bytes its manifest declares",
+                            self.digest, self.declared
+                        )));
+                    };
+                    self.left = left;
+                    self.current = chunk;
+                }
                 Some(Err(e)) => return Err(e),
             }
         }
@@ -43,15 +58,23 @@ impl Read for BlobReader {
 }
 
 /// Starts downloading a blob; called on an indexer thread (outside the runtime).
-pub fn open(handle: &Handle, client: Arc<Client>, digest: Digest) -> io::Result<BlobReader> {
+pub fn open(
+    handle: &Handle,
+    client: Arc<Client>,
+    digest: Digest,
+    declared: u64,
+) -> io::Result<BlobReader> {
     let response = handle
         .block_on(request(&client, &digest, None))
         .map_err(io::Error::other)?;
     let (tx, rx) = mpsc::channel(CHANNEL_CHUNKS);
-    handle.spawn(pump(client, digest, response, tx));
+    handle.spawn(pump(client, digest.clone(), response, tx));
     Ok(BlobReader {
         rx,
         current: Bytes::new(),
+        left: declared,
+        declared,
+        digest,
     })
 }
 
