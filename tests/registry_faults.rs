@@ -257,6 +257,7 @@ fn credentials_are_never_sent_in_clear_text_to_a_realm_on_another_host() {
 
 /// A server on 127.0.0.1 that answers every request with `head` (status and headers) and then
 /// an endless body, until the client hangs up; returns its address.
+#[cfg(test)]
 fn endless(head: &'static str) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let address = listener.local_addr().unwrap().to_string();
@@ -276,6 +277,7 @@ fn endless(head: &'static str) -> String {
     address
 }
 
+#[cfg(test)]
 const THREE_GIB: &str = "Content-Length: 3221225472\r\nConnection: close\r\n\r\n";
 
 #[test]
@@ -326,6 +328,7 @@ fn a_huge_error_body_is_read_only_in_part() {
 
 /// A registry on 127.0.0.1 serving one image `x:v1` whose only layer is declared as 1000 bytes
 /// but is an endless run of empty gzip members (each decompresses to nothing).
+#[cfg(test)]
 fn endless_gzip_registry() -> String {
     use plummet::image::Digest;
     let layer_digest = Digest::sha256_of(b"the declared layer");
