@@ -3,6 +3,7 @@
 
 pub mod endpoint;
 pub mod export;
+mod idle;
 pub mod probe;
 pub mod store;
 pub mod tarsplit;
@@ -327,10 +328,13 @@ fn export(
 ) -> Result<Image, SourceError> {
     progress.set_stage(format!("exporting from {}", session.engine.label()));
     progress.start_layers(plan.known.sizes.clone());
-    let stream = session
-        .docker
-        .export_image(&plan.id)
-        .map_err(io::Error::other);
+    let stream = idle::limited(
+        session
+            .docker
+            .export_image(&plan.id)
+            .map_err(io::Error::other),
+        idle::EXPORT_IDLE,
+    );
     let reader =
         SyncIoBridge::new_with_handle(StreamReader::new(Box::pin(stream)), rt.handle().clone());
     let exported = export::read(reader, &plan.known, &options.index, progress).map_err(|e| {
