@@ -312,35 +312,25 @@ fn check_complete<R: Read>(entry: &tar::Entry<'_, R>, read: u64) -> Result<(), I
     })
 }
 
-/// A short, escaped excerpt of bytes from an image for an error message: control characters and
-/// non-ASCII bytes as `\\xNN` escapes (so nothing reaches a terminal raw), at most 120 bytes.
+/// A short, escaped excerpt of bytes from an image for an error message: escaped as every
+/// output escapes image strings ([`crate::escape::bytes`]), at most 120 bytes of input.
 pub fn excerpt(bytes: &[u8]) -> String {
     const MAX: usize = 120;
-    let head = bytes.get(..MAX).unwrap_or(bytes);
-    let mut text = head.escape_ascii().to_string();
+    let mut text = crate::escape::bytes(bytes.get(..MAX).unwrap_or(bytes));
     if bytes.len() > MAX {
         text.push_str("...");
     }
     text
 }
 
-/// A message on one line for errors that may carry input bytes: control characters (newlines,
-/// ESC) escaped, at most 300 characters.
+/// A message on one line for errors that may carry input bytes: escaped as every output
+/// escapes image strings (newlines, ESC), at most 300 characters of it.
 pub fn one_line(text: &str) -> String {
     const MAX: usize = 300;
-    let mut out = String::with_capacity(text.len().min(MAX + 8));
-    for (i, c) in text.chars().enumerate() {
-        if i == MAX {
-            out.push_str("...");
-            break;
-        }
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
+    match text.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}...", crate::escape::text(&text[..cut])),
+        None => crate::escape::text(text).into_owned(),
     }
-    out
 }
 
 /// Indexes one tar entry into `layer` (or skips it: root, global headers, aufs markers).
