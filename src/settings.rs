@@ -313,6 +313,7 @@ pub fn load_options(args: &SourceArgs, file: &ConfigFile) -> Result<LoadOptions,
         registry_token,
         insecure: args.insecure || args.tls_verify == Some(false),
         export: args.export,
+        body_deadline: None,
     })
 }
 

@@ -53,6 +53,9 @@ pub struct LoadOptions {
     pub insecure: bool,
     /// Docker daemon and Podman: always read through the export API, never the layer store.
     pub export: bool,
+    /// How long a registry answer held in memory (manifest, config, token) may take to arrive in
+    /// total; `None` for the default of 60 s. Tests shorten it.
+    pub body_deadline: Option<std::time::Duration>,
 }
 
 /// What the user asked to read, after looking at transport prefixes.

@@ -401,3 +401,42 @@ fn a_blob_larger_than_declared_stops_at_the_declared_size() {
         started.elapsed()
     );
 }
+
+#[test]
+fn a_manifest_sent_one_byte_a_second_stops_at_the_deadline() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        for mut client in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut request = [0u8; 4096];
+                let _ = client.read(&mut request);
+                let head = "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.oci.image.manifest.v1+json\r\nContent-Length: 100000\r\nConnection: close\r\n\r\n";
+                if client.write_all(head.as_bytes()).is_err() {
+                    return;
+                }
+                // One byte a second: every idle timeout is satisfied, the answer never ends.
+                while client.write_all(b" ").is_ok() {
+                    std::thread::sleep(Duration::from_millis(1000));
+                }
+            });
+        }
+    });
+    let options = LoadOptions {
+        body_deadline: Some(Duration::from_secs(2)),
+        ..options()
+    };
+    let started = Instant::now();
+    let e = registry::load(&format!("{address}/x:v1"), &options, &Progress::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("limit reached") && e.contains("did not arrive within 2 s"),
+        "{e}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+}

@@ -196,7 +196,7 @@ async fn resolve(
     if !response.status().is_success() {
         return Err(client.error_for(response, &what).await);
     }
-    let bytes = read_limited(response, MAX_CONFIG, &what).await?;
+    let bytes = read_limited(response, MAX_CONFIG, client.body_deadline, &what).await?;
     verify(&bytes, &config.digest, &what)?;
     let parsed = ImageConfig::parse(&bytes).map_err(|e| err(format!("{what}: {e}")))?;
     if parsed.diff_ids.len() != layers.len() {
@@ -249,7 +249,7 @@ async fn fetch_manifest(
         .get("docker-content-digest")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| Digest::parse(v).ok());
-    let body = read_limited(response, MAX_MANIFEST, &what).await?;
+    let body = read_limited(response, MAX_MANIFEST, client.body_deadline, &what).await?;
     let digest = match expected.or(announced.as_ref()) {
         Some(d) => verify(&body, d, &what)?,
         None => Digest::sha256_of(&body),
@@ -272,16 +272,29 @@ fn verify(bytes: &[u8], expected: &Digest, what: &str) -> Result<Digest, SourceE
     Ok(actual)
 }
 
+/// The default for [`LoadOptions::body_deadline`]: a manifest or token is kilobytes, so a server
+/// still sending one after a minute is stalling (1 byte/s slips under every idle timeout).
+pub const BODY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Reads a whole body into memory, failing past `limit` bytes (what is read so far is all that is
-/// held: a 3 GiB answer costs `limit`, not 3 GiB).
+/// held: a 3 GiB answer costs `limit`, not 3 GiB) or when it has not all arrived by `deadline`.
 pub async fn read_limited(
     mut response: reqwest::Response,
     limit: usize,
+    deadline: std::time::Duration,
     what: &str,
 ) -> Result<Vec<u8>, SourceError> {
     let mut out = Vec::new();
+    let until = tokio::time::Instant::now() + deadline;
     loop {
-        match response.chunk().await {
+        let Ok(next) = tokio::time::timeout_at(until, response.chunk()).await else {
+            return Err(err(format!(
+                "limit reached: {what} did not arrive within {} s ({} bytes came)",
+                deadline.as_secs_f64(),
+                out.len()
+            )));
+        };
+        match next {
             Ok(Some(chunk)) => {
                 if out.len() + chunk.len() > limit {
                     return Err(err(format!("{what} is larger than {limit} bytes")));

@@ -55,6 +55,8 @@ pub struct Auth {
     credential: Option<Credential>,
     /// Whether a token realm may be plain HTTP (loopback registries, `--insecure`).
     allow_http_realm: bool,
+    /// The most time the token answer may take to arrive.
+    body_deadline: std::time::Duration,
     state: Mutex<State>,
 }
 
@@ -103,6 +105,7 @@ impl Auth {
             explicit_token: options.registry_token.clone(),
             credential,
             allow_http_realm,
+            body_deadline: options.body_deadline.unwrap_or(super::BODY_DEADLINE),
             state: Mutex::new(State::default()),
         })
     }
@@ -275,6 +278,7 @@ impl Auth {
         let bytes = super::read_limited(
             response,
             MAX_TOKEN_ANSWER,
+            self.body_deadline,
             &format!("the token answer for {registry}"),
         )
         .await?;
@@ -341,6 +345,7 @@ mod tests {
             explicit_token: token.map(|t| Secret(t.into())),
             credential,
             allow_http_realm: false,
+            body_deadline: crate::source::registry::BODY_DEADLINE,
             state: Mutex::new(State::default()),
         }
     }

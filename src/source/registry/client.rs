@@ -40,6 +40,8 @@ pub struct Client {
     auth: Auth,
     /// The first backoff delay; tests shorten it.
     backoff: Duration,
+    /// The most time a buffered answer may take ([`LoadOptions::body_deadline`]).
+    pub body_deadline: Duration,
 }
 
 /// The most of an error answer's body read (it is only searched for the registry's error code).
@@ -106,6 +108,7 @@ impl Client {
             repository: reference.repository.clone(),
             auth,
             backoff: Duration::from_millis(250),
+            body_deadline: options.body_deadline.unwrap_or(super::BODY_DEADLINE),
         })
     }
 
