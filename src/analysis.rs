@@ -10,6 +10,7 @@ pub use kind::{FindingKind, capture_rule};
 pub use waste::{LayerChanges, WastedPath};
 
 use crate::image::{Compression, Digest, Image, ImageConfig};
+use crate::packages::Inventory;
 use crate::tree::{NodeId, Snapshot, Tree, Visible};
 
 /// One layer as reported.
@@ -65,6 +66,8 @@ pub struct Analysis {
     pub findings: Vec<Finding>,
     /// What is visible at each node of the tree in the final filesystem.
     pub final_state: Vec<Option<Visible>>,
+    /// The packages each layer installed, upgraded or removed, and the files they own.
+    pub packages: Inventory,
 }
 
 impl Analysis {
@@ -136,6 +139,7 @@ pub fn analyze(image: &Image) -> Analysis {
         wasted: waste.paths,
         findings,
         final_state: waste.final_state,
+        packages: crate::packages::find(tree),
     }
 }
 

@@ -9,6 +9,7 @@ pub mod diff;
 pub mod escape;
 pub mod image;
 pub mod layer;
+pub mod packages;
 pub mod pipeline;
 mod progress;
 pub mod report;

@@ -4,6 +4,7 @@
 pub mod format;
 pub mod json;
 pub mod markdown;
+pub mod packages;
 pub mod rules;
 pub mod text;
 

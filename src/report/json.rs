@@ -17,6 +17,8 @@ pub struct JsonReport {
     pub layers: Vec<JsonLayer>,
     pub wasted: Vec<JsonWasted>,
     pub findings: Vec<JsonFinding>,
+    /// One row per package change (install, upgrade, removal), in layer order.
+    pub packages: Vec<JsonPackage>,
     pub rules: Vec<JsonRule>,
     /// Whether every enabled rule passed.
     pub passed: bool,
@@ -78,6 +80,22 @@ pub struct JsonFinding {
     pub fix: String,
 }
 
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JsonPackage {
+    pub ecosystem: &'static str,
+    pub name: String,
+    pub version: String,
+    /// `installed`, `upgraded` or `removed`.
+    pub change: &'static str,
+    /// The version an upgrade replaced.
+    pub previous_version: Option<String>,
+    pub layer: usize,
+    pub location: String,
+    pub bytes: u64,
+    pub files: u64,
+    pub visible: bool,
+}
+
 #[derive(Debug, Serialize)]
 pub struct JsonRule {
     pub name: String,
@@ -133,6 +151,26 @@ pub fn findings(image: &Image, a: &Analysis) -> Vec<JsonFinding> {
         .collect()
 }
 
+/// The package changes as JSON objects, shared with `plummet diff`.
+pub fn packages(a: &Analysis) -> Vec<JsonPackage> {
+    a.packages
+        .list
+        .iter()
+        .map(|p| JsonPackage {
+            ecosystem: p.ecosystem.name(),
+            name: p.name.clone(),
+            version: p.version.clone(),
+            change: p.change.name(),
+            previous_version: p.previous_version.clone(),
+            layer: p.layer,
+            location: p.location.clone(),
+            bytes: p.bytes,
+            files: p.files,
+            visible: p.visible,
+        })
+        .collect()
+}
+
 /// Builds the whole report. `top` bounds the list of wasted paths.
 pub fn report(image: &Image, a: &Analysis, rules: &[RuleResult], top: usize) -> JsonReport {
     JsonReport {
@@ -170,6 +208,7 @@ pub fn report(image: &Image, a: &Analysis, rules: &[RuleResult], top: usize) -> 
             })
             .collect(),
         findings: findings(image, a),
+        packages: packages(a),
         rules: self::rules(rules),
         passed: super::rules::passed(rules),
     }

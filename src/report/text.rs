@@ -52,6 +52,7 @@ pub fn render(
     layers(&mut o, a, style);
     wasted(&mut o, image, a, top, style);
     findings(&mut o, image, a, top, style);
+    super::packages::section(a, top, style.color, &mut o);
     rules_and_result(&mut o, rules, style);
     o
 }

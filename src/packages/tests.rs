@@ -1,0 +1,261 @@
+//! Tests of the package database parsers and of the as-of-each-layer history, on layers built
+//! in memory (the real-tool tests are in tests/packages.rs).
+
+use super::*;
+use crate::testutil::{TarBuilder, app_user, image_of};
+
+fn inventory(layers: Vec<TarBuilder>) -> Inventory {
+    find(&image_of(layers, app_user()).tree)
+}
+
+fn row<'a>(inv: &'a Inventory, name: &str, layer: usize) -> &'a Package {
+    let row = inv.list.iter().find(|p| p.name == name && p.layer == layer);
+    assert!(row.is_some(), "no {name} in layer {layer}: {:#?}", inv.list);
+    row.unwrap()
+}
+
+const STATUS_A: &str = "Package: hello\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1.0\nDescription: x\n continued\n\nPackage: gone\nStatus: deinstall ok config-files\nVersion: 2\n\n";
+
+#[test]
+fn dpkg_status_keeps_installed_packages_only() {
+    let s = dpkg::parse_status(STATUS_A.as_bytes());
+    assert_eq!(s.len(), 1);
+    assert_eq!(s[0].name, "hello");
+    assert_eq!(s[0].version, "1.0");
+    assert_eq!(s[0].architecture, "amd64");
+}
+
+#[test]
+fn dpkg_list_and_md5sums_give_absolute_paths() {
+    assert_eq!(
+        dpkg::parse_list(b"/.\n/usr\n/usr/bin/hello\n"),
+        [b"/".to_vec(), b"/usr".to_vec(), b"/usr/bin/hello".to_vec()]
+    );
+    assert_eq!(
+        dpkg::parse_md5sums(b"d41d8cd98f00b204e9800998ecf8427e  usr/bin/hello\n"),
+        [b"/usr/bin/hello".to_vec()]
+    );
+}
+
+#[test]
+fn apk_installed_joins_files_to_their_folder() {
+    let db = b"C:Q1abc=\nP:musl\nV:1.2.4-r2\nA:x86_64\nF:lib\nR:ld-musl-x86_64.so.1\nR:libc.musl-x86_64.so.1\nF:usr/bin\nR:ldd\n\nP:busybox\nV:1.36.1-r5\nF:bin\nR:busybox\n";
+    let r = apk::parse_installed(db);
+    assert_eq!(r.len(), 2);
+    assert_eq!(r[0].name, "musl");
+    assert_eq!(r[0].version, "1.2.4-r2");
+    assert_eq!(r[0].files[0], b"/lib/ld-musl-x86_64.so.1");
+    assert_eq!(r[0].files[2], b"/usr/bin/ldd");
+    assert_eq!(r[1].files, [b"/bin/busybox".to_vec()]);
+}
+
+#[test]
+fn python_record_handles_quoted_paths() {
+    let record = b"six.py,sha256=abc,1000\n\"we,ird.py\",sha256=x,1\n\"q\"\"uote.py\",,\nsix-1.16.0.dist-info/RECORD,,\r\n";
+    assert_eq!(
+        python::parse_record(record),
+        [
+            b"six.py".to_vec(),
+            b"we,ird.py".to_vec(),
+            b"q\"uote.py".to_vec(),
+            b"six-1.16.0.dist-info/RECORD".to_vec()
+        ]
+    );
+}
+
+#[test]
+fn python_names_come_from_metadata_or_the_folder() {
+    assert_eq!(
+        python::parse_metadata(
+            b"Metadata-Version: 2.1\nName: PyYAML\nVersion: 6.0.1\n\nName: body\n"
+        ),
+        (Some("PyYAML".into()), Some("6.0.1".into()))
+    );
+    assert_eq!(
+        python::parse_dir_name(b"typing_extensions-4.9.0.dist-info"),
+        ("typing_extensions".into(), "4.9.0".into())
+    );
+    assert_eq!(
+        python::parse_dir_name(b"Foo-1.0-py3.11.egg-info"),
+        ("Foo".into(), "1.0".into())
+    );
+    assert_eq!(python::normalize("Py_YAML.x"), "py-yaml-x");
+}
+
+#[test]
+fn database_files_are_recognised_by_path() {
+    let cases: &[(&[u8], Option<DbFile>)] = &[
+        (b"var/lib/dpkg/status", Some(DbFile::DpkgStatus)),
+        (b"var/lib/dpkg/status-old", None),
+        (
+            b"var/lib/dpkg/info/libc6:amd64.list",
+            Some(DbFile::DpkgList),
+        ),
+        (b"var/lib/dpkg/info/libc6.md5sums", None),
+        (b"var/lib/dpkg/status.d/libc6", Some(DbFile::DpkgStatusD)),
+        (
+            b"var/lib/dpkg/status.d/libc6.md5sums",
+            Some(DbFile::DpkgStatusDMd5sums),
+        ),
+        (b"lib/apk/db/installed", Some(DbFile::ApkInstalled)),
+        (
+            b"usr/lib/python3/dist-packages/six-1.16.0.dist-info/RECORD",
+            Some(DbFile::PythonRecord),
+        ),
+        (
+            b"app/deps/six-1.16.0.dist-info/METADATA",
+            Some(DbFile::PythonMetadata),
+        ),
+        (b"x/six.egg-info/PKG-INFO", Some(DbFile::EggPkgInfo)),
+        (
+            b"app/node_modules/left-pad/package.json",
+            Some(DbFile::NpmManifest),
+        ),
+        (
+            b"app/node_modules/@scope/pkg/package.json",
+            Some(DbFile::NpmManifest),
+        ),
+        (b"app/node_modules/@scope/package.json", None),
+        (
+            b"app/node_modules/a/node_modules/b/package.json",
+            Some(DbFile::NpmManifest),
+        ),
+        (b"app/node_modules/a/lib/package.json", None),
+        (b"app/package.json", None),
+    ];
+    for (path, want) in cases {
+        assert_eq!(
+            database_file(path),
+            *want,
+            "{}",
+            String::from_utf8_lossy(path)
+        );
+    }
+}
+
+fn status(packages: &[(&str, &str)]) -> Vec<u8> {
+    packages
+        .iter()
+        .map(|(n, v)| {
+            format!(
+                "Package: {n}\nStatus: install ok installed\nArchitecture: amd64\nVersion: {v}\n\n"
+            )
+        })
+        .collect::<String>()
+        .into_bytes()
+}
+
+#[test]
+fn dpkg_history_finds_install_upgrade_and_removal_layers() {
+    let base = TarBuilder::new()
+        .file_bytes(
+            b"var/lib/dpkg/status",
+            &status(&[("libc6", "2.36"), ("tool", "1")]),
+        )
+        .file_bytes(
+            b"var/lib/dpkg/info/libc6:amd64.list",
+            b"/.\n/lib\n/lib/libc.so.6\n",
+        )
+        .file_bytes(
+            b"var/lib/dpkg/info/tool.list",
+            b"/usr/bin/tool\n/usr/share/tool/data\n",
+        )
+        .file("usr/lib/libc.so.6", 1000)
+        .symlink("lib", "usr/lib")
+        .file("usr/bin/tool", 300)
+        .file("usr/share/tool/data", 20);
+    let upgrade = TarBuilder::new()
+        .file_bytes(
+            b"var/lib/dpkg/status",
+            &status(&[("libc6", "2.36"), ("tool", "2")]),
+        )
+        .file_bytes(b"var/lib/dpkg/info/tool.list", b"/usr/bin/tool\n")
+        .file("usr/bin/tool", 400)
+        .whiteout("usr/share/tool");
+    let remove = TarBuilder::new()
+        .file_bytes(b"var/lib/dpkg/status", &status(&[("libc6", "2.36")]))
+        .whiteout("var/lib/dpkg/info/tool.list")
+        .whiteout("usr/bin/tool");
+    let inv = inventory(vec![base, upgrade, remove]);
+    let libc = row(&inv, "libc6", 0);
+    // Listed as /lib/libc.so.6; shipped at /usr/lib through the /lib symlink.
+    assert_eq!((libc.bytes, libc.files, libc.visible), (1000, 1, true));
+    assert_eq!(libc.change, Change::Installed);
+    let tool = row(&inv, "tool", 0);
+    assert_eq!((tool.bytes, tool.files, tool.visible), (320, 2, false));
+    let up = row(&inv, "tool", 1);
+    assert_eq!(up.change, Change::Upgraded);
+    assert_eq!(up.previous_version.as_deref(), Some("1"));
+    assert_eq!((up.bytes, up.files, up.visible), (400, 1, false));
+    let gone = row(&inv, "tool", 2);
+    assert_eq!(
+        (gone.change, gone.bytes, gone.visible),
+        (Change::Removed, 0, false)
+    );
+    assert_eq!(inv.list.len(), 4);
+}
+
+#[test]
+fn npm_packages_own_their_files_but_not_nested_packages() {
+    let layer = TarBuilder::new()
+        .file_bytes(
+            b"app/node_modules/a/package.json",
+            br#"{"name":"a","version":"1.0.0"}"#,
+        )
+        .file("app/node_modules/a/index.js", 100)
+        .file_bytes(
+            b"app/node_modules/a/node_modules/b/package.json",
+            br#"{"name":"b","version":"2.0.0"}"#,
+        )
+        .file("app/node_modules/a/node_modules/b/index.js", 50)
+        .file("app/node_modules/a/node_modules/.bin/x", 7)
+        .file_bytes(
+            b"app/node_modules/@s/c/package.json",
+            br#"{"name":"@s/c","version":"3.0.0"}"#,
+        )
+        .file("app/node_modules/.package-lock.json", 9);
+    let inv = inventory(vec![TarBuilder::new().file("bin/sh", 1), layer]);
+    let a = row(&inv, "a", 1);
+    let a_json = br#"{"name":"a","version":"1.0.0"}"#.len() as u64;
+    assert_eq!((a.bytes, a.files), (100 + a_json, 2));
+    assert_eq!(a.location, "/app/node_modules/a");
+    let b = row(&inv, "b", 1);
+    assert_eq!(b.files, 2);
+    assert_eq!(b.location, "/app/node_modules/a/node_modules/b");
+    assert_eq!(row(&inv, "@s/c", 1).version, "3.0.0");
+    assert_eq!(inv.list.len(), 3);
+}
+
+#[test]
+fn python_record_paths_are_relative_to_site_packages() {
+    let record = b"six.py,sha256=x,500\nsix-1.16.0.dist-info/METADATA,,\nsix-1.16.0.dist-info/RECORD,,\n../../bin/six-tool,,\n";
+    let layer = TarBuilder::new()
+        .file_bytes(b"app/lib/site/six-1.16.0.dist-info/RECORD", record)
+        .file_bytes(
+            b"app/lib/site/six-1.16.0.dist-info/METADATA",
+            b"Name: six\nVersion: 1.16.0\n",
+        )
+        .file("app/lib/site/six.py", 500)
+        .file("app/bin/six-tool", 10);
+    let inv = inventory(vec![layer]);
+    let six = row(&inv, "six", 0);
+    let meta = b"Name: six\nVersion: 1.16.0\n".len() as u64;
+    assert_eq!(six.files, 4);
+    assert_eq!(six.bytes, 500 + 10 + meta + record.len() as u64);
+    assert_eq!(six.location, "/app/lib/site");
+    assert!(six.visible);
+}
+
+#[test]
+fn a_database_too_large_to_read_is_not_taken_as_empty() {
+    // Layer 1 rewrites the status file with content the indexer did not keep: its state is
+    // unknown, so nothing may be reported as removed.
+    let big = TarBuilder::new().file(
+        "var/lib/dpkg/status",
+        (DbFile::DpkgStatus.max_bytes() + 1) as usize,
+    );
+    let base = TarBuilder::new().file_bytes(b"var/lib/dpkg/status", &status(&[("libc6", "2.36")]));
+    let inv = inventory(vec![base, big]);
+    assert_eq!(inv.list.len(), 1);
+    assert_eq!(inv.list[0].change, Change::Installed);
+}
