@@ -41,6 +41,21 @@ pub struct JsonImage {
     pub user_wasted_ratio: f64,
     pub reclaimable_bytes: u64,
     pub runs_as_root: bool,
+    pub base: JsonBase,
+}
+
+/// The base image boundary.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JsonBase {
+    pub reference: Option<String>,
+    pub digest: Option<String>,
+    /// Layers that are the base's; null when the boundary is unknown (`layers[].base` then
+    /// marks layer 0 alone, dive's rule).
+    pub layer_count: Option<usize>,
+    /// Bytes of the layers marked `base`.
+    pub size_bytes: u64,
+    /// `flag` (--base), `annotation` (org.opencontainers.image.base.*) or `unknown`.
+    pub detected_by: &'static str,
 }
 
 #[derive(Debug, Serialize)]
@@ -59,6 +74,8 @@ pub struct JsonLayer {
     pub removed: u64,
     pub wasted_bytes: u64,
     pub reclaimable_bytes: u64,
+    /// Whether the layer belongs to the base image.
+    pub base: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -131,6 +148,13 @@ pub fn image(a: &Analysis) -> JsonImage {
         user_wasted_ratio: a.user_wasted_ratio,
         reclaimable_bytes: a.reclaimable_bytes,
         runs_as_root: a.runs_as_root,
+        base: JsonBase {
+            reference: a.base.reference.clone(),
+            digest: a.base.digest.clone(),
+            layer_count: a.base.layer_count,
+            size_bytes: a.base_size_bytes(),
+            detected_by: a.base.detected_by.name(),
+        },
     }
 }
 
@@ -195,6 +219,7 @@ pub fn report(image: &Image, a: &Analysis, rules: &[RuleResult], top: usize) -> 
                 removed: l.changes.removed,
                 wasted_bytes: l.changes.wasted_bytes,
                 reclaimable_bytes: l.changes.reclaimable_bytes,
+                base: l.base,
             })
             .collect(),
         wasted: a

@@ -37,6 +37,13 @@ pub fn render(image: &Image, a: &Analysis, rules: &[RuleResult], top: usize) -> 
             markdown_code_cell(&a.config.user)
         }
     );
+    let split = super::base::split(a);
+    let _ = writeln!(
+        o,
+        "**base** {}  \n**your layers** {}\n",
+        cell(&split.base),
+        cell(&split.yours)
+    );
     o.push_str(&rules_table(rules));
     if !a.findings.is_empty() {
         let _ = writeln!(
@@ -71,8 +78,9 @@ pub fn render(image: &Image, a: &Analysis, rules: &[RuleResult], top: usize) -> 
     for l in &a.layers {
         let _ = writeln!(
             o,
-            "| {} | {} | {} | {} | {} |",
+            "| {}{} | {} | {} | {} | {} |",
             l.index,
+            if l.base { " (base)" } else { "" },
             size(l.size_bytes),
             l.file_count,
             size(l.changes.wasted_bytes),

@@ -103,7 +103,7 @@ fn describe(p: &Package) -> String {
 
 /// Control characters from the image (a package name is the image author's text) are shown
 /// escaped, so they cannot move the cursor or recolour the terminal.
-fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         if c.is_control() {

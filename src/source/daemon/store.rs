@@ -192,6 +192,7 @@ pub fn load(
         config_digest: Some(id),
         config,
         layers: metas,
+        annotations: Default::default(),
     };
     Ok(Image::assemble(meta, layers))
 }
