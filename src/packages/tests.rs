@@ -259,3 +259,95 @@ fn a_database_too_large_to_read_is_not_taken_as_empty() {
     assert_eq!(inv.list.len(), 1);
     assert_eq!(inv.list[0].change, Change::Installed);
 }
+
+/// An apk database as the "Apk spec" describes it (apk-tools is not reachable here): the
+/// fields apk writes, in its order, with a checksum line and permissions lines to skip.
+const APK_V1: &[u8] = b"C:Q1SJKl3gqf5yTTJM8jUQ2JrKbnWO8=
+P:musl
+V:1.2.4-r2
+A:x86_64
+S:383152
+I:622592
+T:the musl c library (libc) implementation
+U:https://musl.libc.org/
+L:MIT
+o:musl
+m:Natanael Copa <ncopa@alpinelinux.org>
+t:1698692386
+c:83b858f83b658bd34eca5d8ad4d145f673ae7e5e
+p:so:libc.musl-x86_64.so.1=1
+F:lib
+R:ld-musl-x86_64.so.1
+a:0:0:755
+Z:Q1DHUQ3pkl9jHKfN1kQh/MDg7GPCc=
+R:libc.musl-x86_64.so.1
+a:0:0:777
+Z:Q17yJ3JFNypA4mxhJJr0ou6CzsJVI=
+
+P:zlib
+V:1.3-r2
+A:x86_64
+F:lib
+R:libz.so.1.3
+";
+
+#[test]
+fn apk_history_finds_an_upgrade_through_the_installed_database() {
+    let apk_v2 = String::from_utf8_lossy(APK_V1).replace("1.3-r2", "1.3.1-r0");
+    let base = TarBuilder::new()
+        .file_bytes(b"lib/apk/db/installed", APK_V1)
+        .file("lib/ld-musl-x86_64.so.1", 600_000)
+        .symlink("lib/libc.musl-x86_64.so.1", "ld-musl-x86_64.so.1")
+        .file("lib/libz.so.1.3", 100_000);
+    let upgrade = TarBuilder::new()
+        .file_bytes(b"lib/apk/db/installed", apk_v2.as_bytes())
+        .file("lib/libz.so.1.3", 101_000);
+    let inv = inventory(vec![base, upgrade]);
+    let musl = row(&inv, "musl", 0);
+    // The symlink is listed but is not a regular file: only the loader's bytes count.
+    assert_eq!((musl.bytes, musl.files, musl.visible), (600_000, 1, true));
+    assert_eq!(musl.ecosystem, Ecosystem::Apk);
+    let z = row(&inv, "zlib", 1);
+    assert_eq!(z.change, Change::Upgraded);
+    assert_eq!(z.previous_version.as_deref(), Some("1.3-r2"));
+    assert_eq!((z.bytes, z.visible), (101_000, true));
+    assert!(!row(&inv, "zlib", 0).visible);
+    assert_eq!(inv.list.len(), 3);
+}
+
+#[test]
+fn pip_target_scripts_are_found_where_pip_moved_them() {
+    // `pip install --target /app/deps` records its scripts as ../../bin/NAME but puts them in
+    // /app/deps/bin/NAME (seen with pip 23 in tests/packages.rs).
+    let record = b"tool/__init__.py,,\n../../bin/tool,,\n";
+    let layer = TarBuilder::new()
+        .file_bytes(b"app/deps/tool-1.0.dist-info/RECORD", record)
+        .file("app/deps/tool/__init__.py", 30)
+        .file("app/deps/bin/tool", 200);
+    let inv = inventory(vec![layer]);
+    let tool = row(&inv, "tool", 0);
+    // The RECORD above does not list itself, so only the module and the script count.
+    assert_eq!((tool.files, tool.bytes), (2, 230));
+}
+
+#[test]
+fn the_owner_of_a_file_is_the_package_that_shipped_it_last() {
+    let image = image_of(
+        vec![
+            TarBuilder::new()
+                .file_bytes(b"var/lib/dpkg/status", &status(&[("tool", "1")]))
+                .file_bytes(b"var/lib/dpkg/info/tool.list", b"/usr/bin/tool\n")
+                .file("usr/bin/tool", 10)
+                .file("etc/other", 1),
+            TarBuilder::new()
+                .file_bytes(b"var/lib/dpkg/status", &status(&[("tool", "2")]))
+                .file("usr/bin/tool", 12),
+        ],
+        app_user(),
+    );
+    let inv = find(&image.tree);
+    let node = |p: &[u8]| image.tree.paths.find(p).unwrap();
+    let owner = inv.owner(node(b"usr/bin/tool")).unwrap();
+    assert_eq!((owner.version.as_str(), owner.layer), ("2", 1));
+    assert!(inv.owner(node(b"etc/other")).is_none());
+}

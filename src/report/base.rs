@@ -22,7 +22,7 @@ pub fn split(a: &Analysis) -> Split {
         .reference
         .clone()
         .or_else(|| a.base.digest.clone())
-        .map_or_else(|| "unknown".into(), |n| super::packages::escape(&n));
+        .map_or_else(|| "unknown".into(), |n| crate::packages::escape(&n));
     let how = match a.base.detected_by {
         Detection::Flag => "from --base".to_string(),
         Detection::Annotation => {

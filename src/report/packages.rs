@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use super::format::{size, truncate};
 use crate::analysis::Analysis;
-use crate::packages::{Change, Ecosystem, Package};
+use crate::packages::{Change, Ecosystem, Package, escape};
 
 /// Appends the section (nothing when the image has no package database). `top` bounds the
 /// rows per layer.
@@ -97,20 +97,6 @@ fn describe(p: &Package) -> String {
     }
     if p.ecosystem == Ecosystem::Npm || p.ecosystem == Ecosystem::Python {
         let _ = write!(out, "  {}", escape(&p.location));
-    }
-    out
-}
-
-/// Control characters from the image (a package name is the image author's text) are shown
-/// escaped, so they cannot move the cursor or recolour the terminal.
-pub(crate) fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
     }
     out
 }
