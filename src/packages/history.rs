@@ -342,10 +342,15 @@ fn count_bytes(
         };
         match &installed.files {
             Files::Listed(paths) => {
+                // Two listed paths can name one file (`/bin/x` and `/usr/bin/x` on merged /usr).
+                let mut counted = std::collections::HashSet::new();
                 for path in paths {
                     let Some(node) = resolve(tree, replay, path) else {
                         continue;
                     };
+                    if !counted.insert(node) {
+                        continue;
+                    }
                     if let Some(&size) = shipped.get(&node) {
                         owners.insert(node, i as u32);
                         p.bytes += size;
@@ -394,7 +399,8 @@ fn npm_owner(tree: &Tree, node: NodeId, dirs: &HashMap<NodeId, usize>) -> Option
 }
 
 /// Finds the node an absolute path names, following symlinked directories as they are at this
-/// layer (dpkg lists `/bin/ls`; a merged-/usr image ships it as `/usr/bin/ls`).
+/// layer (dpkg lists `/bin/ls`; a merged-/usr image ships it as `/usr/bin/ls`). The last
+/// component is not followed: a listed symlink (`/bin/rbash -> bash`) is the link itself.
 fn resolve(tree: &Tree, replay: &Replay<'_>, path: &[u8]) -> Option<NodeId> {
     let rel = path.strip_prefix(b"/").unwrap_or(path);
     if let Some(node) = tree.paths.find(rel).filter(|n| replay.get(*n).is_some()) {
@@ -411,7 +417,7 @@ fn resolve(tree: &Tree, replay: &Replay<'_>, path: &[u8]) -> Option<NodeId> {
         }
         let child = tree.paths.child(node, name)?;
         let entry = replay.entry(child)?;
-        if entry.kind == EntryKind::Symlink && hops < 16 {
+        if entry.kind == EntryKind::Symlink && !parts.is_empty() && hops < 16 {
             hops += 1;
             let target = tree.link(&entry);
             if target.starts_with(b"/") {

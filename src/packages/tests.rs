@@ -351,3 +351,21 @@ fn the_owner_of_a_file_is_the_package_that_shipped_it_last() {
     assert_eq!((owner.version.as_str(), owner.layer), ("2", 1));
     assert!(inv.owner(node(b"etc/other")).is_none());
 }
+
+#[test]
+fn a_listed_symlink_is_not_followed_and_no_file_counts_twice() {
+    // bash lists /bin/bash and /bin/rbash (a link to bash) on a merged-/usr root, where /bin
+    // is a link to usr/bin: the binary counts once.
+    let layer = TarBuilder::new()
+        .file_bytes(b"var/lib/dpkg/status", &status(&[("bash", "5.2")]))
+        .file_bytes(
+            b"var/lib/dpkg/info/bash.list",
+            b"/bin/bash\n/bin/rbash\n/usr/bin/bash\n",
+        )
+        .symlink("bin", "usr/bin")
+        .file("usr/bin/bash", 1_000)
+        .symlink("usr/bin/rbash", "bash");
+    let inv = inventory(vec![layer]);
+    let bash = row(&inv, "bash", 0);
+    assert_eq!((bash.bytes, bash.files), (1_000, 1));
+}
