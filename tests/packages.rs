@@ -110,6 +110,8 @@ struct Built {
     layout: String,
     /// `(ecosystem, name, location, layer, bytes, files)` as measured on the real rootfs.
     expected: Vec<Expected>,
+    /// The same layout's image as of its first layer.
+    first_layer: String,
 }
 
 /// The OCI layout, built once: layer 0 dpkg installs two packages (one through a `/bin`
@@ -158,6 +160,8 @@ fn built() -> &'static Built {
             expected.push(("deb", name.to_string(), None, 0, b, f));
         }
         repack();
+        // The image as of layer 0, for `plummet diff`.
+        run(Command::new("umoci").args(["tag", "--image", &image, "pk0"]));
 
         // Layer 1: upgrade hello, remove libplummet.
         dpkg(&rootfs, &["-i", hello2.to_str().unwrap()]);
@@ -233,6 +237,7 @@ fn built() -> &'static Built {
         Built {
             _dir: dir,
             layout: format!("oci:{}:pk", layout.display()),
+            first_layer: format!("oci:{}:pk0", layout.display()),
             expected,
         }
     })
@@ -316,4 +321,67 @@ fn packages_read_from_the_docker_daemon_match_the_layout() {
         .arg(format!("docker-daemon:{tag}")));
     let json = json_of(&format!("docker-daemon:{tag}"), Some(&host));
     check(&json, built);
+}
+
+#[test]
+fn diff_lists_packages_added_removed_and_upgraded_with_the_bytes_they_moved() {
+    let built = built();
+    let o = Command::new(env!("CARGO_BIN_EXE_plummet"))
+        .args([
+            "diff",
+            &built.first_layer,
+            &built.layout,
+            "--quiet",
+            "--json",
+            "-",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        matches!(o.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let json: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let packages = json["packages"].as_array().unwrap();
+    let find = |name: &str| {
+        let p = packages.iter().find(|p| p["name"] == name);
+        assert!(p.is_some(), "no {name}: {packages:#?}");
+        p.unwrap()
+    };
+    let expected = |name: &str, layer: usize| {
+        built
+            .expected
+            .iter()
+            .find(|e| e.1 == name && e.3 == layer)
+            .map(|e| e.4)
+            .unwrap()
+    };
+    let hello = find("hello");
+    assert_eq!(hello["change"], "upgraded");
+    assert_eq!(
+        (hello["version_a"].as_str(), hello["version_b"].as_str()),
+        (Some("1.0"), Some("2.0"))
+    );
+    assert_eq!(hello["bytes_a"], expected("hello", 0));
+    assert_eq!(hello["bytes_b"], expected("hello", 1));
+    let lib = find("libplummet");
+    assert_eq!(lib["change"], "removed");
+    assert_eq!(lib["delta"], -(expected("libplummet", 0) as i64));
+    let tiny = find("tiny-plummet");
+    assert_eq!(tiny["change"], "added");
+    assert_eq!(tiny["bytes_b"], expected("tiny-plummet", 2));
+    // hello, libplummet, tiny-plummet and the four npm packages.
+    assert_eq!(packages.len(), 7, "{packages:#?}");
+
+    let o = Command::new(env!("CARGO_BIN_EXE_plummet"))
+        .args(["diff", &built.first_layer, &built.layout, "--quiet"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("Packages (5 added, 1 removed, 1 upgraded)"),
+        "{text}"
+    );
+    assert!(text.contains("deb hello 1.0 -> 2.0"), "{text}");
 }
