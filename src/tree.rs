@@ -174,6 +174,11 @@ impl Tree {
                 .sum::<usize>()
             + self.links.capacity()
             + self.link_spans.capacity() * 8
+            + self
+                .captures
+                .iter()
+                .map(|(_, c)| c.capacity() + 32)
+                .sum::<usize>()
     }
 
     /// Number of entries over all layers.

@@ -305,6 +305,29 @@ fn packages_installed_by_real_tools_are_attributed_to_their_layers() {
     assert_eq!(find("libplummet", 0)["files"], 2);
     // Exactly: 2 + 2 deb changes, 1 python, 4 npm.
     assert_eq!(packages.len(), 9, "{packages:#?}");
+
+    // The text and Markdown reports list them too.
+    let report = |flag: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_plummet"))
+            .args(["ci", &built.layout, "--quiet"])
+            .args(flag)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let text = report(&[]);
+    assert!(
+        text.contains(
+            "Packages (6 in the final image: 1 deb, 1 python, 4 npm; 1 upgraded; 1 removed)"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("deb     hello 1.0 -> 2.0 (upgraded)"),
+        "{text}"
+    );
+    let markdown = report(&["--markdown", "-"]);
+    assert!(markdown.contains("| deb hello | 2.0 | 1 |"), "{markdown}");
 }
 
 #[test]

@@ -88,6 +88,7 @@ pub fn render(image: &Image, a: &Analysis, rules: &[RuleResult], top: usize) -> 
         );
     }
     let _ = writeln!(o, "\n</details>");
+    o.push_str(&super::packages::markdown(a, top));
     if !a.wasted.is_empty() {
         let _ = writeln!(
             o,

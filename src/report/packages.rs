@@ -55,6 +55,34 @@ pub fn section(a: &Analysis, top: usize, color: bool, o: &mut String) {
     }
 }
 
+/// The Markdown section: the image's largest packages, collapsed.
+pub fn markdown(a: &Analysis, top: usize) -> String {
+    let mut rows: Vec<&Package> = a.packages.list.iter().filter(|p| p.visible).collect();
+    if rows.is_empty() {
+        return String::new();
+    }
+    rows.sort_by(|x, y| y.bytes.cmp(&x.bytes).then_with(|| x.name.cmp(&y.name)));
+    let cell = |t: &str| escape(t).replace('|', "\\|");
+    let mut o = format!(
+        "\n<details><summary>Packages ({})</summary>\n\n| package | version | layer | size | files |\n|---|---|---:|---:|---:|\n",
+        summary(&a.packages.list)
+    );
+    for p in rows.iter().take(top) {
+        let _ = writeln!(
+            o,
+            "| {} {} | {} | {} | {} | {} |",
+            p.ecosystem.name(),
+            cell(&p.name),
+            cell(&p.version),
+            p.layer,
+            size(p.bytes),
+            p.files
+        );
+    }
+    o.push_str("\n</details>\n");
+    o
+}
+
 /// `412 installed (400 deb, 8 python, 4 npm), 3 upgraded, 1 removed`
 fn summary(list: &[Package]) -> String {
     let mut per: BTreeMap<Ecosystem, usize> = BTreeMap::new();
