@@ -407,4 +407,20 @@ fn diff_lists_packages_added_removed_and_upgraded_with_the_bytes_they_moved() {
         "{text}"
     );
     assert!(text.contains("deb hello 1.0 -> 2.0"), "{text}");
+    let o = Command::new(env!("CARGO_BIN_EXE_plummet"))
+        .args([
+            "diff",
+            &built.first_layer,
+            &built.layout,
+            "--quiet",
+            "--markdown",
+            "-",
+        ])
+        .output()
+        .unwrap();
+    let markdown = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        markdown.contains("| upgraded | -2 kB | deb hello | 1.0 | 2.0 |"),
+        "{markdown}"
+    );
 }

@@ -110,6 +110,34 @@ pub fn json(changes: &[PackageChange]) -> Vec<JsonPackageChange> {
         .collect()
 }
 
+/// The Markdown section: the largest package movements, collapsed.
+pub fn markdown(changes: &[PackageChange], top: usize) -> String {
+    let mut o = String::new();
+    if changes.is_empty() {
+        return o;
+    }
+    let cell = |t: &str| escape(t).replace('|', "\\|");
+    let _ = writeln!(
+        o,
+        "\n<details><summary>Packages ({})</summary>\n\n| change | size | package | A | B |\n|---|---:|---|---|---|",
+        changes.len()
+    );
+    for c in changes.iter().take(top) {
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} {} | {} | {} |",
+            c.change(),
+            signed_size(c.delta()),
+            c.ecosystem.name(),
+            cell(&c.name),
+            cell(c.version_a.as_deref().unwrap_or("–")),
+            cell(c.version_b.as_deref().unwrap_or("–"))
+        );
+    }
+    o.push_str("\n</details>\n");
+    o
+}
+
 /// The text section: counts by change, then the largest movements.
 pub fn section(changes: &[PackageChange], top: usize, bold: impl Fn(&str) -> String) -> String {
     let mut o = String::new();
