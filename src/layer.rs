@@ -103,6 +103,11 @@ impl LayerIndex {
         self.fingerprints.get(i).copied().flatten()
     }
 
+    /// Moves the captured files out, for the tree to keep without a copy.
+    pub fn take_captures(&mut self) -> Vec<Capture> {
+        std::mem::take(&mut self.captures)
+    }
+
     /// Moves the fingerprints out (parallel to the entries, or empty), for the tree to keep.
     pub fn take_fingerprints(&mut self) -> Vec<Option<Fingerprint>> {
         std::mem::take(&mut self.fingerprints)
