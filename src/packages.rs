@@ -165,32 +165,6 @@ pub fn database_file(path: &[u8]) -> Option<DbFile> {
     None
 }
 
-/// A package's text as a terminal may show it: its name and version are the image author's,
-/// so control characters are escaped (they could move the cursor or recolour the screen).
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-impl Package {
-    /// `deb hello 2.0`, escaped.
-    pub fn label(&self) -> String {
-        format!(
-            "{} {} {}",
-            self.ecosystem.name(),
-            escape(&self.name),
-            escape(&self.version)
-        )
-    }
-}
-
 /// Whether the indexer should keep this file's content for the package analysis.
 pub fn capture(path: &[u8], size: u64) -> bool {
     database_file(path).is_some_and(|kind| size <= kind.max_bytes())

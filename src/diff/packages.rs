@@ -8,7 +8,12 @@ use serde::Serialize;
 
 use super::text::signed_size;
 use crate::analysis::Analysis;
-use crate::packages::{Ecosystem, Package, escape};
+use crate::packages::{Ecosystem, Package};
+
+/// Image strings (a package name is the image author's text) shown safely.
+fn escape(s: &str) -> String {
+    crate::escape::text(s).into_owned()
+}
 
 /// One package that differs between A and B.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,7 +121,7 @@ pub fn markdown(changes: &[PackageChange], top: usize) -> String {
     if changes.is_empty() {
         return o;
     }
-    let cell = |t: &str| escape(t).replace('|', "\\|");
+    let cell = crate::escape::markdown_text;
     let _ = writeln!(
         o,
         "\n<details><summary>Packages ({})</summary>\n\n| change | size | package | A | B |\n|---|---:|---|---|---|",

@@ -22,7 +22,10 @@ pub fn split(a: &Analysis) -> Split {
         .reference
         .clone()
         .or_else(|| a.base.digest.clone())
-        .map_or_else(|| "unknown".into(), |n| crate::packages::escape(&n));
+        .map_or_else(
+            || "unknown".into(),
+            |n| crate::escape::text(&n).into_owned(),
+        );
     let how = match a.base.detected_by {
         Detection::Flag => "from --base".to_string(),
         Detection::Annotation => {

@@ -41,8 +41,8 @@ pub fn render(image: &Image, a: &Analysis, rules: &[RuleResult], top: usize) -> 
     let _ = writeln!(
         o,
         "**base** {}  \n**your layers** {}\n",
-        cell(&split.base),
-        cell(&split.yours)
+        escape::markdown_text(&split.base),
+        escape::markdown_text(&split.yours)
     );
     o.push_str(&rules_table(rules));
     if !a.findings.is_empty() {

@@ -6,7 +6,12 @@ use std::fmt::Write as _;
 
 use super::format::{size, truncate};
 use crate::analysis::Analysis;
-use crate::packages::{Change, Ecosystem, Package, escape};
+use crate::packages::{Change, Ecosystem, Package};
+
+/// Image strings (a package name is the image author's text) shown safely.
+fn escape(s: &str) -> String {
+    crate::escape::text(s).into_owned()
+}
 
 /// Appends the section (nothing when the image has no package database). `top` bounds the
 /// rows per layer.
@@ -62,7 +67,7 @@ pub fn markdown(a: &Analysis, top: usize) -> String {
         return String::new();
     }
     rows.sort_by(|x, y| y.bytes.cmp(&x.bytes).then_with(|| x.name.cmp(&y.name)));
-    let cell = |t: &str| escape(t).replace('|', "\\|");
+    let cell = crate::escape::markdown_text;
     let mut o = format!(
         "\n<details><summary>Packages ({})</summary>\n\n| package | version | layer | size | files |\n|---|---|---:|---:|---:|\n",
         summary(&a.packages.list)

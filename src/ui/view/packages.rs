@@ -4,6 +4,7 @@
 use ratatui::text::Line;
 
 use crate::analysis::base::Detection;
+use crate::escape;
 use crate::packages::{Change, Package};
 use crate::ui::app::Loaded;
 use crate::ui::format;
@@ -12,15 +13,25 @@ use crate::ui::theme::Theme;
 /// Package rows listed per pane (the largest).
 const SHOWN: usize = 10;
 
+/// `deb hello 2.0`, with the image's strings escaped.
+fn label(p: &Package) -> String {
+    format!(
+        "{} {} {}",
+        p.ecosystem.name(),
+        escape::text(&p.name),
+        escape::text(&p.version)
+    )
+}
+
 fn row(p: &Package) -> String {
     let what = match p.change {
-        Change::Installed => p.label(),
+        Change::Installed => label(p),
         Change::Upgraded => format!(
             "{} (from {})",
-            p.label(),
-            crate::packages::escape(p.previous_version.as_deref().unwrap_or("?"))
+            label(p),
+            escape::text(p.previous_version.as_deref().unwrap_or("?"))
         ),
-        Change::Removed => format!("{} (removed)", p.label()),
+        Change::Removed => format!("{} (removed)", label(p)),
     };
     format!("{:>9} {:>5}  {what}", format::bytes(p.bytes), p.files)
 }
@@ -52,7 +63,7 @@ pub fn image_lines(loaded: &Loaded, theme: Theme) -> Vec<Line<'static>> {
         .base
         .reference
         .as_deref()
-        .map_or_else(|| "unknown".to_string(), crate::packages::escape);
+        .map_or_else(|| "unknown".to_string(), |n| escape::text(n).into_owned());
     let mut lines = vec![
         Line::default(),
         Line::styled("Base and your layers", theme.heading()),
@@ -115,7 +126,7 @@ fn section(title: String, rows: &[&Package], theme: Theme) -> Vec<Line<'static>>
 /// `owned by deb hello 2.0 (layer 1)` for the selected file, when a package lists it.
 pub fn owner(loaded: &Loaded, node: crate::tree::NodeId) -> Option<String> {
     let p = loaded.analysis.packages.owner(node)?;
-    Some(format!("  owned by {} (layer {})", p.label(), p.layer))
+    Some(format!("  owned by {} (layer {})", label(p), p.layer))
 }
 
 #[cfg(test)]
