@@ -76,7 +76,11 @@ fn keys(app: &mut App, text: &str) {
 
 fn draw(app: &mut App) -> Terminal<TestBackend> {
     app.settle();
-    let mut terminal = Terminal::new(TestBackend::new(app.size.width, app.size.height)).unwrap();
+    let mut terminal = Terminal::new(TestBackend::new(
+        app.chrome.size.width,
+        app.chrome.size.height,
+    ))
+    .unwrap();
     terminal.draw(|frame| view::render(app, frame)).unwrap();
     terminal
 }
