@@ -1,15 +1,18 @@
 //! The analysis of an indexed image: sizes, waste, efficiency, reclaimable bytes and findings.
 //! Pure and deterministic: it reads the tree and the config and returns values.
 
+pub mod base;
 pub mod findings;
 pub mod kind;
 pub mod waste;
 
+pub use base::Base;
 pub use findings::Finding;
 pub use kind::{FindingKind, capture_rule};
 pub use waste::{LayerChanges, WastedPath};
 
 use crate::image::{Compression, Digest, Image, ImageConfig};
+use crate::packages::Inventory;
 use crate::tree::{NodeId, Snapshot, Tree, Visible};
 
 /// One layer as reported.
@@ -29,6 +32,8 @@ pub struct LayerReport {
     /// The Dockerfile-like command that made the layer, from the history.
     pub command: String,
     pub changes: LayerChanges,
+    /// Whether the layer belongs to the base image (see [`Analysis::base`]).
+    pub base: bool,
 }
 
 /// One row of the image history, including steps that made no layer.
@@ -65,9 +70,36 @@ pub struct Analysis {
     pub findings: Vec<Finding>,
     /// What is visible at each node of the tree in the final filesystem.
     pub final_state: Vec<Option<Visible>>,
+    /// The packages each layer installed, upgraded or removed, and the files they own.
+    pub packages: Inventory,
+    /// The base image boundary.
+    pub base: Base,
 }
 
 impl Analysis {
+    /// Sets the base boundary and marks the layers it covers.
+    pub fn set_base(&mut self, base: Base) {
+        let count = base.layers(self.layers.len());
+        for l in &mut self.layers {
+            l.base = l.index < count;
+        }
+        self.base = base;
+    }
+
+    /// Bytes of the base's layers (sum of their entries' sizes).
+    pub fn base_size_bytes(&self) -> u64 {
+        self.layers
+            .iter()
+            .filter(|l| l.base)
+            .map(|l| l.size_bytes)
+            .sum()
+    }
+
+    /// Whether a layer is one of the user's own (not the base's).
+    pub fn is_user_layer(&self, layer: usize) -> bool {
+        self.layers.get(layer).is_some_and(|l| !l.base)
+    }
+
     /// Findings of one kind.
     pub fn findings_of(&self, kind: FindingKind) -> impl Iterator<Item = &Finding> {
         self.findings.iter().filter(move |f| f.kind == kind)
@@ -108,6 +140,7 @@ pub fn analyze(image: &Image) -> Analysis {
                 file_count: layer.file_count(),
                 command: commands.get(i).cloned().unwrap_or_default(),
                 changes: waste.layers.get(i).cloned().unwrap_or_default(),
+                base: false,
             }
         })
         .collect();
@@ -118,7 +151,7 @@ pub fn analyze(image: &Image) -> Analysis {
     } else {
         waste.wasted_bytes as f64 / user_size_bytes as f64
     };
-    Analysis {
+    let mut analysis = Analysis {
         reference: image.meta.reference.clone(),
         source: image.meta.source.clone(),
         digest: image.meta.digest.clone(),
@@ -136,7 +169,11 @@ pub fn analyze(image: &Image) -> Analysis {
         wasted: waste.paths,
         findings,
         final_state: waste.final_state,
-    }
+        packages: crate::packages::find(tree),
+        base: Base::from_annotations(&image.meta),
+    };
+    analysis.set_base(Base::from_annotations(&image.meta));
+    analysis
 }
 
 fn history_rows(config: &ImageConfig, tree: &Tree) -> Vec<HistoryRow> {

@@ -110,6 +110,11 @@ pub struct SourceArgs {
     /// No progress output.
     #[arg(short, long, global = true)]
     pub quiet: bool,
+
+    /// The base image (any IMAGE form): its layers at the bottom of the image are "base", the
+    /// rest "your layers".
+    #[arg(long, global = true, value_name = "IMAGE")]
+    pub base: Option<String>,
 }
 
 #[derive(Debug, Args, Default)]
@@ -154,6 +159,11 @@ pub struct CiArgs {
     /// Fail when findings of a kind exceed a size, KIND=SIZE (repeatable), e.g. git=0 node_modules=100MB.
     #[arg(long = "max-kind-bytes", value_name = "KIND=SIZE")]
     pub max_kind_bytes: Vec<String>,
+
+    /// Count only findings in your own layers (not the base image's) for noSecrets,
+    /// maxKindBytes and maxReclaimableBytes; dive's efficiency and waste rules are unchanged.
+    #[arg(long)]
+    pub user_layers_only: bool,
 }
 
 /// How many of the largest paths a report lists unless `--top` says otherwise.

@@ -8,6 +8,7 @@ pub mod json;
 pub mod layers;
 pub mod load;
 pub mod markdown;
+pub mod packages;
 pub mod rules;
 pub mod text;
 

@@ -43,6 +43,9 @@ pub struct ImageMeta {
     pub config: ImageConfig,
     /// Layers in image order (base first).
     pub layers: Vec<LayerMeta>,
+    /// The manifest's annotations, and those of the index entry that led to it (OCI layouts);
+    /// empty for sources that keep none.
+    pub annotations: std::collections::BTreeMap<String, String>,
 }
 
 /// An image read and indexed: metadata, the interned tree, and what reading each blob found.

@@ -103,6 +103,11 @@ impl LayerIndex {
         self.fingerprints.get(i).copied().flatten()
     }
 
+    /// Moves the captured files out, for the tree to keep without a copy.
+    pub fn take_captures(&mut self) -> Vec<Capture> {
+        std::mem::take(&mut self.captures)
+    }
+
     /// Moves the fingerprints out (parallel to the entries, or empty), for the tree to keep.
     pub fn take_fingerprints(&mut self) -> Vec<Option<Fingerprint>> {
         std::mem::take(&mut self.fingerprints)
@@ -226,8 +231,10 @@ pub enum IndexError {
 /// Which files to keep the content of: called with the cleaned path and size.
 pub type CaptureRule = fn(path: &[u8], size: u64) -> bool;
 
-/// The largest content [`index`] keeps for one captured file.
-pub const MAX_CAPTURE: u64 = 64 * 1024;
+/// The largest content [`index`] keeps for one captured file, whatever the rule says (package
+/// databases such as dpkg's status file run to megabytes; the rule bounds each kind tighter).
+/// Captured bytes count against the index's memory limit (`--max-index-bytes`).
+pub const MAX_CAPTURE: u64 = 32 << 20;
 
 /// What [`index`] keeps besides the entries themselves.
 #[derive(Debug, Clone, Copy)]
@@ -403,6 +410,7 @@ fn add_entry<R: Read>(
     budget.charge(u64::from(path.len) + u64::from(link.len))?;
     budget.charge_file(size)?;
     if kind == EntryKind::File && size <= MAX_CAPTURE && capture(layer.span(path), size) {
+        budget.charge_capture(size)?;
         let mut content = Vec::with_capacity(size as usize);
         entry.take(MAX_CAPTURE).read_to_end(&mut content)?;
         layer.captures.push(Capture {

@@ -220,7 +220,7 @@ fn fingerprints_are_off_unless_asked_for() {
 
 #[test]
 fn fingerprint_hashes_the_whole_content_of_regular_files_only() {
-    // Larger than one copy buffer and than MAX_CAPTURE, so streaming must equal hashing at once.
+    // Larger than one copy buffer, so streaming must equal hashing at once.
     let big = pattern(300 * 1024, 1);
     let manifest = br#"{"name":"app","devDependencies":{}}"#;
     let tar = TarBuilder::new()

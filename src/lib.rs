@@ -9,6 +9,7 @@ pub mod diff;
 pub mod escape;
 pub mod image;
 pub mod layer;
+pub mod packages;
 pub mod pipeline;
 mod progress;
 pub mod report;
@@ -126,9 +127,9 @@ fn explore(s: ExploreSettings) -> Result<Outcome, Error> {
         initial_layer: None,
         changes_only: false,
     };
-    let (input, options) = (s.image, s.load);
+    let (input, base, options) = (s.image, s.base, s.load);
     ui::run(
-        move |progress| pipeline::inspect(&input, &options, progress),
+        move |progress| pipeline::inspect_on(&input, base.as_deref(), &options, progress),
         settings,
     )?;
     Ok(Outcome::Passed)
@@ -137,6 +138,7 @@ fn explore(s: ExploreSettings) -> Result<Outcome, Error> {
 /// Loads and analyzes one image with a progress bar.
 pub fn load_and_analyze(
     input: &str,
+    base: Option<&str>,
     options: &LoadOptions,
     quiet: bool,
 ) -> Result<pipeline::Inspected, Error> {
@@ -144,7 +146,7 @@ pub fn load_and_analyze(
     progress.set_stage(format!("reading {input}"));
     let bar = progress::Bar::start(Arc::clone(&progress), quiet);
     let started = std::time::Instant::now();
-    let inspected = pipeline::inspect(input, options, &progress)?;
+    let inspected = pipeline::inspect_on(input, base, options, &progress)?;
     drop(bar);
     let image = &inspected.image;
     tracing::debug!(
@@ -159,7 +161,7 @@ pub fn load_and_analyze(
 }
 
 fn ci(s: &CiSettings) -> Result<Outcome, Error> {
-    let inspected = load_and_analyze(&s.image, &s.load, s.quiet)?;
+    let inspected = load_and_analyze(&s.image, s.base.as_deref(), &s.load, s.quiet)?;
     let (image, analysis) = inspected.parts();
     let results = report::rules::evaluate(analysis, &s.rules);
     let r = &s.reports;

@@ -33,3 +33,28 @@ pub fn inspect(
     let analysis = analysis::analyze(&image);
     Ok(Inspected { image, analysis })
 }
+
+/// As [`inspect`], on the base image `base` names when given: both loads share one layer cache
+/// (the base's layers are the image's own bottom layers, read once), and the analysis gets the
+/// boundary, the longest prefix of matching diff_ids. Not even one layer in common is an error.
+pub fn inspect_on(
+    input: &str,
+    base: Option<&str>,
+    options: &LoadOptions,
+    progress: &Progress,
+) -> Result<Inspected, SourceError> {
+    let Some(reference) = base else {
+        return inspect(input, options, progress);
+    };
+    let mut options = options.clone();
+    if options.index.layer_cache.is_none() {
+        options.index.layer_cache = Some(std::sync::Arc::new(crate::image::LayerCache::default()));
+    }
+    let mut inspected = inspect(input, &options, progress)?;
+    progress.set_stage(format!("reading base {reference}"));
+    let base_image = source::load(reference, &options, progress)?;
+    let base = analysis::base::from_image(&inspected.image, reference, &base_image)
+        .map_err(SourceError::Reference)?;
+    inspected.analysis.set_base(base);
+    Ok(inspected)
+}

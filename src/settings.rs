@@ -51,6 +51,7 @@ pub struct RulesFile {
     pub no_secrets: Option<bool>,
     pub non_root: Option<bool>,
     pub max_kind_bytes: BTreeMap<String, Threshold>,
+    pub user_layers_only: Option<bool>,
 }
 
 /// A number, a size string (`"20MB"`), or `"disabled"`.
@@ -196,6 +197,8 @@ pub fn rules(args: &CiArgs, file: &ConfigFile) -> Result<RuleSet, ConfigError> {
     }
     rules.no_secrets |= r.no_secrets.unwrap_or(false);
     rules.non_root |= r.non_root.unwrap_or(false);
+    rules.user_layers_only =
+        args.user_layers_only || r.user_layers_only.unwrap_or(rules.user_layers_only);
     for (kind, v) in &r.max_kind_bytes {
         set_kind_limit(&mut rules, kind, v)?;
     }

@@ -85,7 +85,8 @@ impl Tree {
                 entries: Vec::with_capacity(index.entries().len()),
                 fingerprints: index.take_fingerprints(),
             };
-            let mut captures = index.captures().iter().peekable();
+            // Moved, not copied: package databases can be megabytes.
+            let mut captures = index.take_captures().into_iter().peekable();
             for (i, raw) in index.entries().iter().enumerate() {
                 let node = tree.paths.intern(index.path(raw));
                 let target = index.link(raw);
@@ -98,10 +99,8 @@ impl Tree {
                     NO_LINK
                 };
                 while let Some(c) = captures.next_if(|c| c.entry as usize == i) {
-                    tree.captures.push((
-                        (layer_no as u32, layer.entries.len() as u32),
-                        c.content.clone(),
-                    ));
+                    tree.captures
+                        .push(((layer_no as u32, layer.entries.len() as u32), c.content));
                 }
                 layer.entries.push(Entry {
                     node,
@@ -174,6 +173,11 @@ impl Tree {
                 .sum::<usize>()
             + self.links.capacity()
             + self.link_spans.capacity() * 8
+            + self
+                .captures
+                .iter()
+                .map(|(_, c)| c.capacity() + 32)
+                .sum::<usize>()
     }
 
     /// Number of entries over all layers.

@@ -294,12 +294,17 @@ pub fn is_secret_content(content: &[u8]) -> bool {
     head.windows(11).any(|w| w == b"PRIVATE KEY") && head.windows(10).any(|w| w == b"-----BEGIN")
 }
 
-/// Which files' content the indexer keeps: package.json files (for dev dependencies) and
-/// possible key files (to tell private keys from certificates).
+/// Which files' content the indexer keeps: package.json files (for dev dependencies),
+/// possible key files (to tell private keys from certificates) and package databases (each
+/// kind bounded in size by `packages::DbFile::max_bytes`).
 pub fn capture_rule(path: &[u8], size: u64) -> bool {
+    if crate::packages::capture(path, size) {
+        return true;
+    }
     let name = path.rsplit(|&b| b == b'/').next().unwrap_or(path);
     if name == b"package.json" {
-        return !path.windows(14).any(|w| w == b"/node_modules/")
+        return size <= 64 * 1024
+            && !path.windows(14).any(|w| w == b"/node_modules/")
             && !path.starts_with(b"node_modules/");
     }
     size <= 16 * 1024

@@ -27,6 +27,8 @@ pub struct JsonDiff {
     pub findings_added: Vec<JsonFinding>,
     pub findings_removed: Vec<JsonFinding>,
     pub findings_changed: Vec<JsonFindingChange>,
+    /// Packages added, removed, upgraded or resized between A and B, the largest movement first.
+    pub packages: Vec<super::packages::JsonPackageChange>,
     pub rules: Vec<JsonRule>,
     pub passed: bool,
 }
@@ -244,6 +246,7 @@ pub fn report(
                 delta: f.delta(),
             })
             .collect(),
+        packages: super::packages::json(&super::packages::compare(a.1, b.1)),
         rules: crate::report::json::rules(rules),
         passed: crate::report::rules::passed(rules),
     }

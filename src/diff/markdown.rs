@@ -160,5 +160,9 @@ pub fn render(
         }
         let _ = writeln!(o, "\n</details>");
     }
+    o.push_str(&super::packages::markdown(
+        &super::packages::compare(a, b),
+        top,
+    ));
     o
 }

@@ -108,6 +108,11 @@ pub fn render(
     layers(&mut o, c, style);
     files(&mut o, c, top, style);
     findings(&mut o, c, top, style);
+    o.push_str(&super::packages::section(
+        &super::packages::compare(a, b),
+        top,
+        |t| paint(style, "1", t),
+    ));
     rules_and_result(&mut o, rules, style);
     o
 }

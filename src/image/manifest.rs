@@ -33,6 +33,8 @@ pub struct Manifest {
     pub media_type: Option<String>,
     pub config: Descriptor,
     pub layers: Vec<Descriptor>,
+    /// The manifest's own annotations (`org.opencontainers.image.base.name`, ...).
+    pub annotations: BTreeMap<String, String>,
 }
 
 /// An image index (or Docker manifest list): several manifests, usually one per platform.
@@ -71,6 +73,7 @@ struct WireDocument {
     config: Option<WireDescriptor>,
     layers: Option<Vec<WireDescriptor>>,
     manifests: Option<Vec<WireDescriptor>>,
+    annotations: Option<BTreeMap<String, String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -156,6 +159,7 @@ impl Document {
             media_type,
             config: config.into_descriptor()?,
             layers: descriptors(wire.layers)?,
+            annotations: wire.annotations.unwrap_or_default(),
         }))
     }
 }

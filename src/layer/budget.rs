@@ -66,6 +66,19 @@ impl Budget {
         Ok(())
     }
 
+    /// Charges the content of a captured file to the same memory limit as path names: both
+    /// are held until the analysis ends.
+    pub(super) fn charge_capture(&self, bytes: u64) -> Result<(), IndexError> {
+        if add_within(&self.name_bytes, bytes, self.limits.max_name_bytes) {
+            Ok(())
+        } else {
+            Err(IndexError::Limit(format!(
+                "more than {} bytes of path names and captured package databases in the image (--max-index-bytes)",
+                self.limits.max_name_bytes
+            )))
+        }
+    }
+
     /// Charges uncompressed bytes read from a layer stream against `max_total_bytes`.
     pub fn charge_stream(&self, bytes: u64) -> Result<(), IndexError> {
         if add_within(&self.stream_bytes, bytes, self.limits.max_total_bytes) {

@@ -17,6 +17,8 @@ pub struct JsonReport {
     pub layers: Vec<JsonLayer>,
     pub wasted: Vec<JsonWasted>,
     pub findings: Vec<JsonFinding>,
+    /// One row per package change (install, upgrade, removal), in layer order.
+    pub packages: Vec<JsonPackage>,
     pub rules: Vec<JsonRule>,
     /// Whether every enabled rule passed.
     pub passed: bool,
@@ -39,6 +41,21 @@ pub struct JsonImage {
     pub user_wasted_ratio: f64,
     pub reclaimable_bytes: u64,
     pub runs_as_root: bool,
+    pub base: JsonBase,
+}
+
+/// The base image boundary.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JsonBase {
+    pub reference: Option<String>,
+    pub digest: Option<String>,
+    /// Layers that are the base's; null when the boundary is unknown (`layers[].base` then
+    /// marks layer 0 alone, dive's rule).
+    pub layer_count: Option<usize>,
+    /// Bytes of the layers marked `base`.
+    pub size_bytes: u64,
+    /// `flag` (--base), `annotation` (org.opencontainers.image.base.*) or `unknown`.
+    pub detected_by: &'static str,
 }
 
 #[derive(Debug, Serialize)]
@@ -57,6 +74,8 @@ pub struct JsonLayer {
     pub removed: u64,
     pub wasted_bytes: u64,
     pub reclaimable_bytes: u64,
+    /// Whether the layer belongs to the base image.
+    pub base: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -76,6 +95,22 @@ pub struct JsonFinding {
     pub visible: bool,
     pub reason: String,
     pub fix: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JsonPackage {
+    pub ecosystem: &'static str,
+    pub name: String,
+    pub version: String,
+    /// `installed`, `upgraded` or `removed`.
+    pub change: &'static str,
+    /// The version an upgrade replaced.
+    pub previous_version: Option<String>,
+    pub layer: usize,
+    pub location: String,
+    pub bytes: u64,
+    pub files: u64,
+    pub visible: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -113,6 +148,13 @@ pub fn image(a: &Analysis) -> JsonImage {
         user_wasted_ratio: a.user_wasted_ratio,
         reclaimable_bytes: a.reclaimable_bytes,
         runs_as_root: a.runs_as_root,
+        base: JsonBase {
+            reference: a.base.reference.clone(),
+            digest: a.base.digest.clone(),
+            layer_count: a.base.layer_count,
+            size_bytes: a.base_size_bytes(),
+            detected_by: a.base.detected_by.name(),
+        },
     }
 }
 
@@ -129,6 +171,26 @@ pub fn findings(image: &Image, a: &Analysis) -> Vec<JsonFinding> {
             visible: f.visible,
             reason: f.reason.clone(),
             fix: f.fix.clone(),
+        })
+        .collect()
+}
+
+/// The package changes as JSON objects, shared with `plummet diff`.
+pub fn packages(a: &Analysis) -> Vec<JsonPackage> {
+    a.packages
+        .list
+        .iter()
+        .map(|p| JsonPackage {
+            ecosystem: p.ecosystem.name(),
+            name: p.name.clone(),
+            version: p.version.clone(),
+            change: p.change.name(),
+            previous_version: p.previous_version.clone(),
+            layer: p.layer,
+            location: p.location.clone(),
+            bytes: p.bytes,
+            files: p.files,
+            visible: p.visible,
         })
         .collect()
 }
@@ -157,6 +219,7 @@ pub fn report(image: &Image, a: &Analysis, rules: &[RuleResult], top: usize) -> 
                 removed: l.changes.removed,
                 wasted_bytes: l.changes.wasted_bytes,
                 reclaimable_bytes: l.changes.reclaimable_bytes,
+                base: l.base,
             })
             .collect(),
         wasted: a
@@ -170,6 +233,7 @@ pub fn report(image: &Image, a: &Analysis, rules: &[RuleResult], top: usize) -> 
             })
             .collect(),
         findings: findings(image, a),
+        packages: packages(a),
         rules: self::rules(rules),
         passed: super::rules::passed(rules),
     }

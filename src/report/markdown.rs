@@ -37,6 +37,13 @@ pub fn render(image: &Image, a: &Analysis, rules: &[RuleResult], top: usize) -> 
             markdown_code_cell(&a.config.user)
         }
     );
+    let split = super::base::split(a);
+    let _ = writeln!(
+        o,
+        "**base** {}  \n**your layers** {}\n",
+        escape::markdown_text(&split.base),
+        escape::markdown_text(&split.yours)
+    );
     o.push_str(&rules_table(rules));
     if !a.findings.is_empty() {
         let _ = writeln!(
@@ -71,8 +78,9 @@ pub fn render(image: &Image, a: &Analysis, rules: &[RuleResult], top: usize) -> 
     for l in &a.layers {
         let _ = writeln!(
             o,
-            "| {} | {} | {} | {} | {} |",
+            "| {}{} | {} | {} | {} | {} |",
             l.index,
+            if l.base { " (base)" } else { "" },
             size(l.size_bytes),
             l.file_count,
             size(l.changes.wasted_bytes),
@@ -80,6 +88,7 @@ pub fn render(image: &Image, a: &Analysis, rules: &[RuleResult], top: usize) -> 
         );
     }
     let _ = writeln!(o, "\n</details>");
+    o.push_str(&super::packages::markdown(a, top));
     if !a.wasted.is_empty() {
         let _ = writeln!(
             o,

@@ -15,6 +15,8 @@ pub struct RuleSet {
     pub no_secrets: bool,
     pub non_root: bool,
     pub max_kind_bytes: BTreeMap<FindingKind, u64>,
+    /// Findings-based rules and maxReclaimableBytes count the user's layers only.
+    pub user_layers_only: bool,
 }
 
 impl Default for RuleSet {
@@ -28,6 +30,7 @@ impl Default for RuleSet {
             no_secrets: false,
             non_root: false,
             max_kind_bytes: BTreeMap::new(),
+            user_layers_only: false,
         }
     }
 }
@@ -93,6 +96,19 @@ fn result(
 
 /// Evaluates every rule: dive's three first, then plummet's.
 pub fn evaluate(a: &Analysis, rules: &RuleSet) -> Vec<RuleResult> {
+    // With `user_layers_only`, what the base image brought is the base's business.
+    let counted = |f: &&crate::analysis::Finding| {
+        !rules.user_layers_only || f.layer.is_none_or(|l| a.is_user_layer(l))
+    };
+    let reclaimable = if rules.user_layers_only {
+        a.layers
+            .iter()
+            .filter(|l| !l.base)
+            .map(|l| l.changes.reclaimable_bytes)
+            .sum()
+    } else {
+        a.reclaimable_bytes
+    };
     let mut out = vec![
         result(
             "lowestEfficiency",
@@ -121,15 +137,13 @@ pub fn evaluate(a: &Analysis, rules: &RuleSet) -> Vec<RuleResult> {
         ),
         result(
             "maxReclaimableBytes",
-            rules
-                .max_reclaimable_bytes
-                .is_some_and(|t| a.reclaimable_bytes > t),
-            Value::Bytes(a.reclaimable_bytes),
+            rules.max_reclaimable_bytes.is_some_and(|t| reclaimable > t),
+            Value::Bytes(reclaimable),
             rules.max_reclaimable_bytes.map(Value::Bytes),
-            format!("{} reclaimable bytes", a.reclaimable_bytes),
+            format!("{reclaimable} reclaimable bytes"),
         ),
     ];
-    let secrets = a.findings_of(FindingKind::Secret).count() as u64;
+    let secrets = a.findings_of(FindingKind::Secret).filter(counted).count() as u64;
     out.push(result(
         "noSecrets",
         secrets > 0,
@@ -149,8 +163,8 @@ pub fn evaluate(a: &Analysis, rules: &RuleSet) -> Vec<RuleResult> {
         },
     ));
     for (kind, limit) in &rules.max_kind_bytes {
-        let bytes: u64 = a.findings_of(*kind).map(|f| f.bytes).sum();
-        let count = a.findings_of(*kind).count();
+        let bytes: u64 = a.findings_of(*kind).filter(counted).map(|f| f.bytes).sum();
+        let count = a.findings_of(*kind).filter(counted).count();
         // A zero limit forbids the kind outright, even findings of zero bytes.
         let failed = if *limit == 0 {
             count > 0

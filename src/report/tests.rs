@@ -145,3 +145,51 @@ fn markdown_report_snapshot() {
     let results = evaluate(&a, &RuleSet::default());
     insta::assert_snapshot!(markdown::render(&image, &a, &results, 10));
 }
+
+#[test]
+fn user_layers_only_leaves_the_base_images_findings_to_the_base() {
+    let image = image_of(
+        vec![
+            TarBuilder::new()
+                .file("root/.ssh/id_rsa", 400)
+                .dir("srv/.git/")
+                .file("srv/.git/HEAD", 20),
+            TarBuilder::new().file("usr/lib/big.so", 5000),
+            TarBuilder::new().file("app/main", 10),
+        ],
+        crate::testutil::app_user(),
+    );
+    let mut a = analyze(&image);
+    let mut rules = RuleSet {
+        lowest_efficiency: None,
+        highest_user_wasted_percent: None,
+        no_secrets: true,
+        ..RuleSet::default()
+    };
+    rules
+        .max_kind_bytes
+        .insert(crate::analysis::FindingKind::Git, 0);
+    let status = |a: &crate::analysis::Analysis, rules: &RuleSet, name: &str| {
+        evaluate(a, rules)
+            .into_iter()
+            .find(|r| r.name == name)
+            .unwrap()
+            .status
+    };
+    assert_eq!(status(&a, &rules, "noSecrets"), RuleStatus::Fail);
+    rules.user_layers_only = true;
+    // Dive's rule: layer 0 is the base, so its key and .git are not the user's.
+    assert_eq!(status(&a, &rules, "noSecrets"), RuleStatus::Pass);
+    assert_eq!(status(&a, &rules, "maxKindBytes:git"), RuleStatus::Pass);
+    // A known boundary moves the line; nothing the user added is hidden.
+    a.set_base(crate::analysis::Base {
+        reference: Some("base:1".into()),
+        digest: None,
+        layer_count: Some(2),
+        detected_by: crate::analysis::base::Detection::Flag,
+    });
+    let marks: Vec<bool> = a.layers.iter().map(|l| l.base).collect();
+    assert_eq!(marks, [true, true, false]);
+    assert_eq!(a.base_size_bytes(), 5420);
+    assert_eq!(status(&a, &rules, "noSecrets"), RuleStatus::Pass);
+}

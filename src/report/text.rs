@@ -52,6 +52,7 @@ pub fn render(
     layers(&mut o, a, style);
     wasted(&mut o, image, a, top, style);
     findings(&mut o, image, a, top, style);
+    super::packages::section(a, top, style.color, &mut o);
     rules_and_result(&mut o, rules, style);
     o
 }
@@ -96,6 +97,9 @@ fn summary(o: &mut String, a: &Analysis, style: Style) {
         percent(a.user_wasted_ratio)
     );
     let _ = writeln!(o, "  reclaimable  {}", size(a.reclaimable_bytes));
+    let split = super::base::split(a);
+    let _ = writeln!(o, "  base         {}", split.base);
+    let _ = writeln!(o, "  your layers  {}", split.yours);
 }
 
 /// One line per layer.
@@ -114,7 +118,14 @@ fn layers(o: &mut String, a: &Analysis, style: Style) {
             size(l.size_bytes),
             l.file_count,
             size(l.changes.wasted_bytes),
-            truncate(&escape::text(&l.command.replace('\n', " ")), 90)
+            truncate(
+                &format!(
+                    "{}{}",
+                    if l.base { "(base) " } else { "" },
+                    escape::text(&l.command.replace('\n', " "))
+                ),
+                90
+            )
         );
     }
 }

@@ -80,6 +80,8 @@ impl UiStart {
 #[derive(Debug)]
 pub struct CiSettings {
     pub image: String,
+    /// `--base IMAGE`: the image this one was built on.
+    pub base: Option<String>,
     pub load: LoadOptions,
     pub rules: RuleSet,
     pub reports: Reports,
@@ -90,6 +92,8 @@ pub struct CiSettings {
 #[derive(Debug)]
 pub struct ExploreSettings {
     pub image: String,
+    /// `--base IMAGE`: the image this one was built on.
+    pub base: Option<String>,
     pub load: LoadOptions,
     pub ui: UiStart,
 }
@@ -137,6 +141,7 @@ pub fn for_command(cli: Cli, env: &Environment) -> Result<Option<Settings>, Conf
     }
     let file = ConfigFile::discover(source.config.as_deref())?;
     Ok(Some(Settings::Explore(ExploreSettings {
+        base: source.base.clone(),
         load: load_options(&source, &file)?,
         ui: UiStart::new(&source, &file, env),
         image,
@@ -147,6 +152,7 @@ fn ci(args: &CiArgs, env: &Environment) -> Result<CiSettings, ConfigError> {
     let file = ConfigFile::discover(args.source.config.as_deref())?;
     Ok(CiSettings {
         image: args.image.clone(),
+        base: args.source.base.clone(),
         rules: rules(args, &file)?,
         load: load_options(&args.source, &file)?,
         reports: Reports::new(&args.report, env),

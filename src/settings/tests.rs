@@ -147,3 +147,16 @@ fn platform_and_creds_are_validated() {
     assert_eq!(o.credentials.unwrap().secret.0, "p:w");
     assert!(o.insecure);
 }
+
+#[test]
+fn user_layers_only_comes_from_the_config_or_the_flag() {
+    let on = ConfigFile::parse("[rules]\nuser_layers_only = true\n", Path::new("p.toml")).unwrap();
+    assert!(rules(&no_dive_ci(&[]), &on).unwrap().user_layers_only);
+    let off = ConfigFile::default();
+    assert!(!rules(&no_dive_ci(&[]), &off).unwrap().user_layers_only);
+    assert!(
+        rules(&no_dive_ci(&["--user-layers-only"]), &off)
+            .unwrap()
+            .user_layers_only
+    );
+}

@@ -39,6 +39,7 @@ struct Plan {
     config_digest: Option<Digest>,
     config: ImageConfig,
     layers: Vec<PlannedLayer>,
+    annotations: std::collections::BTreeMap<String, String>,
 }
 
 /// One layer to stream: its member in the archive and what it must hash to.
@@ -195,6 +196,7 @@ fn index(
         config_digest: plan.config_digest,
         config: plan.config,
         layers: metas,
+        annotations: plan.annotations,
     };
     Ok(Image::assemble(meta, layers))
 }

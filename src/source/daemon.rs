@@ -355,6 +355,7 @@ fn export(
         config_digest: Some(exported.config_digest),
         config: exported.config,
         layers: exported.metas,
+        annotations: Default::default(),
     };
     Ok(Image::assemble(meta, exported.layers))
 }

@@ -135,6 +135,7 @@ fn pull(
         config_digest: Some(resolved.config_digest),
         config: resolved.config,
         layers,
+        annotations: Default::default(),
     };
     Ok(Image::assemble(meta, indexed))
 }

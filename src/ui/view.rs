@@ -5,6 +5,7 @@ mod help;
 mod image_details;
 mod layer_details;
 mod layers;
+mod packages;
 mod progress;
 mod status_bar;
 

@@ -102,6 +102,7 @@ pub(super) fn plan(
         config_digest,
         config,
         layers,
+        annotations: Default::default(),
     })
 }
 

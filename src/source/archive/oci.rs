@@ -101,6 +101,13 @@ pub(super) fn plan(
         config_digest: Some(manifest.config.digest.clone()),
         config,
         layers,
+        // The index entry's annotations first, so the manifest's own win.
+        annotations: descriptor
+            .annotations
+            .clone()
+            .into_iter()
+            .chain(manifest.annotations)
+            .collect(),
     })
 }
 

@@ -194,6 +194,7 @@ pub fn load(
         config_digest: Some(id),
         config,
         layers: metas,
+        annotations: Default::default(),
     };
     Ok(Image::assemble(meta, layers))
 }

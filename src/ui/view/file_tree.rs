@@ -153,6 +153,9 @@ impl FileTreeView<'_> {
         if status != Status::Removed {
             first.push(Span::raw(format!("  {}", format::bytes(snap.size(node)))));
         }
+        if let Some(owner) = super::packages::owner(loaded, node) {
+            first.push(Span::styled(owner, self.theme.dim()));
+        }
         let second = match links::resolve(tree, snap, node) {
             Some(Resolution::Target(t)) => {
                 Line::raw(format!("link to {}", escape::bytes(&tree.paths.path(t))))

@@ -51,6 +51,7 @@ impl ImageDetailsView<'_> {
             ),
             row("Reclaimable", format::bytes(a.reclaimable_bytes)),
         ];
+        lines.extend(super::packages::image_lines(self.loaded, self.theme));
         if !a.wasted.is_empty() {
             lines.push(Line::default());
             lines.push(heading(format!(

@@ -49,7 +49,7 @@ impl LayerDetailsView<'_> {
             };
             size.push_str(&format!(" (blob {}{how})", format::bytes(blob)));
         }
-        vec![
+        let mut lines = vec![
             row("Digest", digest(&layer.digest)),
             row("Diff ID", digest(&layer.diff_id)),
             row("Command", escape::text(&layer.command).into_owned()),
@@ -59,7 +59,9 @@ impl LayerDetailsView<'_> {
             row("Removed", count(c.removed, c.removed_bytes)),
             row("Wasted", format::bytes(c.wasted_bytes)),
             row("Reclaimable", format::bytes(c.reclaimable_bytes)),
-        ]
+        ];
+        lines.extend(super::packages::layer_lines(self.loaded, self.theme));
+        lines
     }
 }
 

@@ -1,0 +1,195 @@
+//! Package databases in an image's layers (dpkg, apk, Python, npm): which package owns which
+//! bytes, and which layer installed, upgraded or removed it. Pure: parsers take captured bytes
+//! and return records; [`find`] reads the tree.
+
+mod apk;
+mod dpkg;
+mod history;
+mod npm;
+mod python;
+
+pub use history::{Inventory, find};
+
+/// A package manager's world.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Ecosystem {
+    Deb,
+    Apk,
+    Rpm,
+    Python,
+    Npm,
+}
+
+impl Ecosystem {
+    /// The stable name used in JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Ecosystem::Deb => "deb",
+            Ecosystem::Apk => "apk",
+            Ecosystem::Rpm => "rpm",
+            Ecosystem::Python => "python",
+            Ecosystem::Npm => "npm",
+        }
+    }
+}
+
+/// What a layer did to a package.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Change {
+    Installed,
+    Upgraded,
+    Removed,
+}
+
+impl Change {
+    pub fn name(self) -> &'static str {
+        match self {
+            Change::Installed => "installed",
+            Change::Upgraded => "upgraded",
+            Change::Removed => "removed",
+        }
+    }
+}
+
+/// One change to one package, made by one layer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Package {
+    pub ecosystem: Ecosystem,
+    pub name: String,
+    /// The version after the change (for a removal: the version removed).
+    pub version: String,
+    /// The version before an upgrade.
+    pub previous_version: Option<String>,
+    pub change: Change,
+    pub layer: usize,
+    /// Where its database entry lives: `/var/lib/dpkg`, a site-packages directory, a package's
+    /// directory under node_modules.
+    pub location: String,
+    /// Sum of the sizes of the regular files its database lists, present in that layer.
+    pub bytes: u64,
+    pub files: u64,
+    /// Whether this is the package as installed at the top (not upgraded or removed later).
+    pub visible: bool,
+}
+
+/// One installed package as its database lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Record {
+    pub name: String,
+    pub version: String,
+    /// Absolute, cleaned paths of what it installed (directories may be included).
+    pub files: Vec<Vec<u8>>,
+}
+
+/// Which package database a file is part of, by its cleaned path (no leading `/`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DbFile {
+    DpkgStatus,
+    DpkgList,
+    /// Distroless images: one stanza per file under `var/lib/dpkg/status.d/`.
+    DpkgStatusD,
+    DpkgStatusDMd5sums,
+    ApkInstalled,
+    PythonRecord,
+    PythonMetadata,
+    EggPkgInfo,
+    EggInstalledFiles,
+    NpmManifest,
+}
+
+impl DbFile {
+    pub fn ecosystem(self) -> Ecosystem {
+        match self {
+            DbFile::DpkgStatus
+            | DbFile::DpkgList
+            | DbFile::DpkgStatusD
+            | DbFile::DpkgStatusDMd5sums => Ecosystem::Deb,
+            DbFile::ApkInstalled => Ecosystem::Apk,
+            DbFile::PythonRecord
+            | DbFile::PythonMetadata
+            | DbFile::EggPkgInfo
+            | DbFile::EggInstalledFiles => Ecosystem::Python,
+            DbFile::NpmManifest => Ecosystem::Npm,
+        }
+    }
+
+    /// The largest file of this kind worth keeping: databases that list every file of an image
+    /// can be megabytes; metadata is read for its headers only.
+    pub fn max_bytes(self) -> u64 {
+        match self {
+            DbFile::DpkgStatus | DbFile::ApkInstalled => 32 << 20,
+            DbFile::DpkgList
+            | DbFile::DpkgStatusDMd5sums
+            | DbFile::PythonRecord
+            | DbFile::EggInstalledFiles => 8 << 20,
+            DbFile::DpkgStatusD | DbFile::PythonMetadata | DbFile::EggPkgInfo => 256 << 10,
+            DbFile::NpmManifest => 1 << 20,
+        }
+    }
+}
+
+/// Classifies a cleaned relative path as a package database file.
+pub fn database_file(path: &[u8]) -> Option<DbFile> {
+    let (dir, name) = match path.iter().rposition(|&b| b == b'/') {
+        Some(p) => (&path[..p], &path[p + 1..]),
+        None => (&b""[..], path),
+    };
+    match (dir, name) {
+        (b"var/lib/dpkg", b"status") => return Some(DbFile::DpkgStatus),
+        (b"lib/apk/db", b"installed") => return Some(DbFile::ApkInstalled),
+        (b"var/lib/dpkg/info", n) if n.ends_with(b".list") => return Some(DbFile::DpkgList),
+        (b"var/lib/dpkg/status.d", n) if n.ends_with(b".md5sums") => {
+            return Some(DbFile::DpkgStatusDMd5sums);
+        }
+        (b"var/lib/dpkg/status.d", _) => return Some(DbFile::DpkgStatusD),
+        _ => {}
+    }
+    let parent = dir.rsplit(|&b| b == b'/').next().unwrap_or(dir);
+    if parent.ends_with(b".dist-info") {
+        return match name {
+            b"RECORD" => Some(DbFile::PythonRecord),
+            b"METADATA" => Some(DbFile::PythonMetadata),
+            _ => None,
+        };
+    }
+    if parent.ends_with(b".egg-info") {
+        return match name {
+            b"PKG-INFO" => Some(DbFile::EggPkgInfo),
+            b"installed-files.txt" => Some(DbFile::EggInstalledFiles),
+            _ => None,
+        };
+    }
+    if name == b"package.json" && npm::package_dir(dir).is_some() {
+        return Some(DbFile::NpmManifest);
+    }
+    None
+}
+
+/// Whether the indexer should keep this file's content for the package analysis.
+pub fn capture(path: &[u8], size: u64) -> bool {
+    database_file(path).is_some_and(|kind| size <= kind.max_bytes())
+}
+
+/// Joins `rel` onto the absolute directory `base` and cleans the result lexically (never above
+/// the root); returns an absolute path.
+pub(crate) fn join(base: &[u8], rel: &[u8]) -> Vec<u8> {
+    let mut raw = Vec::with_capacity(base.len() + rel.len() + 1);
+    if !rel.starts_with(b"/") {
+        raw.extend_from_slice(base);
+        raw.push(b'/');
+    }
+    raw.extend_from_slice(rel);
+    let mut out = vec![b'/'];
+    crate::layer::clean_path(&raw, &mut out);
+    out
+}
+
+/// Splits `Key: value` header lines (RFC 822 style, as dpkg, apk-less metadata and Python's
+/// METADATA use); continuation lines are skipped.
+pub(crate) fn header<'a>(line: &'a str, key: &str) -> Option<&'a str> {
+    let rest = line.strip_prefix(key)?;
+    rest.strip_prefix(':').map(str::trim)
+}
+
+#[cfg(test)]
+mod tests;

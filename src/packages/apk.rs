@@ -1,0 +1,36 @@
+//! apk's database, `lib/apk/db/installed`: one block per package separated by a blank line,
+//! single-letter fields (`P:` name, `V:` version, `F:` a directory, `R:` a file in the last
+//! `F:` directory), as documented in the apk-tools "Apk spec" (wiki.alpinelinux.org/wiki/Apk_spec).
+
+use super::Record;
+
+pub fn parse_installed(text: &[u8]) -> Vec<Record> {
+    let mut out = Vec::new();
+    for block in text
+        .split(|&b| b == b'\n')
+        .collect::<Vec<_>>()
+        .split(|l| l.is_empty())
+    {
+        let mut record = Record::default();
+        let mut dir: &[u8] = b"";
+        for line in block {
+            let (Some(&key), Some(b':')) = (line.first(), line.get(1).copied()) else {
+                continue;
+            };
+            let value = &line[2..];
+            match key {
+                b'P' => record.name = String::from_utf8_lossy(value).into_owned(),
+                b'V' => record.version = String::from_utf8_lossy(value).into_owned(),
+                b'F' => dir = value,
+                b'R' => record
+                    .files
+                    .push(super::join(b"/", &[dir, b"/", value].concat())),
+                _ => {}
+            }
+        }
+        if !record.name.is_empty() {
+            out.push(record);
+        }
+    }
+    out
+}

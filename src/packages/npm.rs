@@ -1,0 +1,33 @@
+//! npm packages: each directory `node_modules/NAME` or `node_modules/@SCOPE/NAME` (at any depth)
+//! with a package.json is one installed package; it owns the files below it, except those of
+//! its own nested node_modules.
+
+/// Whether `dir` (cleaned, relative) is a package directory directly under a node_modules.
+pub fn package_dir(dir: &[u8]) -> Option<()> {
+    let mut parts = dir.rsplit(|&b| b == b'/');
+    let name = parts.next()?;
+    if name.is_empty() || name == b"node_modules" || name.starts_with(b".") {
+        return None;
+    }
+    let parent = parts.next()?;
+    if parent == b"node_modules" && !name.starts_with(b"@") {
+        return Some(());
+    }
+    (parent.starts_with(b"@") && parts.next()? == b"node_modules").then_some(())
+}
+
+/// `name` and `version` of a package.json; `None` when it is not a JSON object.
+pub fn parse_manifest(text: &[u8]) -> Option<(Option<String>, String)> {
+    let json: serde_json::Value = serde_json::from_slice(text).ok()?;
+    let object = json.as_object()?;
+    let name = object
+        .get("name")
+        .and_then(|n| n.as_str())
+        .map(str::to_string);
+    let version = object
+        .get("version")
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
+        .to_string();
+    Some((name, version))
+}
