@@ -1,12 +1,17 @@
 //! The analysis of an indexed image: sizes, waste, efficiency, reclaimable bytes and findings.
 //! Pure and deterministic: it reads the tree and the config and returns values.
 
+mod classify;
 pub mod findings;
+mod hygiene;
 pub mod kind;
+mod node;
+mod secrets;
 pub mod waste;
 
-pub use findings::Finding;
-pub use kind::{FindingKind, capture_rule};
+pub use findings::{Finding, is_base_layer};
+pub use kind::FindingKind;
+pub use secrets::capture_rule;
 pub use waste::{LayerChanges, WastedPath};
 
 use crate::image::{Compression, Digest, Image, ImageConfig};

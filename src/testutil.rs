@@ -59,6 +59,15 @@ impl TarBuilder {
         self
     }
 
+    /// A character device, block device or FIFO (`kind`) with `mode`.
+    pub fn special(mut self, path: &str, kind: tar::EntryType, mode: u32) -> Self {
+        let mut h = Self::header(kind, 0, mode);
+        self.builder
+            .append_data(&mut h, path, std::io::empty())
+            .unwrap();
+        self
+    }
+
     /// A file of `content` owned by `uid:gid`.
     pub fn file_owned(mut self, path: &str, content: &[u8], uid: u64, gid: u64) -> Self {
         let mut h = Self::header(tar::EntryType::Regular, content.len() as u64, 0o644);
