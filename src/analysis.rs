@@ -11,7 +11,7 @@ pub mod waste;
 
 pub use findings::{Finding, is_base_layer};
 pub use kind::FindingKind;
-pub use secrets::capture_rule;
+pub use secrets::CAPTURE;
 pub use waste::{LayerChanges, WastedPath};
 
 use crate::image::{Compression, Digest, Image, ImageConfig};

@@ -28,7 +28,7 @@ pub fn inspect(
     progress: &Progress,
 ) -> Result<Inspected, SourceError> {
     let mut options = options.clone();
-    options.index.capture = analysis::capture_rule;
+    options.index.capture = analysis::CAPTURE;
     let image = source::load(input, &options, progress)?;
     let analysis = analysis::analyze(&image);
     Ok(Inspected { image, analysis })

@@ -152,7 +152,7 @@ pub fn zstd(data: &[u8]) -> Vec<u8> {
 /// Indexes in-memory layers into an image with the given config.
 pub fn image_of(layers: Vec<TarBuilder>, config: crate::image::ImageConfig) -> crate::image::Image {
     let options = crate::image::IndexOptions {
-        capture: crate::analysis::capture_rule,
+        capture: crate::analysis::CAPTURE,
         ..crate::image::IndexOptions::default()
     };
     image_with(layers, config, &options)

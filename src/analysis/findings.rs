@@ -161,7 +161,7 @@ pub fn find(
                 if let Some(reason) =
                     super::secrets::secret_reason(&tree.paths, e.node, name, content)
                 {
-                    findings.push(secret(tree, e.node, l, e.size, visible, reason));
+                    findings.push(secret(tree, e.node, l, e.size, visible, reason.to_string()));
                     continue;
                 }
             }

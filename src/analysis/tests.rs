@@ -288,3 +288,5 @@ fn duplicate_entry_in_one_layer_is_one_touch_but_reclaimable() {
 }
 
 mod advice;
+mod kinds;
+mod secrets;

@@ -42,16 +42,11 @@ impl Default for IndexOptions {
             limits: Limits::default(),
             max_layer_bytes: 64 << 30,
             threads: 0,
-            capture: capture_nothing,
+            capture: CaptureRule::NONE,
             content_digests: false,
             layer_cache: None,
         }
     }
-}
-
-/// The capture rule that keeps no file's content.
-pub fn capture_nothing(_path: &[u8], _size: u64) -> bool {
-    false
 }
 
 /// A layer read and indexed.
