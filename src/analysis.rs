@@ -2,6 +2,7 @@
 //! Pure and deterministic: it reads the tree and the config and returns values.
 
 mod classify;
+mod copies;
 pub mod findings;
 mod hygiene;
 pub mod kind;
@@ -86,7 +87,10 @@ pub fn analyze(image: &Image) -> Analysis {
     let last = tree.layers.len().checked_sub(1);
     let snapshot = last.map(|l| Snapshot::at(tree, l));
     let size_of = |n: NodeId| snapshot.as_ref().map_or(0, |s| s.size(n));
-    let findings = findings::find(tree, &image.meta.config, &waste.final_state, &size_of);
+    let mut findings = findings::find(tree, &image.meta.config, &waste.final_state, &size_of);
+    copies::duplicates(tree, &waste.final_state, &mut findings);
+    copies::metadata_copies(tree, &waste.final_state, &waste.copies, &mut findings);
+    findings::sort(&mut findings);
 
     let commands = image.meta.config.layer_commands(tree.layers.len());
     let layers: Vec<LayerReport> = tree

@@ -20,8 +20,9 @@ impl Inspected {
 }
 
 /// Reads `input` (any form `source::load` accepts) with `options`, reporting to `progress`, then
-/// analyzes it. The indexer keeps the small files the analysis reads (`package.json`, possible
-/// keys) by the analysis's own rule, passed down from here: `image` never looks up the pipeline.
+/// analyzes it. The indexer reads and keeps the small files the analysis needs (`package.json`,
+/// secrets by content) by the analysis's own rule, passed down from here (`image` never looks
+/// up the pipeline), and fingerprints every file's content for the copy findings.
 pub fn inspect(
     input: &str,
     options: &LoadOptions,
@@ -29,6 +30,8 @@ pub fn inspect(
 ) -> Result<Inspected, SourceError> {
     let mut options = options.clone();
     options.index.capture = analysis::CAPTURE;
+    // duplicate_content and metadata_copy compare content fingerprints.
+    options.index.content_digests = true;
     let image = source::load(input, &options, progress)?;
     let analysis = analysis::analyze(&image);
     Ok(Inspected { image, analysis })

@@ -149,10 +149,12 @@ pub fn zstd(data: &[u8]) -> Vec<u8> {
     zstd::encode_all(data, 1).unwrap()
 }
 
-/// Indexes in-memory layers into an image with the given config.
+/// Indexes in-memory layers into an image with the given config, as `pipeline::inspect` does
+/// (the analysis's capture rule, content fingerprints).
 pub fn image_of(layers: Vec<TarBuilder>, config: crate::image::ImageConfig) -> crate::image::Image {
     let options = crate::image::IndexOptions {
         capture: crate::analysis::CAPTURE,
+        content_digests: true,
         ..crate::image::IndexOptions::default()
     };
     image_with(layers, config, &options)

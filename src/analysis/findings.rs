@@ -246,6 +246,12 @@ pub fn find(
     if config.runs_as_root() {
         findings.push(hygiene::runs_as_root(config));
     }
+    sort(&mut findings);
+    findings
+}
+
+/// Sorts findings in report order: by kind, largest first.
+pub fn sort(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
         a.kind
             .cmp(&b.kind)
@@ -254,7 +260,6 @@ pub fn find(
             .then(a.node.cmp(&b.node))
             .then(b.visible.cmp(&a.visible))
     });
-    findings
 }
 
 fn secret(

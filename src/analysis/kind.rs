@@ -16,13 +16,15 @@ pub enum FindingKind {
     DownloadedArchives,
     TempAndLogs,
     Docs,
+    DuplicateContent,
+    MetadataCopy,
     Setuid,
     WorldWritable,
     RunsAsRoot,
 }
 
 impl FindingKind {
-    pub const ALL: [FindingKind; 16] = [
+    pub const ALL: [FindingKind; 18] = [
         FindingKind::Secret,
         FindingKind::Git,
         FindingKind::NodeModules,
@@ -36,6 +38,8 @@ impl FindingKind {
         FindingKind::DownloadedArchives,
         FindingKind::TempAndLogs,
         FindingKind::Docs,
+        FindingKind::DuplicateContent,
+        FindingKind::MetadataCopy,
         FindingKind::Setuid,
         FindingKind::WorldWritable,
         FindingKind::RunsAsRoot,
@@ -57,6 +61,8 @@ impl FindingKind {
             FindingKind::DownloadedArchives => "downloaded_archives",
             FindingKind::TempAndLogs => "temp_and_logs",
             FindingKind::Docs => "docs",
+            FindingKind::DuplicateContent => "duplicate_content",
+            FindingKind::MetadataCopy => "metadata_copy",
             FindingKind::Setuid => "setuid",
             FindingKind::WorldWritable => "world_writable",
             FindingKind::RunsAsRoot => "runs_as_root",
@@ -111,6 +117,8 @@ impl FindingKind {
             }
             FindingKind::TempAndLogs => "temporary files or logs",
             FindingKind::Docs => "documentation and man pages",
+            FindingKind::DuplicateContent => "the same content at several paths",
+            FindingKind::MetadataCopy => "files shipped again only to change owner, mode or mtime",
             FindingKind::Setuid => "a setuid or setgid executable",
             FindingKind::WorldWritable => "a world-writable path",
             FindingKind::RunsAsRoot => "the container runs as root",
@@ -135,6 +143,8 @@ impl FindingKind {
             FindingKind::DownloadedArchives => format!("delete `{path}` in the same RUN that downloads and extracts it (or use `ADD --checksum` / `RUN --mount=type=bind` from a build stage)"),
             FindingKind::TempAndLogs => format!("delete `{path}` contents in the same RUN that creates them (e.g. `&& rm -rf /tmp/* /var/log/*`)"),
             FindingKind::Docs => "skip docs at install time (`apt-get install --no-install-recommends` with a dpkg path-exclude for /usr/share/doc and /usr/share/man) or `rm -rf /usr/share/doc /usr/share/man` in the same RUN".into(),
+            FindingKind::DuplicateContent => format!("keep one copy: hardlink or symlink the others to `{path}` in the RUN that makes them, `COPY --link` it from one place, or copy it once from a build stage"),
+            FindingKind::MetadataCopy => format!("set owner and mode where `{path}` is created: `COPY --chown=USER:GROUP --chmod=MODE`, or `chown`/`chmod` in the RUN that creates the files; a later `RUN chown -R`/`chmod -R`/`touch` ships every file again"),
             FindingKind::Setuid => format!("unless it is needed, `&& chmod u-s,g-s {path}` in the same RUN that creates it, or `COPY --chmod=0755` if it is copied in (a separate `RUN chmod` ships the file again)"),
             FindingKind::WorldWritable => format!("`&& chmod o-w {path}` in the same RUN that creates it, or `COPY --chmod=0644` if it is copied in (a separate `RUN chmod` ships the file again)"),
             FindingKind::RunsAsRoot => "add a non-root user and `USER 10001` (or a named user) after the steps that need root".into(),

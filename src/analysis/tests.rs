@@ -288,5 +288,6 @@ fn duplicate_entry_in_one_layer_is_one_touch_but_reclaimable() {
 }
 
 mod advice;
+mod copies;
 mod kinds;
 mod secrets;
