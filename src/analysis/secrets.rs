@@ -2,6 +2,9 @@
 //! streams: the indexer reads small files (see [`CAPTURE`]), and keeps only those this module
 //! recognises, so that memory holds secrets found, not every small file.
 
+use std::sync::OnceLock;
+
+use aho_corasick::AhoCorasick;
 use memchr::memmem;
 
 use super::classify::parent_name_is;
@@ -126,6 +129,9 @@ pub fn scan(name: &[u8], content: &[u8]) -> Option<&'static str> {
         return None;
     }
     let has = |needle: &[u8]| memmem::find(content, needle).is_some();
+    if !is_candidate(content) {
+        return credential_file(name, content);
+    }
     if has(b"\"private_key\"") && has(b"\"client_email\"") {
         return Some("a cloud service-account key (JSON with a private_key)");
     }
@@ -148,6 +154,33 @@ pub fn scan(name: &[u8], content: &[u8]) -> Option<&'static str> {
     if has(b"\"auths\"") && (has_value(content, b"\"auth\":") || has(b"\"identitytoken\"")) {
         return Some("Docker registry credentials (auths)");
     }
+    credential_file(name, content)
+}
+
+/// Whether text content holds any of the markers the name-independent rules look for: one
+/// pass over the bytes (most files have none), before the rules' own checks.
+fn is_candidate(content: &[u8]) -> bool {
+    static MARKERS: OnceLock<Option<AhoCorasick>> = OnceLock::new();
+    let markers = MARKERS.get_or_init(|| {
+        AhoCorasick::new([
+            &b"-----BEGIN "[..],
+            b"AKIA",
+            b"ASIA",
+            b"\"private_key\"",
+            b"kind: Config",
+            b"\"kind\": \"Config\"",
+            b"aws_secret_access_key",
+            b"\"auths\"",
+        ])
+        .ok()
+    });
+    // Without the automaton (it cannot fail to build on these literals) every rule runs.
+    markers.as_ref().is_none_or(|m| m.is_match(content))
+}
+
+/// The rules of the files named for a credential store: a token or password in them.
+fn credential_file(name: &[u8], content: &[u8]) -> Option<&'static str> {
+    let has = |needle: &[u8]| memmem::find(content, needle).is_some();
     match name {
         b".npmrc"
             if has_value(content, b"_authToken=")
