@@ -138,10 +138,13 @@ fn built(host: &str) -> &'static Image {
         run(docker(host)
             .args(["build", "--network", "none", "-q", "-t", TAG])
             .arg(&ctx));
-        let options = LoadOptions {
+        // What `pipeline::inspect` asks of the indexer for the analysis.
+        let mut options = LoadOptions {
             host: Some(host.to_string()),
             ..LoadOptions::default()
         };
+        options.index.capture = plummet::analysis::CAPTURE;
+        options.index.content_digests = true;
         load(Engine::Docker, TAG, &options, &Progress::default()).unwrap()
     })
 }
