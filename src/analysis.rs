@@ -2,13 +2,19 @@
 //! Pure and deterministic: it reads the tree and the config and returns values.
 
 pub mod base;
+mod classify;
+mod copies;
 pub mod findings;
+mod hygiene;
 pub mod kind;
+mod node;
+mod secrets;
 pub mod waste;
 
 pub use base::Base;
-pub use findings::Finding;
-pub use kind::{FindingKind, capture_rule};
+pub use findings::{Finding, is_base_layer};
+pub use kind::FindingKind;
+pub use secrets::CAPTURE;
 pub use waste::{LayerChanges, WastedPath};
 
 use crate::image::{Compression, Digest, Image, ImageConfig};
@@ -106,14 +112,30 @@ impl Analysis {
     }
 }
 
-/// Analyzes an indexed image.
+/// Analyzes an indexed image, its base named only by its own annotations (if at all).
 pub fn analyze(image: &Image) -> Analysis {
+    analyze_on(image, Base::from_annotations(&image.meta))
+}
+
+/// Analyzes an indexed image whose base boundary is known (`--base`): the findings in the base's
+/// layers say so instead of suggesting a change to a step the user did not write.
+pub fn analyze_on(image: &Image, base: Base) -> Analysis {
     let tree = &image.tree;
+    let base_layers = findings::base_layer_count(&base, tree.layers.len());
     let waste = waste::measure(tree);
     let last = tree.layers.len().checked_sub(1);
     let snapshot = last.map(|l| Snapshot::at(tree, l));
     let size_of = |n: NodeId| snapshot.as_ref().map_or(0, |s| s.size(n));
-    let findings = findings::find(tree, &image.meta.config, &waste.final_state, &size_of);
+    let mut findings = findings::find(
+        tree,
+        &image.meta.config,
+        &waste.final_state,
+        &size_of,
+        base_layers,
+    );
+    copies::duplicates(tree, &waste.final_state, base_layers, &mut findings);
+    copies::metadata_copies(tree, &waste.final_state, &waste.copies, &mut findings);
+    findings::sort(&mut findings);
 
     let commands = image.meta.config.layer_commands(tree.layers.len());
     let layers: Vec<LayerReport> = tree
@@ -170,9 +192,9 @@ pub fn analyze(image: &Image) -> Analysis {
         findings,
         final_state: waste.final_state,
         packages: crate::packages::find(tree),
-        base: Base::from_annotations(&image.meta),
+        base: base.clone(),
     };
-    analysis.set_base(Base::from_annotations(&image.meta));
+    analysis.set_base(base);
     analysis
 }
 

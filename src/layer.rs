@@ -228,8 +228,33 @@ pub enum IndexError {
     Truncated { path: String, read: u64, size: u64 },
 }
 
-/// Which files to keep the content of: called with the cleaned path and size.
-pub type CaptureRule = fn(path: &[u8], size: u64) -> bool;
+/// Which small files the indexer reads for the analysis, and which of what it read it keeps:
+/// the analysis scans many small files for secrets while they stream past, but keeps only the
+/// few it needs later, so memory stays bounded by what is kept.
+#[derive(Debug, Clone, Copy)]
+pub struct CaptureRule {
+    /// Whether to read a regular file's content (at most [`MAX_CAPTURE`] bytes), given its
+    /// cleaned path and size.
+    pub read: fn(path: &[u8], size: u64) -> bool,
+    /// Whether to keep the content read, given the cleaned path and the content.
+    pub keep: fn(path: &[u8], content: &[u8]) -> bool,
+}
+
+impl CaptureRule {
+    /// Reads and keeps nothing.
+    pub const NONE: CaptureRule = CaptureRule {
+        read: |_, _| false,
+        keep: |_, _| false,
+    };
+
+    /// Keeps every file `read` selects.
+    pub fn keep_all(read: fn(&[u8], u64) -> bool) -> CaptureRule {
+        CaptureRule {
+            read,
+            keep: |_, _| true,
+        }
+    }
+}
 
 /// The largest content [`index`] keeps for one captured file, whatever the rule says (package
 /// databases such as dpkg's status file run to megabytes; the rule bounds each kind tighter).
@@ -265,6 +290,8 @@ pub fn index<R: Read>(
     });
     let mut layer = LayerIndex::default();
     let mut scratch = Vec::new();
+    // The content read for the capture rule, reused from file to file.
+    let mut head = Vec::new();
     let mut hasher = fingerprint::Hasher::default();
     let mut entries = archive.entries()?;
     loop {
@@ -275,15 +302,16 @@ pub fn index<R: Read>(
         let mut entry = entry?;
         data.set(0);
         let before = layer.entries.len();
-        add_entry(&mut entry, &mut layer, &mut scratch, budget, keep.capture)?;
+        head.clear();
+        let files = Files {
+            scratch: &mut scratch,
+            head: &mut head,
+        };
+        add_entry(&mut entry, &mut layer, files, budget, keep.capture)?;
         // Read the rest of the content here, disarmed, so the parser only reads headers.
         let added = layer.entries.get(before).map(|e| e.kind);
         if keep.fingerprints && added == Some(EntryKind::File) {
-            let head = match layer.captures.last() {
-                Some(c) if c.entry as usize == before => c.content.as_slice(),
-                _ => &[],
-            };
-            let fingerprint = hasher.fingerprint(head, &mut entry)?;
+            let fingerprint = hasher.fingerprint(&head, &mut entry)?;
             layer.fingerprints.push(Some(fingerprint));
         } else {
             io::copy(&mut entry, &mut io::sink())?;
@@ -340,14 +368,22 @@ pub fn one_line(text: &str) -> String {
     }
 }
 
+/// Buffers reused from entry to entry: the cleaned path, and the content read for the capture
+/// rule (left there for the fingerprint, which must hash it too).
+struct Files<'a> {
+    scratch: &'a mut Vec<u8>,
+    head: &'a mut Vec<u8>,
+}
+
 /// Indexes one tar entry into `layer` (or skips it: root, global headers, aufs markers).
 fn add_entry<R: Read>(
     entry: &mut tar::Entry<'_, R>,
     layer: &mut LayerIndex,
-    scratch: &mut Vec<u8>,
+    files: Files<'_>,
     budget: &Budget,
     capture: CaptureRule,
 ) -> Result<(), IndexError> {
+    let Files { scratch, head } = files;
     let header = entry.header();
     let kind = match header.entry_type() {
         tar::EntryType::Directory => EntryKind::Dir,
@@ -409,14 +445,15 @@ fn add_entry<R: Read>(
     };
     budget.charge(u64::from(path.len) + u64::from(link.len))?;
     budget.charge_file(size)?;
-    if kind == EntryKind::File && size <= MAX_CAPTURE && capture(layer.span(path), size) {
-        budget.charge_capture(size)?;
-        let mut content = Vec::with_capacity(size as usize);
-        entry.take(MAX_CAPTURE).read_to_end(&mut content)?;
-        layer.captures.push(Capture {
-            entry: layer.entries.len() as u32,
-            content,
-        });
+    if kind == EntryKind::File && size <= MAX_CAPTURE && (capture.read)(layer.span(path), size) {
+        entry.take(MAX_CAPTURE).read_to_end(head)?;
+        if (capture.keep)(layer.span(path), head) {
+            budget.charge_capture(head.len() as u64)?;
+            layer.captures.push(Capture {
+                entry: layer.entries.len() as u32,
+                content: head.clone(),
+            });
+        }
     }
     if layer.names.len() > u32::MAX as usize / 2 {
         return Err(IndexError::Limit(

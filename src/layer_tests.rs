@@ -3,13 +3,9 @@
 use super::*;
 use crate::testutil::{TarBuilder, gzip};
 
-fn no_capture(_: &[u8], _: u64) -> bool {
-    false
-}
-
 /// Entries only: no captures, no fingerprints (what `plummet ci` asks for, less its captures).
 const PLAIN: Keep = Keep {
-    capture: no_capture,
+    capture: CaptureRule::NONE,
     fingerprints: false,
 };
 
@@ -174,7 +170,7 @@ fn captures_selected_small_files() {
         tar.as_slice(),
         &Budget::default(),
         Keep {
-            capture: pick,
+            capture: CaptureRule::keep_all(pick),
             fingerprints: false,
         },
     )
@@ -197,7 +193,7 @@ fn fingerprinted(tar: &[u8]) -> LayerIndex {
         path.ends_with(b"package.json")
     }
     let keep = Keep {
-        capture: pick,
+        capture: CaptureRule::keep_all(pick),
         fingerprints: true,
     };
     index(tar, &Budget::default(), keep).unwrap().0

@@ -20,18 +20,15 @@ impl Inspected {
 }
 
 /// Reads `input` (any form `source::load` accepts) with `options`, reporting to `progress`, then
-/// analyzes it. The indexer keeps the small files the analysis reads (`package.json`, possible
-/// keys) by the analysis's own rule, passed down from here: `image` never looks up the pipeline.
+/// analyzes it. The indexer reads and keeps the small files the analysis needs (`package.json`,
+/// secrets by content) by the analysis's own rule, passed down from here (`image` never looks
+/// up the pipeline), and fingerprints every file's content for the copy findings.
 pub fn inspect(
     input: &str,
     options: &LoadOptions,
     progress: &Progress,
 ) -> Result<Inspected, SourceError> {
-    let mut options = options.clone();
-    options.index.capture = analysis::capture_rule;
-    let image = source::load(input, &options, progress)?;
-    let analysis = analysis::analyze(&image);
-    Ok(Inspected { image, analysis })
+    inspect_on(input, None, options, progress)
 }
 
 /// As [`inspect`], on the base image `base` names when given: both loads share one layer cache
@@ -43,18 +40,23 @@ pub fn inspect_on(
     options: &LoadOptions,
     progress: &Progress,
 ) -> Result<Inspected, SourceError> {
-    let Some(reference) = base else {
-        return inspect(input, options, progress);
-    };
     let mut options = options.clone();
+    options.index.capture = analysis::CAPTURE;
+    // duplicate_content and metadata_copy compare content fingerprints.
+    options.index.content_digests = true;
+    let Some(reference) = base else {
+        let image = source::load(input, &options, progress)?;
+        let analysis = analysis::analyze(&image);
+        return Ok(Inspected { image, analysis });
+    };
     if options.index.layer_cache.is_none() {
         options.index.layer_cache = Some(std::sync::Arc::new(crate::image::LayerCache::default()));
     }
-    let mut inspected = inspect(input, &options, progress)?;
+    let image = source::load(input, &options, progress)?;
     progress.set_stage(format!("reading base {reference}"));
     let base_image = source::load(reference, &options, progress)?;
-    let base = analysis::base::from_image(&inspected.image, reference, &base_image)
+    let base = analysis::base::from_image(&image, reference, &base_image)
         .map_err(SourceError::Reference)?;
-    inspected.analysis.set_base(base);
-    Ok(inspected)
+    let analysis = analysis::analyze_on(&image, base);
+    Ok(Inspected { image, analysis })
 }

@@ -59,6 +59,15 @@ impl TarBuilder {
         self
     }
 
+    /// A character device, block device or FIFO (`kind`) with `mode`.
+    pub fn special(mut self, path: &str, kind: tar::EntryType, mode: u32) -> Self {
+        let mut h = Self::header(kind, 0, mode);
+        self.builder
+            .append_data(&mut h, path, std::io::empty())
+            .unwrap();
+        self
+    }
+
     /// A file of `content` owned by `uid:gid`.
     pub fn file_owned(mut self, path: &str, content: &[u8], uid: u64, gid: u64) -> Self {
         let mut h = Self::header(tar::EntryType::Regular, content.len() as u64, 0o644);
@@ -140,10 +149,12 @@ pub fn zstd(data: &[u8]) -> Vec<u8> {
     zstd::encode_all(data, 1).unwrap()
 }
 
-/// Indexes in-memory layers into an image with the given config.
+/// Indexes in-memory layers into an image with the given config, as `pipeline::inspect` does
+/// (the analysis's capture rule, content fingerprints).
 pub fn image_of(layers: Vec<TarBuilder>, config: crate::image::ImageConfig) -> crate::image::Image {
     let options = crate::image::IndexOptions {
-        capture: crate::analysis::capture_rule,
+        capture: crate::analysis::CAPTURE,
+        content_digests: true,
         ..crate::image::IndexOptions::default()
     };
     image_with(layers, config, &options)

@@ -16,13 +16,13 @@ use plummet::source::{LoadOptions, SourceError};
 /// the findings that need a file's content (private keys, dev dependencies) depend on it.
 fn analyzed() -> LoadOptions {
     let mut options = LoadOptions::default();
-    options.index.capture = plummet::analysis::capture_rule;
+    options.index.capture = plummet::analysis::CAPTURE;
     options
 }
 
 fn load(path: &Path, options: &LoadOptions) -> Result<Analysis, SourceError> {
     let mut options = options.clone();
-    options.index.capture = plummet::analysis::capture_rule;
+    options.index.capture = plummet::analysis::CAPTURE;
     let image = archive::load(path, None, None, &options, &Progress::default())?;
     Ok(analyze(&image))
 }

@@ -4,7 +4,13 @@
 
 use std::collections::BTreeMap;
 
-use super::kind::{FindingKind, classify_dir, classify_file};
+use super::classify::{
+    classify_dir, classify_file, is_archive_name, is_global_node_modules, is_packages_dir,
+    is_test_dir,
+};
+use super::hygiene;
+use super::kind::FindingKind;
+use super::node;
 use crate::image::ImageConfig;
 use crate::layer::EntryKind;
 use crate::tree::{NodeId, ROOT, Tree, Visible};
@@ -21,7 +27,8 @@ pub struct Finding {
     pub bytes: u64,
     /// Number of matched files.
     pub files: u64,
-    /// Whether any of it is still in the final filesystem.
+    /// Whether it is in the final filesystem. A group of files of which only part is deleted or
+    /// replaced later is reported as two findings, one visible and one not.
     pub visible: bool,
     /// Why it was flagged, in a few words.
     pub reason: String,
@@ -29,34 +36,111 @@ pub struct Finding {
     pub fix: String,
 }
 
-/// Per-node category, inherited from the topmost categorised directory above it.
-fn categorise(tree: &Tree) -> Vec<Option<(FindingKind, NodeId)>> {
-    let paths = &tree.paths;
-    let mut cat: Vec<Option<(FindingKind, NodeId)>> = vec![None; paths.len()];
-    for node in 1..paths.len() as NodeId {
-        let parent = paths.parent(node).unwrap_or(ROOT);
-        cat[node as usize] = match cat[parent as usize] {
-            // A cache directory's tool-specific subdirectories (pip, yarn) get findings of their own.
-            Some((FindingKind::PackageCache, root)) if paths.name(root) == b".cache" => {
-                match classify_dir(paths, node) {
-                    Some(k) => Some((k, node)),
-                    None => cat[parent as usize],
-                }
-            }
-            Some(c) => Some(c),
-            None => classify_dir(paths, node).map(|k| (k, node)),
-        };
-    }
-    cat
+/// Whether `layer` belongs to the base image rather than to the user's own steps, given how many
+/// bottom layers are the base's ([`base_layer_count`]).
+pub fn is_base_layer(base_layers: usize, layer: usize) -> bool {
+    layer < base_layers
 }
 
-struct Group {
-    root: Option<NodeId>,
-    bytes: u64,
-    files: u64,
-    visible: bool,
-    detail: Vec<String>,
+/// How many bottom layers of a `total`-layer image are the base's, for the findings' advice: the
+/// detected boundary (`--base`), else dive's rule, the first layer of a multi-layer image (a
+/// single-layer image is all the user's own).
+pub fn base_layer_count(base: &super::Base, total: usize) -> usize {
+    match base.layer_count {
+        Some(n) => n.min(total),
+        None => usize::from(total > 1),
+    }
 }
+
+/// A node's category: the kind and the topmost categorised directory above it, or `Exempt` for
+/// what is deliberately left alone (the global npm installation of the node images).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Category {
+    None,
+    Kind(FindingKind, NodeId),
+    Exempt,
+}
+
+/// Per-node category and top-level directory (the child of `/` a node is under).
+fn categorise(tree: &Tree) -> (Vec<Category>, Vec<NodeId>) {
+    let paths = &tree.paths;
+    let mut cat = vec![Category::None; paths.len()];
+    let mut top = vec![ROOT; paths.len()];
+    // Whether a node is inside site-packages or node_modules, where test suites are found.
+    let mut in_packages = vec![false; paths.len()];
+    for node in 1..paths.len() as NodeId {
+        let parent = paths.parent(node).unwrap_or(ROOT);
+        let name = paths.name(node);
+        top[node as usize] = if parent == ROOT {
+            node
+        } else {
+            top[parent as usize]
+        };
+        in_packages[node as usize] = in_packages[parent as usize] || is_packages_dir(name);
+        let tests = is_test_dir(name, in_packages[parent as usize]);
+        let fresh = || {
+            if is_global_node_modules(paths, node) {
+                Category::Exempt
+            } else if tests {
+                Category::Kind(FindingKind::TestFiles, node)
+            } else {
+                classify_dir(paths, node).map_or(Category::None, |k| Category::Kind(k, node))
+            }
+        };
+        cat[node as usize] = match cat[parent as usize] {
+            // A cache directory's tool-specific subdirectories (pip, yarn) get findings of their own.
+            Category::Kind(FindingKind::PackageCache, root) if paths.name(root) == b".cache" => {
+                match fresh() {
+                    Category::None => cat[parent as usize],
+                    c => c,
+                }
+            }
+            // Test suites inside the app's node_modules are counted apart: they are trimmable
+            // even where the dependencies themselves are needed.
+            Category::Kind(FindingKind::NodeModules, _) if tests => {
+                Category::Kind(FindingKind::TestFiles, node)
+            }
+            Category::None => fresh(),
+            c => c,
+        };
+    }
+    (cat, top)
+}
+
+/// Whether a file is an archive left where downloads land: `/tmp`, `/var/tmp`, `/root` or the
+/// working directory.
+fn is_left_archive(
+    tree: &Tree,
+    node: NodeId,
+    name: &[u8],
+    category: Category,
+    workdir: Option<NodeId>,
+) -> bool {
+    if !is_archive_name(name) {
+        return false;
+    }
+    if let Category::Kind(FindingKind::TempAndLogs, root) = category {
+        return tree.paths.name(root) == b"tmp";
+    }
+    let parent = tree.paths.parent(node);
+    category == Category::None
+        && (parent == workdir
+            || parent.is_some_and(|p| {
+                tree.paths.parent(p) == Some(ROOT) && tree.paths.name(p) == b"root"
+            }))
+}
+
+/// Files of one kind in one layer under one directory, all visible or all not.
+#[derive(Debug)]
+pub(super) struct Group {
+    pub root: Option<NodeId>,
+    pub bytes: u64,
+    pub files: u64,
+    pub detail: Vec<String>,
+}
+
+/// (kind, layer, category directory or top-level directory, visible) -> group.
+pub(super) type Groups = BTreeMap<(FindingKind, usize, NodeId, bool), Group>;
 
 /// Finds everything worth flagging in the image.
 pub fn find(
@@ -64,70 +148,106 @@ pub fn find(
     config: &ImageConfig,
     final_state: &[Option<Visible>],
     sizes: &dyn Fn(NodeId) -> u64,
+    base_layers: usize,
 ) -> Vec<Finding> {
-    let cat = categorise(tree);
-    let visible_entry = |layer: usize, i: usize, node: NodeId| {
-        final_state[node as usize] == Some(Visible::new(layer as u32, i as u32))
-    };
-    // (kind, layer, root for directory kinds) -> group
-    let mut groups: BTreeMap<(FindingKind, usize, Option<NodeId>), Group> = BTreeMap::new();
+    let (cat, top) = categorise(tree);
+    let workdir = Some(config.working_dir.trim_matches('/'))
+        .filter(|w| !w.is_empty())
+        .and_then(|w| tree.paths.find(w.as_bytes()));
+    let mut groups = Groups::new();
     let mut findings = Vec::new();
     for (l, layer) in tree.layers.iter().enumerate() {
         for (i, e) in layer.entries.iter().enumerate() {
-            if !e.kind.is_file_like() {
+            // Devices, FIFOs and directories are not content to trim.
+            if !matches!(
+                e.kind,
+                EntryKind::File | EntryKind::Hardlink | EntryKind::Symlink
+            ) {
                 continue;
             }
-            let visible = visible_entry(l, i, e.node);
+            let visible = final_state[e.node as usize] == Some(Visible::new(l as u32, i as u32));
             let name = tree.paths.name(e.node);
             let content = tree.capture(l, i);
             if e.kind == EntryKind::File {
-                if let Some(reason) = super::kind::secret_reason(&tree.paths, e.node, name, content)
+                if let Some(reason) =
+                    super::secrets::secret_reason(&tree.paths, e.node, name, content)
                 {
-                    findings.push(secret(e.node, l, e.size, visible, reason));
+                    findings.push(secret(
+                        base_layers,
+                        e.node,
+                        l,
+                        e.size,
+                        visible,
+                        reason.to_string(),
+                    ));
                     continue;
                 }
             }
-            // For aggregated kinds `anchor` is where this file's contribution sits: its category
-            // directory, or its own directory.
-            let (kind, root, anchor) = match cat[e.node as usize] {
-                Some((k, root)) if k.is_aggregated() => (k, None, root),
-                Some((k, root)) => (k, Some(root), root),
-                None => match classify_file(&tree.paths, e.node, name) {
-                    Some(k) => (k, None, tree.paths.parent(e.node).unwrap_or(ROOT)),
+            // Aggregated kinds group by top-level directory (so that no finding is `/`) and
+            // report the deepest common ancestor of their files; `anchor` is where this file's
+            // contribution sits: the directory holding it, or the file itself.
+            let category = cat[e.node as usize];
+            let (kind, key, anchor) = match category {
+                _ if is_left_archive(tree, e.node, name, category, workdir) => (
+                    FindingKind::DownloadedArchives,
+                    top[e.node as usize],
+                    e.node,
+                ),
+                Category::Exempt => continue,
+                Category::Kind(k, root) if k.is_aggregated() => {
+                    let dir = tree.paths.parent(e.node).unwrap_or(root);
+                    (k, top[root as usize], dir)
+                }
+                Category::Kind(k, root) => (k, root, root),
+                Category::None => match classify_file(&tree.paths, e.node, name) {
+                    Some(k) => (k, top[e.node as usize], e.node),
                     None => continue,
                 },
             };
-            let g = groups.entry((kind, l, root)).or_insert(Group {
-                root,
+            let g = groups.entry((kind, l, key, visible)).or_insert(Group {
+                root: None,
                 bytes: 0,
                 files: 0,
-                visible: false,
                 detail: Vec::new(),
             });
             g.bytes += e.size;
             g.files += 1;
-            g.visible |= visible;
-            if root.is_none() {
-                g.root = Some(match g.root {
-                    None => anchor,
-                    Some(r) => common_ancestor(tree, r, anchor),
-                });
-            }
+            g.root = Some(match g.root {
+                None => anchor,
+                Some(r) => common_ancestor(tree, r, anchor),
+            });
         }
     }
-    add_dev_dependencies(tree, final_state, sizes, &mut groups);
-    for ((kind, layer, _), g) in groups {
-        let node = g.root.unwrap_or(ROOT);
+    node::add_dev_dependencies(tree, final_state, sizes, &mut groups);
+    for ((kind, layer, _, visible), g) in groups {
+        // A finding is about bytes to trim; an empty cache left by a correct clean-up is not one.
+        if g.bytes == 0 {
+            continue;
+        }
+        let Some(node) = g.root.filter(|&n| n != ROOT) else {
+            continue;
+        };
+        if kind == FindingKind::NodeModules
+            && visible
+            && !node::worth_reporting(tree, final_state, node, &g)
+        {
+            continue;
+        }
+        let path = tree.paths.display(node);
         let reason = if g.detail.is_empty() {
             kind.reason().to_string()
         } else {
             format!("{}; {}", kind.reason(), g.detail.join("; "))
         };
-        let fix = kind.fix(&tree.paths.display(node), !g.detail.is_empty());
-        let fix = if g.visible {
-            fix
+        let fix = if is_base_layer(base_layers, layer) {
+            kind.base_fix(&path)
+        } else if visible {
+            kind.fix(&path, !g.detail.is_empty())
         } else {
-            format!("{fix} (a later layer deletes it, but layer {layer} still ships it)")
+            format!(
+                "{} (a later layer deletes or replaces it, but layer {layer} still ships it)",
+                kind.hidden_fix(&path)
+            )
         };
         findings.push(Finding {
             kind,
@@ -135,43 +255,43 @@ pub fn find(
             layer: Some(layer),
             bytes: g.bytes,
             files: g.files,
-            visible: g.visible,
+            visible,
             reason,
             fix,
         });
     }
-    hygiene(tree, final_state, &mut findings);
+    hygiene::find(tree, final_state, base_layers, &mut findings);
     if config.runs_as_root() {
-        findings.push(Finding {
-            kind: FindingKind::RunsAsRoot,
-            node: ROOT,
-            layer: None,
-            bytes: 0,
-            files: 0,
-            visible: true,
-            reason: if config.user.trim().is_empty() {
-                "the config sets no user, so the container runs as root".to_string()
-            } else {
-                format!(
-                    "the config's user is {:?}, so the container runs as root",
-                    config.user
-                )
-            },
-            fix: FindingKind::RunsAsRoot.fix("/", false),
-        });
+        findings.push(hygiene::runs_as_root(config));
     }
+    sort(&mut findings);
+    findings
+}
+
+/// Sorts findings in report order: by kind, largest first.
+pub fn sort(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
         a.kind
             .cmp(&b.kind)
             .then(b.bytes.cmp(&a.bytes))
             .then(a.layer.cmp(&b.layer))
             .then(a.node.cmp(&b.node))
+            .then(b.visible.cmp(&a.visible))
     });
-    findings
 }
 
-fn secret(node: NodeId, layer: usize, bytes: u64, visible: bool, reason: String) -> Finding {
-    let fix = if visible {
+fn secret(
+    base_layers: usize,
+    node: NodeId,
+    layer: usize,
+    bytes: u64,
+    visible: bool,
+    reason: String,
+) -> Finding {
+    let fix = if is_base_layer(base_layers, layer) {
+        "it comes from the base image: use a base image that does not ship it, and rotate it"
+            .to_string()
+    } else if visible {
         "keep it out of the build context (.dockerignore), pass it with `RUN --mount=type=secret`, and rotate it: anyone with the image has it".to_string()
     } else {
         format!(
@@ -199,110 +319,6 @@ fn common_ancestor(tree: &Tree, a: NodeId, b: NodeId) -> NodeId {
         match tree.paths.parent(x) {
             Some(p) => x = p,
             None => return ROOT,
-        }
-    }
-}
-
-/// Setuid/setgid and world-writable files in the final filesystem.
-fn hygiene(tree: &Tree, final_state: &[Option<Visible>], findings: &mut Vec<Finding>) {
-    for (node, v) in final_state.iter().enumerate() {
-        let Some(v) = v else { continue };
-        let Some(_) = v.entry() else { continue };
-        let e = tree.entry_at(node as NodeId, *v);
-        let layer = Some(v.layer() as usize);
-        let path = tree.paths.display(node as NodeId);
-        if e.kind == EntryKind::File && e.mode & 0o6000 != 0 {
-            let bit = if e.mode & 0o4000 != 0 {
-                "setuid"
-            } else {
-                "setgid"
-            };
-            findings.push(Finding {
-                kind: FindingKind::Setuid,
-                node: node as NodeId,
-                layer,
-                bytes: e.size,
-                files: 1,
-                visible: true,
-                reason: format!("{bit} (mode {:o})", e.mode & 0o7777),
-                fix: FindingKind::Setuid.fix(&path, false),
-            });
-        }
-        let sticky_dir = e.kind == EntryKind::Dir && e.mode & 0o1000 != 0;
-        if e.mode & 0o002 != 0
-            && e.kind != EntryKind::Symlink
-            && e.kind != EntryKind::Hardlink
-            && !sticky_dir
-        {
-            findings.push(Finding {
-                kind: FindingKind::WorldWritable,
-                node: node as NodeId,
-                layer,
-                bytes: e.size,
-                files: 1,
-                visible: true,
-                reason: format!("writable by any user (mode {:o})", e.mode & 0o7777),
-                fix: FindingKind::WorldWritable.fix(&path, false),
-            });
-        }
-    }
-}
-
-/// Marks node_modules groups whose package.json lists devDependencies that are installed.
-fn add_dev_dependencies(
-    tree: &Tree,
-    final_state: &[Option<Visible>],
-    sizes: &dyn Fn(NodeId) -> u64,
-    groups: &mut BTreeMap<(FindingKind, usize, Option<NodeId>), Group>,
-) {
-    for (layer, entry, content) in tree.captures() {
-        let e = tree.layers[layer].entries[entry];
-        if tree.paths.name(e.node) != b"package.json" || final_state[e.node as usize].is_none() {
-            continue;
-        }
-        let Ok(json) = serde_json::from_slice::<serde_json::Value>(content) else {
-            continue;
-        };
-        let Some(dev) = json.get("devDependencies").and_then(|d| d.as_object()) else {
-            continue;
-        };
-        let Some(dir) = tree.paths.parent(e.node) else {
-            continue;
-        };
-        let Some(modules) = tree.paths.child(dir, b"node_modules") else {
-            continue;
-        };
-        let mut present = Vec::new();
-        let mut bytes = 0;
-        for name in dev.keys() {
-            let mut node = Some(modules);
-            for part in name.split('/') {
-                node = node.and_then(|n| tree.paths.child(n, part.as_bytes()));
-            }
-            if let Some(n) = node.filter(|n| final_state[*n as usize].is_some()) {
-                present.push(name.clone());
-                bytes += sizes(n);
-            }
-        }
-        if present.is_empty() {
-            continue;
-        }
-        present.sort();
-        let shown: Vec<_> = present.iter().take(5).cloned().collect();
-        let more = present.len().saturating_sub(shown.len());
-        let mut text = format!(
-            "{} dev dependencies installed ({} bytes): {}",
-            present.len(),
-            bytes,
-            shown.join(", ")
-        );
-        if more > 0 {
-            text.push_str(&format!(" and {more} more"));
-        }
-        for ((kind, _, root), g) in groups.iter_mut() {
-            if *kind == FindingKind::NodeModules && *root == Some(modules) && g.visible {
-                g.detail.push(text.clone());
-            }
         }
     }
 }

@@ -61,6 +61,9 @@ pub struct Waste {
     pub layers: Vec<LayerChanges>,
     /// What is visible at each node in the final filesystem.
     pub final_state: Vec<Option<Visible>>,
+    /// Regular files a layer wrote again with the very content they had below (same
+    /// fingerprint): `(layer, entry, what it replaced)`. Empty without fingerprints.
+    pub copies: Vec<(usize, usize, Visible)>,
 }
 
 /// Computes waste over all layers in one replay.
@@ -69,6 +72,7 @@ pub fn measure(tree: &Tree) -> Waste {
     let mut layers = vec![LayerChanges::default(); tree.layers.len()];
     let mut replay = Replay::new(tree);
     let mut stamps = vec![0u32; tree.paths.len()];
+    let mut copies = Vec::new();
     let (superseded, repeated): (Vec<Vec<bool>>, Vec<Vec<bool>>) = (0..tree.layers.len())
         .map(|l| duplicates_in_layer(tree, l, &mut stamps))
         .unzip();
@@ -91,6 +95,9 @@ pub fn measure(tree: &Tree) -> Waste {
                 }
                 if repeated[e as usize] {
                     return;
+                }
+                if let Some(was) = was.filter(|w| is_same_content(tree, entry, now, *w)) {
+                    copies.push((layer, e as usize, was));
                 }
                 if was.is_some() {
                     changes.modified += 1;
@@ -160,7 +167,22 @@ pub fn measure(tree: &Tree) -> Waste {
         paths,
         layers,
         final_state,
+        copies,
     }
+}
+
+/// Whether a regular file put at a path has the same size and fingerprint as the regular file
+/// it replaced (a `chown`, `chmod` or `touch` that shipped the whole file again).
+fn is_same_content(tree: &Tree, entry: crate::tree::Entry, now: Visible, was: Visible) -> bool {
+    if entry.kind != EntryKind::File || entry.size == 0 {
+        return false;
+    }
+    let before = tree.entry_at(entry.node, was);
+    before.kind == EntryKind::File
+        && before.size == entry.size
+        && tree
+            .fingerprint(now)
+            .is_some_and(|f| tree.fingerprint(was) == Some(f))
 }
 
 /// For each entry of layer `l`: whether a later entry of the same layer, at the same path,

@@ -27,8 +27,9 @@ pub struct IndexOptions {
     /// default nothing is kept, and an analysis of such an image misses what needs content
     /// (private keys told from certificates, dev dependencies).
     pub capture: CaptureRule,
-    /// Fingerprint every regular file's content (`plummet diff` compares them; `ci` and the
-    /// single-image UI leave this off and pay nothing).
+    /// Fingerprint every regular file's content: `plummet diff` compares them, and the analysis
+    /// finds duplicated content and files re-shipped for a metadata change with them
+    /// (`pipeline::inspect` turns this on; its cost is measured with bench/run's images).
     pub content_digests: bool,
     /// Layers already indexed by another load (e.g. the other image of `plummet diff`), consulted
     /// before reading a layer whose digest or diff_id is known.
@@ -42,16 +43,11 @@ impl Default for IndexOptions {
             limits: Limits::default(),
             max_layer_bytes: 64 << 30,
             threads: 0,
-            capture: capture_nothing,
+            capture: CaptureRule::NONE,
             content_digests: false,
             layer_cache: None,
         }
     }
-}
-
-/// The capture rule that keeps no file's content.
-pub fn capture_nothing(_path: &[u8], _size: u64) -> bool {
-    false
 }
 
 /// A layer read and indexed.

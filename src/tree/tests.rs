@@ -8,7 +8,7 @@ pub fn tree_of(layers: Vec<TarBuilder>) -> Tree {
     Tree::build(layers.into_iter().map(|b| {
         let tar = b.finish();
         let keep = Keep {
-            capture: |_, _| false,
+            capture: crate::layer::CaptureRule::NONE,
             fingerprints: true,
         };
         index(tar.as_slice(), &Budget::default(), keep).unwrap().0

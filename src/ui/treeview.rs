@@ -125,7 +125,12 @@ impl TreeView {
         if !self.filters.shows(snap.status(node)) {
             return false;
         }
-        !self.filters.wasted_only || ctx.marks.is_wasted(node) || ctx.marks.finding(node).is_some()
+        !self.filters.wasted_only
+            || ctx.marks.is_wasted(node)
+            || ctx
+                .marks
+                .finding(&ctx.tree.paths, node, ctx.snapshot.layer)
+                .is_some()
     }
 
     fn compute_flags(&mut self, ctx: TreeCtx<'_>) {

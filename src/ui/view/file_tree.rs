@@ -70,7 +70,11 @@ impl FileTreeView<'_> {
     }
 
     fn marker(&self, node: NodeId) -> Span<'static> {
-        match self.loaded.marks.finding(node) {
+        match self
+            .loaded
+            .marks
+            .finding(&self.loaded.image.tree.paths, node, self.loaded.layer)
+        {
             Some(FindingMark::Direct(_)) => Span::styled("!", self.theme.finding(true)),
             Some(FindingMark::Inherited(_)) => Span::styled("·", self.theme.finding(false)),
             None if self.loaded.marks.is_wasted(node) => Span::styled("*", self.theme.warning()),
@@ -169,7 +173,10 @@ impl FileTreeView<'_> {
             }
             None => Line::default(),
         };
-        let third = match loaded.marks.finding(node) {
+        let third = match loaded
+            .marks
+            .finding(&loaded.image.tree.paths, node, loaded.layer)
+        {
             Some(mark) => {
                 loaded
                     .analysis
