@@ -360,3 +360,70 @@ fn rustix_is_root() -> bool {
     let out = Command::new("id").arg("-u").output().unwrap();
     String::from_utf8_lossy(&out.stdout).trim() == "0"
 }
+
+#[test]
+fn diff_reports_its_rules_as_test_cases_and_only_new_findings_as_results() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = LayerSpec::new(vec![
+        Op::dir("/etc"),
+        Op::text("/etc/os-release", 300),
+        Op::dir("/var/lib/apt/lists"),
+        Op::text("/var/lib/apt/lists/main", 4000),
+    ]);
+    let a = ImageSpec::new("a", vec![base.clone()]);
+    let b = ImageSpec::new(
+        "b",
+        vec![
+            base,
+            LayerSpec::new(vec![
+                Op::dir("/app"),
+                Op::dir("/app/.git"),
+                Op::random("/app/.git/pack", 5000),
+            ]),
+        ],
+    );
+    for (name, spec) in [("a", &a), ("b", &b)] {
+        let path = tmp.path().join(format!("{name}.tar"));
+        imagegen::write_tar_file(spec, imagegen::Form::Oci, &path).unwrap();
+    }
+    let o = plummet(
+        &[
+            "diff",
+            "a.tar",
+            "b.tar",
+            "--quiet",
+            "--no-new-findings",
+            "any",
+            "--junit",
+            "j.xml",
+            "--sarif",
+            "s.sarif",
+            "--gitlab-codequality",
+            "-",
+        ],
+        tmp.path(),
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let cases = parse_junit(&read(tmp.path().join("j.xml")));
+    assert!(cases.contains("noNewFindings fail"), "{cases}");
+    assert!(cases.contains("maxGrowth skip"), "{cases}");
+
+    let sarif: Value = serde_json::from_str(&read(tmp.path().join("s.sarif"))).unwrap();
+    check_sarif(&sarif);
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let ids: Vec<_> = results
+        .iter()
+        .map(|r| r["ruleId"].as_str().unwrap())
+        .collect();
+    // The apt lists are in both images: only the repository is new.
+    assert_eq!(ids, ["git"], "{sarif}");
+
+    let cq: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let checks: Vec<_> = cq
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["check_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(checks, ["plummet/git", "plummet/rule/noNewFindings"]);
+}
