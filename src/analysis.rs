@@ -4,11 +4,13 @@
 pub mod base;
 pub mod findings;
 pub mod kind;
+pub mod pull;
 pub mod waste;
 
 pub use base::Base;
 pub use findings::Finding;
 pub use kind::{FindingKind, capture_rule};
+pub use pull::{PullSize, download_size, pull_size};
 pub use waste::{LayerChanges, WastedPath};
 
 use crate::image::{Compression, Digest, Image, ImageConfig};
