@@ -29,6 +29,9 @@ pub fn check_targets(reports: &Reports) -> Result<(), Error> {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),
         };
+        if dir.exists() && !dir.is_dir() {
+            return Err(fail(format!("{} is not a directory", dir.display())));
+        }
         if !dir.is_dir() {
             return Err(fail(format!("directory {} does not exist", dir.display())));
         }

@@ -337,6 +337,12 @@ fn a_report_path_that_is_a_directory_is_refused() {
         tmp.path(),
     );
     assert_error(&o, &["out", "--gitlab-codequality", "is a directory"]);
+    std::fs::write(tmp.path().join("file"), "").unwrap();
+    let o = plummet(
+        &["ci", "missing.tar", "--sarif", "file/x.sarif"],
+        tmp.path(),
+    );
+    assert_error(&o, &["file/x.sarif", "--sarif", "file is not a directory"]);
 }
 
 /// Root writes anywhere, so the permission check can only be seen failing as another user.
