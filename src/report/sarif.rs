@@ -126,7 +126,7 @@ fn rule(kind: FindingKind) -> Rule {
             ),
         },
         help: Message {
-            text: format!("Fix: {fix}"),
+            text: format!("Fix: {fix}. Each result's message gives the fix for its own path."),
         },
         default_configuration: Configuration {
             level: level(issue::severity(kind)),
