@@ -8,12 +8,14 @@ pub mod findings;
 mod hygiene;
 pub mod kind;
 mod node;
+pub mod pull;
 mod secrets;
 pub mod waste;
 
 pub use base::Base;
 pub use findings::{Finding, is_base_layer};
 pub use kind::FindingKind;
+pub use pull::{PullSize, download_size, pull_size};
 pub use secrets::CAPTURE;
 pub use waste::{LayerChanges, WastedPath};
 

@@ -180,6 +180,18 @@ pub struct ReportArgs {
     #[arg(long, value_name = "FILE")]
     pub markdown: Option<PathBuf>,
 
+    /// Write the rules as JUnit XML to FILE ("-" for standard output), for GitLab and Jenkins.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+
+    /// Write GitLab Code Quality JSON to FILE ("-" for standard output): findings and failed rules.
+    #[arg(long, value_name = "FILE")]
+    pub gitlab_codequality: Option<PathBuf>,
+
+    /// Write SARIF 2.1.0 to FILE ("-" for standard output), e.g. for GitHub code scanning.
+    #[arg(long, value_name = "FILE")]
+    pub sarif: Option<PathBuf>,
+
     /// How many of the largest wasted paths to list.
     #[arg(long, default_value_t = DEFAULT_TOP, value_name = "N")]
     pub top: usize,
@@ -191,6 +203,9 @@ impl Default for ReportArgs {
         ReportArgs {
             json: None,
             markdown: None,
+            junit: None,
+            gitlab_codequality: None,
+            sarif: None,
             top: DEFAULT_TOP,
         }
     }

@@ -16,7 +16,7 @@ pub use files::{Aspects, DirChange, FileChange, Meta, PathChange};
 pub use findings::FindingChange;
 pub use layers::{LayerMatch, LayerStatus};
 
-use crate::analysis::Analysis;
+use crate::analysis::{Analysis, PullSize, download_size};
 use crate::image::Image;
 
 /// The figures of one image that the comparison puts side by side.
@@ -58,6 +58,8 @@ pub struct Comparison {
     pub findings_added: Vec<FindingChange>,
     pub findings_removed: Vec<FindingChange>,
     pub findings_changed: Vec<FindingChange>,
+    /// What a host that has A downloads to get B: B's blobs not among A's.
+    pub download: PullSize,
 }
 
 impl Comparison {
@@ -129,6 +131,7 @@ pub fn compare(a: (&Image, &Analysis), b: (&Image, &Analysis)) -> Comparison {
         findings_added: found.added,
         findings_removed: found.removed,
         findings_changed: found.changed,
+        download: download_size(a.1, b.1),
     }
 }
 

@@ -9,6 +9,7 @@ pub mod diff;
 pub mod escape;
 pub mod image;
 pub mod layer;
+mod output;
 pub mod packages;
 pub mod pipeline;
 mod progress;
@@ -20,13 +21,12 @@ pub mod testutil;
 pub mod tree;
 pub mod ui;
 
-use std::io::{IsTerminal, Write};
-use std::path::Path;
+use std::io::IsTerminal;
 use std::sync::Arc;
 
 use cli::{Cli, Command};
 use image::Progress;
-use settings::{CiSettings, ConfigError, DiffSettings, ExploreSettings, Reports, Settings};
+use settings::{CiSettings, ConfigError, DiffSettings, ExploreSettings, Format, Reports, Settings};
 use source::{LoadOptions, SourceError};
 
 /// How a successful run ended.
@@ -161,21 +161,30 @@ pub fn load_and_analyze(
 }
 
 fn ci(s: &CiSettings) -> Result<Outcome, Error> {
+    output::check_targets(&s.reports)?;
     let inspected = load_and_analyze(&s.image, s.base.as_deref(), &s.load, s.quiet)?;
     let (image, analysis) = inspected.parts();
     let results = report::rules::evaluate(analysis, &s.rules);
     let r = &s.reports;
-    write_reports(
+    output::write_reports(
         r,
-        || {
-            report::json::to_string(&report::json::report(
+        |format| match format {
+            Format::Json => report::json::to_string(&report::json::report(
                 image,
                 analysis,
                 &results,
                 r.top.max(100),
-            ))
+            )),
+            Format::Markdown => report::markdown::render(image, analysis, &results, r.top),
+            Format::Junit => report::junit::render("plummet ci", &analysis.reference, &results),
+            Format::CodeQuality => report::codequality::render(
+                "ci",
+                &analysis.reference,
+                &report::issue::all(image, analysis),
+                &results,
+            ),
+            Format::Sarif => report::sarif::render(&report::issue::all(image, analysis)),
         },
-        || report::markdown::render(image, analysis, &results, r.top),
         || report::text::render(image, analysis, &results, r.top, text_style(r)),
     )?;
     Ok(outcome(&results))
@@ -186,20 +195,37 @@ fn diff(s: &DiffSettings) -> Result<Outcome, Error> {
         require_terminal(ui, "`plummet diff A B` without --ui for a report")?;
         return diff_ui(s, ui);
     }
+    output::check_targets(&s.reports)?;
     let (a, b, _cache) = diff::load::pair(&s.image_a, &s.image_b, &s.load, s.quiet)?;
     let (ia, aa) = a.parts();
     let (ib, ab) = b.parts();
     let comparison = diff::compare((ia, aa), (ib, ab));
     let results = diff::rules::evaluate(&comparison, &s.rules);
     let r = &s.reports;
-    write_reports(
+    let subject = format!("{} -> {}", aa.reference, ab.reference);
+    // What B brings that A did not have: the findings a CI system should flag as new.
+    let new_findings = || {
+        let indexes = comparison
+            .findings_added
+            .iter()
+            .flat_map(|c| c.in_b.iter().copied());
+        report::issue::selected(ib, ab, indexes)
+    };
+    output::write_reports(
         r,
-        || {
-            let report =
-                diff::json::report((ia, aa), (ib, ab), &comparison, &results, r.top.max(100));
-            diff::json::to_string(&report)
+        |format| match format {
+            Format::Json => {
+                let report =
+                    diff::json::report((ia, aa), (ib, ab), &comparison, &results, r.top.max(100));
+                diff::json::to_string(&report)
+            }
+            Format::Markdown => diff::markdown::render(aa, ab, &comparison, &results, r.top),
+            Format::Junit => report::junit::render("plummet diff", &subject, &results),
+            Format::CodeQuality => {
+                report::codequality::render("diff", &subject, &new_findings(), &results)
+            }
+            Format::Sarif => report::sarif::render(&new_findings()),
         },
-        || diff::markdown::render(aa, ab, &comparison, &results, r.top),
         || diff::text::render(aa, ab, &comparison, &results, r.top, text_style(r)),
     )?;
     Ok(outcome(&results))
@@ -254,50 +280,4 @@ fn require_terminal(ui: &settings::UiStart, instead: &str) -> Result<(), Error> 
     Err(Error::Usage(format!(
         "the terminal UI needs a terminal on standard input and output: use {instead}"
     )))
-}
-
-/// Writes the requested reports, each made only when asked for: JSON and Markdown to their
-/// files (or stdout for `-`), the text report to stdout unless a report already took it. The
-/// one place `ci` and `diff` write their reports.
-fn write_reports(
-    reports: &Reports,
-    json: impl FnOnce() -> String,
-    markdown: impl FnOnce() -> String,
-    text: impl FnOnce() -> String,
-) -> Result<(), Error> {
-    let mut stdout_taken = false;
-    if let Some(path) = &reports.json {
-        stdout_taken |= write_output(path, &json())?;
-    }
-    if let Some(path) = &reports.markdown {
-        stdout_taken |= write_output(path, &markdown())?;
-    }
-    if !stdout_taken {
-        write_output(Path::new("-"), &text())?;
-    }
-    Ok(())
-}
-
-/// Writes to a file, or to stdout for `-`; returns whether stdout was used.
-fn write_output(path: &Path, text: &str) -> Result<bool, Error> {
-    if path == Path::new("-") {
-        let mut out = std::io::stdout().lock();
-        // A closed pipe (`| head`) is not an error worth reporting.
-        match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-            Err(e) => {
-                return Err(Error::Output {
-                    path: "stdout".into(),
-                    message: e.to_string(),
-                });
-            }
-        }
-        return Ok(true);
-    }
-    std::fs::write(path, text).map_err(|e| Error::Output {
-        path: path.display().to_string(),
-        message: format!("cannot write report: {e}"),
-    })?;
-    Ok(false)
 }

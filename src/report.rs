@@ -1,12 +1,17 @@
-//! Reports of an analysis: CI rules, readable text, JSON and Markdown. All read the same
+//! Reports of an analysis: CI rules, readable text, JSON and Markdown, and the formats CI
+//! systems read (JUnit, GitLab Code Quality, SARIF). All read the same
 //! [`Analysis`](crate::analysis::Analysis); none does I/O.
 
 pub mod base;
+pub mod codequality;
 pub mod format;
+pub mod issue;
 pub mod json;
+pub mod junit;
 pub mod markdown;
 pub mod packages;
 pub mod rules;
+pub mod sarif;
 pub mod text;
 
 #[cfg(test)]

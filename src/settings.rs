@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 pub use command::{
-    CiSettings, DiffSettings, Environment, ExploreSettings, Reports, Settings, UiStart, diff_rules,
-    for_command, parse_growth, parse_kinds,
+    CiSettings, DiffSettings, Environment, ExploreSettings, Format, Reports, Settings, UiStart,
+    diff_rules, for_command, parse_growth, parse_kinds,
 };
 pub use size::parse_size;
 

@@ -44,6 +44,11 @@ pub struct JsonSummary {
     pub reclaimable_bytes_delta: i64,
     pub shared_layers: usize,
     pub shared_layer_bytes: u64,
+    /// Bytes a host that has A downloads to get B (B's blobs whose digest is not among A's, as
+    /// stored); null when one of those blobs' size is unknown.
+    pub download_bytes: Option<u64>,
+    /// B's blobs a host that has A downloads.
+    pub download_blobs: usize,
     pub files_added: usize,
     pub files_removed: usize,
     pub files_changed: usize,
@@ -170,6 +175,8 @@ pub fn report(
             reclaimable_bytes_delta: super::delta(c.a.reclaimable_bytes, c.b.reclaimable_bytes),
             shared_layers: shared.len(),
             shared_layer_bytes: shared.iter().map(|l| l.size_b).sum(),
+            download_bytes: c.download.bytes,
+            download_blobs: c.download.blobs,
             files_added: count(super::PathChange::Added),
             files_removed: count(super::PathChange::Removed),
             files_changed: count(super::PathChange::Changed),

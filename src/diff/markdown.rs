@@ -4,9 +4,9 @@ use std::fmt::Write as _;
 
 use super::text::{dir_entry_change, headline, layer_counts, signed_size};
 use super::{Comparison, FindingChange};
-use crate::analysis::Analysis;
+use crate::analysis::{Analysis, pull_size};
 use crate::escape::{markdown_code, markdown_code_cell};
-use crate::report::format::{percent, size, truncate};
+use crate::report::format::{self, percent, size, truncate};
 use crate::report::rules::{RuleResult, RuleStatus};
 
 fn code(text: &str) -> String {
@@ -62,12 +62,16 @@ pub fn render(
     );
     let _ = writeln!(o, "**{}**\n", headline(c));
     let _ = writeln!(o, "| | A | B | change |\n|---|---:|---:|---:|");
-    let sizes = [
+    let mut sizes = vec![
         ("total size", c.a.size_bytes, c.b.size_bytes),
         ("final size", c.a.final_size_bytes, c.b.final_size_bytes),
         ("wasted", c.a.wasted_bytes, c.b.wasted_bytes),
         ("reclaimable", c.a.reclaimable_bytes, c.b.reclaimable_bytes),
     ];
+    // The pull sizes when both are known; what B costs a host with A follows the table.
+    if let (Some(x), Some(y)) = (pull_size(a).bytes, pull_size(b).bytes) {
+        sizes.insert(1, ("pull size", x, y));
+    }
     for (name, x, y) in sizes {
         let _ = writeln!(
             o,
@@ -84,6 +88,7 @@ pub fn render(
         percent(c.b.efficiency),
         (c.b.efficiency - c.a.efficiency) * 100.0
     );
+    let _ = writeln!(o, "| download A → B | | {} | |", format::pull(c.download));
     o.push('\n');
     o.push_str(&crate::report::markdown::rules_table(rules));
     findings(&mut o, "Findings added", &c.findings_added, top);

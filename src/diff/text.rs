@@ -3,9 +3,9 @@
 use std::fmt::Write as _;
 
 use super::{Comparison, FileChange, LayerStatus};
-use crate::analysis::Analysis;
+use crate::analysis::{Analysis, pull_size};
 use crate::escape;
-use crate::report::format::{percent, size, truncate, value};
+use crate::report::format::{self, percent, size, truncate, value};
 use crate::report::rules::{RuleResult, RuleStatus, tally};
 use crate::report::text::Style;
 
@@ -129,12 +129,16 @@ fn summary(o: &mut String, a: &Analysis, b: &Analysis, c: &Comparison, style: St
     }
     let _ = writeln!(o, "\n{}", paint("1", &headline(c)));
     let _ = writeln!(o, "  {:<13} {:>10}  {:>10}  {:>10}", "", "A", "B", "change");
-    let sizes = [
+    let mut sizes = vec![
         ("total size", c.a.size_bytes, c.b.size_bytes),
         ("final size", c.a.final_size_bytes, c.b.final_size_bytes),
         ("wasted", c.a.wasted_bytes, c.b.wasted_bytes),
         ("reclaimable", c.a.reclaimable_bytes, c.b.reclaimable_bytes),
     ];
+    // The pull sizes when both are known; what B costs a host with A follows the table.
+    if let (Some(x), Some(y)) = (pull_size(a).bytes, pull_size(b).bytes) {
+        sizes.insert(1, ("pull size", x, y));
+    }
     for (name, x, y) in sizes {
         let _ = writeln!(
             o,
@@ -153,6 +157,7 @@ fn summary(o: &mut String, a: &Analysis, b: &Analysis, c: &Comparison, style: St
         percent(c.b.efficiency),
         points
     );
+    let _ = writeln!(o, "  {:<13} {}", "download A→B", format::pull(c.download));
 }
 
 /// The layers matched.

@@ -36,6 +36,11 @@ pub struct JsonImage {
     pub size_bytes: u64,
     pub user_size_bytes: u64,
     pub final_size_bytes: u64,
+    /// The distinct layer blobs' sizes as stored: what a pull transfers; `None` when a blob's
+    /// size is unknown.
+    pub pull_bytes: Option<u64>,
+    /// How many of those blobs are stored uncompressed (their size is not a compressed size).
+    pub pull_uncompressed_blobs: usize,
     pub efficiency: f64,
     pub wasted_bytes: u64,
     pub user_wasted_ratio: f64,
@@ -132,6 +137,7 @@ fn number(v: Value) -> serde_json::Value {
 
 /// The `image` object, shared with `plummet diff`.
 pub fn image(a: &Analysis) -> JsonImage {
+    let pull = crate::analysis::pull_size(a);
     JsonImage {
         reference: a.reference.clone(),
         source: a.source.clone(),
@@ -143,6 +149,8 @@ pub fn image(a: &Analysis) -> JsonImage {
         size_bytes: a.size_bytes,
         user_size_bytes: a.user_size_bytes,
         final_size_bytes: a.final_size_bytes,
+        pull_bytes: pull.bytes,
+        pull_uncompressed_blobs: pull.uncompressed,
         efficiency: a.efficiency,
         wasted_bytes: a.wasted_bytes,
         user_wasted_ratio: a.user_wasted_ratio,

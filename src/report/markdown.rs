@@ -2,9 +2,9 @@
 
 use std::fmt::Write as _;
 
-use super::format::{percent, size, truncate, value};
+use super::format::{self, percent, size, truncate, value};
 use super::rules::{self, RuleResult, RuleStatus};
-use crate::analysis::{Analysis, FindingKind};
+use crate::analysis::{Analysis, FindingKind, pull_size};
 use crate::escape::{self, markdown_code, markdown_code_cell, markdown_prose};
 use crate::image::Image;
 
@@ -20,13 +20,14 @@ pub fn render(image: &Image, a: &Analysis, rules: &[RuleResult], top: usize) -> 
     let _ = writeln!(o, "## plummet: {} {verdict}\n", markdown_code(&a.reference));
     let _ = writeln!(
         o,
-        "| total size | efficiency | wasted | reclaimable | user |"
+        "| total size | pull size | efficiency | wasted | reclaimable | user |"
     );
-    let _ = writeln!(o, "|---:|---:|---:|---:|---|");
+    let _ = writeln!(o, "|---:|---:|---:|---:|---:|---|");
     let _ = writeln!(
         o,
-        "| {} | {} | {} ({} of user layers) | {} | {} |\n",
+        "| {} | {} | {} | {} ({} of user layers) | {} | {} |\n",
         size(a.size_bytes),
+        format::pull(pull_size(a)),
         percent(a.efficiency),
         size(a.wasted_bytes),
         percent(a.user_wasted_ratio),
@@ -73,15 +74,16 @@ pub fn render(image: &Image, a: &Analysis, rules: &[RuleResult], top: usize) -> 
     );
     let _ = writeln!(
         o,
-        "| # | size | files | wasted | command |\n|---:|---:|---:|---:|---|"
+        "| # | size | blob | files | wasted | command |\n|---:|---:|---:|---:|---:|---|"
     );
     for l in &a.layers {
         let _ = writeln!(
             o,
-            "| {}{} | {} | {} | {} | {} |",
+            "| {}{} | {} | {} | {} | {} | {} |",
             l.index,
             if l.base { " (base)" } else { "" },
             size(l.size_bytes),
+            format::blob(l),
             l.file_count,
             size(l.changes.wasted_bytes),
             markdown_code_cell(&truncate(&l.command.replace('\n', " "), 100))

@@ -2,9 +2,9 @@
 
 use std::fmt::Write as _;
 
-use super::format::{percent, size, truncate, value};
+use super::format::{self, percent, size, truncate, value};
 use super::rules::{RuleResult, RuleStatus, tally};
-use crate::analysis::{Analysis, FindingKind};
+use crate::analysis::{Analysis, FindingKind, pull_size};
 use crate::escape;
 use crate::image::Image;
 
@@ -89,6 +89,7 @@ fn summary(o: &mut String, a: &Analysis, style: Style) {
         a.layers.len(),
         size(a.final_size_bytes)
     );
+    let _ = writeln!(o, "  pull size    {}", format::pull(pull_size(a)));
     let _ = writeln!(o, "  efficiency   {}", percent(a.efficiency));
     let _ = writeln!(
         o,
@@ -107,15 +108,16 @@ fn layers(o: &mut String, a: &Analysis, style: Style) {
     let _ = writeln!(o, "\n{}", style.bold("Layers"));
     let _ = writeln!(
         o,
-        "  {:>3}  {:>9}  {:>6}  {:>9}  command",
-        "#", "size", "files", "wasted"
+        "  {:>3}  {:>9}  {:>13}  {:>6}  {:>9}  command",
+        "#", "size", "blob", "files", "wasted"
     );
     for l in &a.layers {
         let _ = writeln!(
             o,
-            "  {:>3}  {:>9}  {:>6}  {:>9}  {}",
+            "  {:>3}  {:>9}  {:>13}  {:>6}  {:>9}  {}",
             l.index,
             size(l.size_bytes),
+            format::blob(l),
             l.file_count,
             size(l.changes.wasted_bytes),
             truncate(

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::{ConfigError, ConfigFile, RuleSet, load_options, parse_size, rules};
 use crate::analysis::FindingKind;
@@ -34,11 +34,37 @@ impl Environment {
     }
 }
 
+/// A report a flag asks for, written to a file or to stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Markdown,
+    Junit,
+    CodeQuality,
+    Sarif,
+}
+
+impl Format {
+    /// The flag that asks for it, for messages.
+    pub fn flag(self) -> &'static str {
+        match self {
+            Format::Json => "--json",
+            Format::Markdown => "--markdown",
+            Format::Junit => "--junit",
+            Format::CodeQuality => "--gitlab-codequality",
+            Format::Sarif => "--sarif",
+        }
+    }
+}
+
 /// Where the reports go and how they look.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reports {
     pub json: Option<PathBuf>,
     pub markdown: Option<PathBuf>,
+    pub junit: Option<PathBuf>,
+    pub gitlab_codequality: Option<PathBuf>,
+    pub sarif: Option<PathBuf>,
     /// How many of the largest paths to list.
     pub top: usize,
     /// Colours in the text report: stdout is a terminal and `NO_COLOR` is not set.
@@ -46,13 +72,41 @@ pub struct Reports {
 }
 
 impl Reports {
-    fn new(args: &ReportArgs, env: &Environment) -> Reports {
-        Reports {
+    /// Refuses two reports on stdout (`-`): interleaved, neither could be read.
+    fn new(args: &ReportArgs, env: &Environment) -> Result<Reports, ConfigError> {
+        let reports = Reports {
             json: args.json.clone(),
             markdown: args.markdown.clone(),
+            junit: args.junit.clone(),
+            gitlab_codequality: args.gitlab_codequality.clone(),
+            sarif: args.sarif.clone(),
             top: args.top,
             color: env.stdout_is_terminal && !env.no_color,
+        };
+        let stdout: Vec<&str> = reports
+            .targets()
+            .filter(|(_, path)| *path == Path::new("-"))
+            .map(|(format, _)| format.flag())
+            .collect();
+        if let [first, second, ..] = stdout[..] {
+            return Err(ConfigError::Invalid(format!(
+                "{first} - and {second} - both write to standard output: give one of them a file"
+            )));
         }
+        Ok(reports)
+    }
+
+    /// The reports asked for, in the order they are written, with their targets.
+    pub fn targets(&self) -> impl Iterator<Item = (Format, &Path)> {
+        [
+            (Format::Json, &self.json),
+            (Format::Markdown, &self.markdown),
+            (Format::Junit, &self.junit),
+            (Format::CodeQuality, &self.gitlab_codequality),
+            (Format::Sarif, &self.sarif),
+        ]
+        .into_iter()
+        .filter_map(|(format, path)| path.as_deref().map(|p| (format, p)))
     }
 }
 
@@ -155,7 +209,7 @@ fn ci(args: &CiArgs, env: &Environment) -> Result<CiSettings, ConfigError> {
         base: args.source.base.clone(),
         rules: rules(args, &file)?,
         load: load_options(&args.source, &file)?,
-        reports: Reports::new(&args.report, env),
+        reports: Reports::new(&args.report, env)?,
         quiet: args.source.quiet,
     })
 }
@@ -167,7 +221,7 @@ fn diff(args: &DiffArgs, env: &Environment) -> Result<DiffSettings, ConfigError>
         image_b: args.image_b.clone(),
         rules: diff_rules(args)?,
         load: load_options(&args.source, &file)?,
-        reports: Reports::new(&args.report, env),
+        reports: Reports::new(&args.report, env)?,
         quiet: args.source.quiet,
         ui: (args.ui && !env.ci).then(|| UiStart::new(&args.source, &file, env)),
     })

@@ -1,0 +1,111 @@
+//! The rules as a JUnit XML report, as GitLab (`artifacts:reports:junit`) and Jenkins read it:
+//! `testsuites/testsuite/testcase`, one test case per rule, a `failure` for a failed rule and
+//! `skipped` for a disabled one. Shared by `plummet ci` and `plummet diff`.
+
+use std::fmt::Write as _;
+
+use super::format;
+use super::rules::{RuleResult, RuleStatus, tally};
+use crate::escape;
+
+/// The report for one suite of rules; `suite` names it (`plummet ci`, `plummet diff`) and
+/// `subject` says what was checked (the image reference, or `A -> B`).
+pub fn render(suite: &str, subject: &str, results: &[RuleResult]) -> String {
+    let (failed, _) = tally(results);
+    let skipped = results
+        .iter()
+        .filter(|r| r.status == RuleStatus::Skip)
+        .count();
+    let name = format!("{suite} {}", escape::text(subject));
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    // Writing to a String cannot fail.
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"plummet\" tests=\"{n}\" failures=\"{failed}\" errors=\"0\" skipped=\"{skipped}\">",
+        n = results.len()
+    );
+    let _ = writeln!(
+        out,
+        "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failed}\" errors=\"0\" skipped=\"{skipped}\">",
+        xml(&name),
+        results.len()
+    );
+    let class = xml(&suite.replace(' ', "."));
+    for r in results {
+        let _ = write!(
+            out,
+            "    <testcase name=\"{}\" classname=\"{class}\"",
+            xml(&r.name)
+        );
+        let detail = format!(
+            "{}: {} (measured {}, threshold {})",
+            r.name,
+            escape::text(&r.message),
+            format::value(r.value),
+            r.threshold.map_or_else(|| "none".into(), format::value),
+        );
+        match r.status {
+            RuleStatus::Pass => out.push_str("/>\n"),
+            RuleStatus::Fail => {
+                let _ = writeln!(
+                    out,
+                    ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>",
+                    xml(&escape::text(&r.message)),
+                    xml(&r.name),
+                    xml(&detail)
+                );
+            }
+            RuleStatus::Skip => {
+                let _ = writeln!(
+                    out,
+                    ">\n      <skipped message=\"rule disabled in the configuration\"/>\n    </testcase>"
+                );
+            }
+        }
+    }
+    out.push_str("  </testsuite>\n</testsuites>\n");
+    out
+}
+
+/// `s` as XML 1.0 text or attribute content: the five markup characters as entities, and each
+/// character XML 1.0 forbids even as a character reference (most C0 controls, U+FFFE, U+FFFF)
+/// shown as a visible `\u{..}` escape, since a parser would reject the whole file for one.
+pub fn xml(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // Tabs and newlines are allowed, but an attribute value would fold them to spaces.
+            '\t' | '\n' | '\r' => {
+                let _ = write!(out, "&#{};", u32::from(c));
+            }
+            c if allowed(c) => out.push(c),
+            c => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
+        }
+    }
+    out
+}
+
+/// XML 1.0's `Char` production (surrogates cannot occur in a Rust string).
+fn allowed(c: char) -> bool {
+    matches!(c, '\u{20}'..='\u{fffd}' | '\u{10000}'..) || matches!(c, '\t' | '\n' | '\r')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn xml_escapes_markup_and_replaces_forbidden_controls() {
+        assert_eq!(
+            xml("a<b>&\"'\u{1}\u{1b}[31m\u{fffe}\tz"),
+            "a&lt;b&gt;&amp;&quot;&apos;\\u{1}\\u{1b}[31m\\u{fffe}&#9;z"
+        );
+    }
+}

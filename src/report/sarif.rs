@@ -1,0 +1,208 @@
+//! SARIF 2.1.0 (GitHub code scanning, GitLab, IDEs): one rule per finding kind with its help
+//! and fix, one result per finding located at the path inside the image. Shared by `plummet ci`
+//! (every finding) and `plummet diff` (the new ones).
+
+use serde::Serialize;
+
+use super::issue::{self, Issue, Severity};
+use crate::analysis::FindingKind;
+use crate::escape;
+
+const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+/// Cargo's `repository` field: SARIF's `informationUri`, left out while the package names none
+/// rather than pointing readers at an invented address.
+const INFORMATION_URI: Option<&str> = option_env!("CARGO_PKG_REPOSITORY");
+
+#[derive(Debug, Serialize)]
+struct Log {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: Vec<Run>,
+}
+
+#[derive(Debug, Serialize)]
+struct Run {
+    tool: Tool,
+    results: Vec<SarifResult>,
+}
+
+#[derive(Debug, Serialize)]
+struct Tool {
+    driver: Driver,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Driver {
+    name: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    information_uri: Option<&'static str>,
+    version: &'static str,
+    rules: Vec<Rule>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Rule {
+    id: &'static str,
+    name: String,
+    short_description: Message,
+    full_description: Message,
+    help: Message,
+    default_configuration: Configuration,
+}
+
+#[derive(Debug, Serialize)]
+struct Configuration {
+    level: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+struct Message {
+    text: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult {
+    rule_id: &'static str,
+    rule_index: usize,
+    level: &'static str,
+    message: Message,
+    locations: Vec<Location>,
+    partial_fingerprints: Fingerprints,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Location {
+    physical_location: PhysicalLocation,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation {
+    artifact_location: ArtifactLocation,
+}
+
+#[derive(Debug, Serialize)]
+struct ArtifactLocation {
+    uri: String,
+}
+
+#[derive(Debug, Serialize)]
+struct Fingerprints {
+    #[serde(rename = "plummetFinding/v1")]
+    finding: String,
+}
+
+fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Leak => "error",
+        Severity::Risk => "warning",
+        Severity::Waste => "note",
+    }
+}
+
+fn rule(kind: FindingKind) -> Rule {
+    // The fix of a kind can depend on the path; the help shows its general form.
+    let fix = kind.fix("PATH", false);
+    Rule {
+        id: kind.name(),
+        name: kind.name().replace('_', " "),
+        short_description: Message {
+            text: kind.reason().to_string(),
+        },
+        full_description: Message {
+            text: format!(
+                "{} ({}).",
+                kind.reason(),
+                if kind.is_hygiene() {
+                    "a hygiene risk"
+                } else {
+                    "bytes every pull pays for"
+                }
+            ),
+        },
+        help: Message {
+            text: format!("Fix: {fix}. Each result's message gives the fix for its own path."),
+        },
+        default_configuration: Configuration {
+            level: level(issue::severity(kind)),
+        },
+    }
+}
+
+/// The log for `issues`: every finding of an image, or the new ones of a comparison.
+pub fn render(issues: &[Issue<'_>]) -> String {
+    let results = issues
+        .iter()
+        .map(|i| {
+            let index = FindingKind::ALL
+                .iter()
+                .position(|k| *k == i.kind)
+                .unwrap_or_default();
+            let layer = i
+                .layer
+                .map_or_else(|| "the image config".to_string(), |l| format!("layer {l}"));
+            SarifResult {
+                rule_id: i.kind.name(),
+                rule_index: index,
+                level: level(issue::severity(i.kind)),
+                message: Message {
+                    text: format!(
+                        "{}: {} ({layer}, {} bytes{}). Fix: {}",
+                        escape::text(i.reason),
+                        escape::bytes(&i.path),
+                        i.bytes,
+                        if i.visible { "" } else { ", deleted later" },
+                        escape::text(i.fix)
+                    ),
+                },
+                locations: vec![Location {
+                    physical_location: PhysicalLocation {
+                        artifact_location: ArtifactLocation { uri: uri(&i.path) },
+                    },
+                }],
+                partial_fingerprints: Fingerprints {
+                    finding: i.fingerprint(),
+                },
+            }
+        })
+        .collect();
+    let log = Log {
+        schema: SCHEMA,
+        version: "2.1.0",
+        runs: vec![Run {
+            tool: Tool {
+                driver: Driver {
+                    name: "plummet",
+                    information_uri: INFORMATION_URI.filter(|u| !u.is_empty()),
+                    version: env!("CARGO_PKG_VERSION"),
+                    rules: FindingKind::ALL.into_iter().map(rule).collect(),
+                },
+            },
+            results,
+        }],
+    };
+    let mut s =
+        serde_json::to_string_pretty(&log).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    s.push('\n');
+    s
+}
+
+/// The path inside the image as a URI reference: every byte but RFC 3986's unreserved
+/// characters and `/` percent-encoded, so spaces, `#`, `?`, `%`, controls and non-UTF-8 bytes
+/// all survive exactly.
+pub fn uri(path: &[u8]) -> String {
+    let mut out = String::with_capacity(path.len());
+    for &b in path {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
