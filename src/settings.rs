@@ -2,6 +2,7 @@
 //! below this module sees the raw command line.
 
 mod command;
+mod dive;
 mod dive_ci;
 mod size;
 
@@ -173,7 +174,11 @@ pub fn rules(args: &CiArgs, file: &ConfigFile) -> Result<RuleSet, ConfigError> {
         .clone()
         .unwrap_or_else(|| PathBuf::from(".dive-ci"));
     match std::fs::read_to_string(&dive_path) {
-        Ok(content) => dive_ci::apply(&content, &dive_path, &mut rules)?,
+        Ok(content) => {
+            for warning in dive_ci::apply(&content, &dive_path, &mut rules)? {
+                tracing::warn!("{warning}");
+            }
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && args.ci_config.is_none() => {}
         Err(e) => {
             return Err(ConfigError::File {
