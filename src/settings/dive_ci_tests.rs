@@ -175,3 +175,26 @@ fn what_dive_would_silently_ignore_is_an_error_with_advice() {
     let e = read("rules:\n  \"\\e[31mred\": 1\n").unwrap_err();
     assert!(e.contains("\\u{1b}[31mred"), "{e}");
 }
+
+#[test]
+fn dives_evaluator_misconfigurations_are_errors() {
+    // dive's Test_Evaluator_Misconfigurations: each of these makes dive's Rules() fail.
+    for (efficiency, wasted_bytes, wasted_percent, key) in [
+        ("1.1", "50kB", "0.5", "lowestEfficiency"),
+        ("-0.1", "50kB", "0.5", "lowestEfficiency"),
+        ("not_a_number", "50kB", "0.5", "lowestEfficiency"),
+        ("0.9", "not_a_size", "0.5", "highestWastedBytes"),
+        ("0.9", "50kB", "1.1", "highestUserWastedPercent"),
+        ("0.9", "50kB", "-0.1", "highestUserWastedPercent"),
+        ("0.9", "50kB", "not_a_number", "highestUserWastedPercent"),
+    ] {
+        let text = format!(
+            "rules:\n  lowestEfficiency: {efficiency}\n  highestWastedBytes: {wasted_bytes}\n  highestUserWastedPercent: {wasted_percent}\n"
+        );
+        let e = read(&text).unwrap_err();
+        assert!(
+            e.starts_with(&format!("ci/.dive-ci: {key}: ")),
+            "{text}: {e}"
+        );
+    }
+}
