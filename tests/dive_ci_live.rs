@@ -88,14 +88,12 @@ fn ci_with(image: &Path, dive_ci: &str) -> (Option<i32>, String) {
 }
 
 /// The verdict word plummet prints for `rule`.
-fn verdict(out: &str, rule: &str) -> String {
-    out.lines()
-        .find_map(|l| {
-            let (word, rest) = l.trim().split_once("  ")?;
-            rest.starts_with(&format!("{rule}:"))
-                .then(|| word.to_string())
-        })
-        .unwrap_or_else(|| panic!("no line for {rule} in {out}"))
+fn verdict(out: &str, rule: &str) -> Option<String> {
+    out.lines().find_map(|l| {
+        let (word, rest) = l.trim().split_once("  ")?;
+        rest.starts_with(&format!("{rule}:"))
+            .then(|| word.to_string())
+    })
 }
 
 #[test]
@@ -151,7 +149,11 @@ fn dives_evaluator_cases_on_a_real_build() {
         let (status, out) = ci_with(image, &file);
         assert_eq!(status, Some(code), "{case}: {out}");
         for (i, rule) in rules.iter().enumerate() {
-            assert_eq!(verdict(&out, rule), ours[i], "{case} {rule}: {out}");
+            assert_eq!(
+                verdict(&out, rule).as_deref(),
+                Some(ours[i]),
+                "{case} {rule}: {out}"
+            );
             if dive[i] != ours[i] {
                 // Only the user-wasted ratio differs, for the reason in this file's header.
                 assert_eq!(*rule, "highestUserWastedPercent", "{case}");
