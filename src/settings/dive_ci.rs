@@ -39,7 +39,8 @@ pub fn apply(content: &str, path: &Path, rules: &mut RuleSet) -> Result<Vec<Stri
         }
     };
     for (key, value) in top {
-        match key.as_str() {
+        // dive 0.13 reads the file through viper, whose keys are case-insensitive.
+        match key.as_str().map(str::to_ascii_lowercase).as_deref() {
             Some("rules") => apply_rules(value, rules, &mut warnings).map_err(err)?,
             Some("plugins") => warnings.push(format!(
                 "{}: `plugins:` is ignored (dive 0.13 has no plugins either)",
@@ -85,10 +86,10 @@ fn apply_rules(
                 kind(&value)
             ));
         };
-        match name {
-            "lowestEfficiency" => rules.lowest_efficiency = dive::ratio(&text, name)?,
-            "highestWastedBytes" => rules.highest_wasted_bytes = dive::bytes(&text, name)?,
-            "highestUserWastedPercent" => {
+        match name.to_ascii_lowercase().as_str() {
+            "lowestefficiency" => rules.lowest_efficiency = dive::ratio(&text, name)?,
+            "highestwastedbytes" => rules.highest_wasted_bytes = dive::bytes(&text, name)?,
+            "highestuserwastedpercent" => {
                 rules.highest_user_wasted_percent = dive::ratio(&text, name)?;
             }
             _ => return Err(unknown_rule(&key)),

@@ -198,3 +198,10 @@ fn dives_evaluator_misconfigurations_are_errors() {
         );
     }
 }
+
+#[test]
+fn keys_in_any_case_as_dives_viper_reads_them() {
+    let (r, _) = read("RULES:\n  LowestEfficiency: 0.7\n  HIGHESTWASTEDBYTES: 1KB\n  highestuserwastedpercent: 0.3\n")
+        .unwrap();
+    assert_eq!(figures(&r), (Some(0.7), Some(1000), Some(0.3)));
+}

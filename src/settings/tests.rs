@@ -57,6 +57,31 @@ fn flags_override_config_which_overrides_defaults() {
 }
 
 #[test]
+fn dive_flag_spellings_are_aliases_and_range_checked() {
+    let args = no_dive_ci(&[
+        "--lowestEfficiency",
+        "0.7",
+        "--highestWastedBytes",
+        "20Mb",
+        "--highestUserWastedPercent",
+        "off",
+    ]);
+    let r = rules(&args, &ConfigFile::default()).unwrap();
+    assert_eq!(r.lowest_efficiency, Some(0.7));
+    assert_eq!(r.highest_wasted_bytes, Some(20_000_000));
+    assert_eq!(r.highest_user_wasted_percent, None);
+    let e = rules(
+        &no_dive_ci(&["--lowestEfficiency", "1.1"]),
+        &ConfigFile::default(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "--lowest-efficiency: 1.1 is outside the allowed range 0-1 (a ratio: 0.9 means 90%)"
+    );
+}
+
+#[test]
 fn unknown_kind_is_rejected_with_the_list() {
     let e = rules(
         &no_dive_ci(&["--max-kind-bytes", "gti=0"]),
