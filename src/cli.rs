@@ -133,15 +133,19 @@ pub struct CiArgs {
     pub ci_config: Option<PathBuf>,
 
     /// Fail when efficiency is below this ratio (dive's lowestEfficiency; 0.9 by default).
-    #[arg(long, value_name = "RATIO|disabled")]
+    #[arg(long, alias = "lowestEfficiency", value_name = "RATIO|disabled")]
     pub lowest_efficiency: Option<String>,
 
     /// Fail when wasted bytes exceed this size (dive's highestWastedBytes; disabled by default).
-    #[arg(long, value_name = "SIZE|disabled")]
+    #[arg(long, alias = "highestWastedBytes", value_name = "SIZE|disabled")]
     pub highest_wasted_bytes: Option<String>,
 
     /// Fail when wasted/user size exceeds this ratio (dive's highestUserWastedPercent; 0.1 by default).
-    #[arg(long, value_name = "RATIO|disabled")]
+    #[arg(
+        long,
+        alias = "highestUserWastedPercent",
+        value_name = "RATIO|disabled"
+    )]
     pub highest_user_wasted_percent: Option<String>,
 
     /// Fail when reclaimable bytes exceed this size (disabled by default).

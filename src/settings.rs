@@ -2,6 +2,7 @@
 //! below this module sees the raw command line.
 
 mod command;
+mod dive;
 mod dive_ci;
 mod size;
 
@@ -173,7 +174,11 @@ pub fn rules(args: &CiArgs, file: &ConfigFile) -> Result<RuleSet, ConfigError> {
         .clone()
         .unwrap_or_else(|| PathBuf::from(".dive-ci"));
     match std::fs::read_to_string(&dive_path) {
-        Ok(content) => dive_ci::apply(&content, &dive_path, &mut rules)?,
+        Ok(content) => {
+            for warning in dive_ci::apply(&content, &dive_path, &mut rules)? {
+                tracing::warn!("{warning}");
+            }
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && args.ci_config.is_none() => {}
         Err(e) => {
             return Err(ConfigError::File {
@@ -202,14 +207,19 @@ pub fn rules(args: &CiArgs, file: &ConfigFile) -> Result<RuleSet, ConfigError> {
     for (kind, v) in &r.max_kind_bytes {
         set_kind_limit(&mut rules, kind, v)?;
     }
+    // dive's three rules read their flags as dive does (range-checked ratios, go-humanize sizes), so
+    // `--lowestEfficiency 1.1` copied from a dive pipeline is an error, not a gate that always fails.
     if let Some(v) = &args.lowest_efficiency {
-        rules.lowest_efficiency = ratio(&text(v), "--lowest-efficiency")?;
+        rules.lowest_efficiency =
+            dive::ratio(v, "--lowest-efficiency").map_err(ConfigError::Invalid)?;
     }
     if let Some(v) = &args.highest_wasted_bytes {
-        rules.highest_wasted_bytes = bytes(&text(v), "--highest-wasted-bytes")?;
+        rules.highest_wasted_bytes =
+            dive::bytes(v, "--highest-wasted-bytes").map_err(ConfigError::Invalid)?;
     }
     if let Some(v) = &args.highest_user_wasted_percent {
-        rules.highest_user_wasted_percent = ratio(&text(v), "--highest-user-wasted-percent")?;
+        rules.highest_user_wasted_percent =
+            dive::ratio(v, "--highest-user-wasted-percent").map_err(ConfigError::Invalid)?;
     }
     if let Some(v) = &args.max_reclaimable_bytes {
         rules.max_reclaimable_bytes = bytes(&text(v), "--max-reclaimable-bytes")?;

@@ -81,7 +81,51 @@ fn dive_ci_file_in_the_working_directory_is_read() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     std::fs::write(tmp.path().join(".dive-ci"), "rules:\n  nonsense: 1\n").unwrap();
     let o = plummet(&["ci", example().to_str().unwrap()], tmp.path());
-    assert_error(&o, &[".dive-ci:2", "unknown rule"]);
+    assert_error(
+        &o,
+        &[
+            ".dive-ci: unknown rule \"nonsense\"",
+            "dive would ignore it",
+        ],
+    );
+}
+
+#[test]
+fn dive_data_dive_ci_with_plugins_warns_and_applies_its_rules() {
+    // The shape of dive's own .data/.dive-ci: `plugins:` and a plugin rule beside the three rules,
+    // here in inline form with a quoted number and a size written as dive's file writes it (20Mb).
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join(".dive-ci"),
+        "---\nplugins:\n  - plugin1\nrules: {lowestEfficiency: \"0.5\", highestWastedBytes: 20Mb, highestUserWastedPercent: 0.5, plugin1/rule1: error}\n",
+    )
+    .unwrap();
+    let o = plummet(&["ci", example().to_str().unwrap()], tmp.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("`plugins:` is ignored"), "{err}");
+    assert!(err.contains("\"plugin1/rule1\" is a plugin rule"), "{err}");
+    // The inline rules were read: a 0.99 threshold fails the example, whose efficiency is below it.
+    std::fs::write(
+        tmp.path().join(".dive-ci"),
+        "rules: {lowestEfficiency: 0.99, highestUserWastedPercent: disabled}\n",
+    )
+    .unwrap();
+    let o = plummet(&["ci", example().to_str().unwrap()], tmp.path());
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("FAIL  lowestEfficiency"), "{out}");
+    // A ratio outside 0-1 is a configuration error (exit 2) naming the key and the file.
+    std::fs::write(
+        tmp.path().join(".dive-ci"),
+        "rules:\n  highestUserWastedPercent: 10\n",
+    )
+    .unwrap();
+    let o = plummet(&["ci", example().to_str().unwrap()], tmp.path());
+    assert_error(
+        &o,
+        &[".dive-ci: highestUserWastedPercent: 10 is outside the allowed range 0-1"],
+    );
 }
 
 #[test]

@@ -20,46 +20,6 @@ fn no_dive_ci(extra: &[&str]) -> CiArgs {
 }
 
 #[test]
-fn dive_ci_rules_apply() {
-    let mut rules = RuleSet::default();
-    dive_ci::apply(
-        "rules:\n  lowestEfficiency: 0.95 # strict\n  highestWastedBytes: 20MB\n  highestUserWastedPercent: disabled\n",
-        Path::new(".dive-ci"),
-        &mut rules,
-    )
-    .unwrap();
-    assert_eq!(rules.lowest_efficiency, Some(0.95));
-    assert_eq!(rules.highest_wasted_bytes, Some(20_000_000));
-    assert_eq!(rules.highest_user_wasted_percent, None);
-}
-
-#[test]
-fn dive_ci_errors_name_file_and_line() {
-    let mut rules = RuleSet::default();
-    let e = dive_ci::apply(
-        "rules:\n  lowestEfficincy: 0.9\n",
-        Path::new(".dive-ci"),
-        &mut rules,
-    )
-    .unwrap_err();
-    assert_eq!(
-        e.to_string(),
-        ".dive-ci:2: unknown rule \"lowestEfficincy\": dive's rules are lowestEfficiency, highestWastedBytes, highestUserWastedPercent"
-    );
-    let e = dive_ci::apply(
-        "rules:\n  lowestEfficiency: lots\n",
-        Path::new("x"),
-        &mut rules,
-    )
-    .unwrap_err();
-    assert!(
-        e.to_string()
-            .starts_with("x:2: lowestEfficiency: \"lots\" is not a ratio"),
-        "{e}"
-    );
-}
-
-#[test]
 fn config_file_is_strict() {
     let e =
         ConfigFile::parse("[rules]\nlowest_eficiency = 0.9\n", Path::new("p.toml")).unwrap_err();
@@ -93,6 +53,31 @@ fn flags_override_config_which_overrides_defaults() {
     assert_eq!(
         rules.max_kind_bytes.get(&FindingKind::NodeModules),
         Some(&1_000_000)
+    );
+}
+
+#[test]
+fn dive_flag_spellings_are_aliases_and_range_checked() {
+    let args = no_dive_ci(&[
+        "--lowestEfficiency",
+        "0.7",
+        "--highestWastedBytes",
+        "20Mb",
+        "--highestUserWastedPercent",
+        "off",
+    ]);
+    let r = rules(&args, &ConfigFile::default()).unwrap();
+    assert_eq!(r.lowest_efficiency, Some(0.7));
+    assert_eq!(r.highest_wasted_bytes, Some(20_000_000));
+    assert_eq!(r.highest_user_wasted_percent, None);
+    let e = rules(
+        &no_dive_ci(&["--lowestEfficiency", "1.1"]),
+        &ConfigFile::default(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "--lowest-efficiency: 1.1 is outside the allowed range 0-1 (a ratio: 0.9 means 90%)"
     );
 }
 
