@@ -12,14 +12,12 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use plummet::analysis::{Analysis, Finding, FindingKind, analyze};
-use plummet::image::{Image, Progress};
-use plummet::source::LoadOptions;
-use plummet::source::daemon::{Engine, load};
+use plummet::image::Image;
 
 #[path = "daemon_support/live.rs"]
 mod live;
 
-use live::{docker, harness, run};
+use live::{build_and_load, docker, harness, run};
 
 const BASE: &str = "plummet-findings-base:1";
 const TAG: &str = "plummet-findings-advice:1";
@@ -135,17 +133,7 @@ fn built(host: &str) -> &'static Image {
             ),
         )
         .unwrap();
-        run(docker(host)
-            .args(["build", "--network", "none", "-q", "-t", TAG])
-            .arg(&ctx));
-        // What `pipeline::inspect` asks of the indexer for the analysis.
-        let mut options = LoadOptions {
-            host: Some(host.to_string()),
-            ..LoadOptions::default()
-        };
-        options.index.capture = plummet::analysis::CAPTURE;
-        options.index.content_digests = true;
-        load(Engine::Docker, TAG, &options, &Progress::default()).unwrap()
+        build_and_load(host, &ctx, TAG)
     })
 }
 

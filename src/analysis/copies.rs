@@ -108,7 +108,7 @@ pub(super) fn metadata_copies(
         g.mode += u64::from(before.mode & 0o7777 != entry.mode & 0o7777);
         g.root = Some(match g.root {
             None => entry.node,
-            Some(r) => common_ancestor(tree, r, entry.node),
+            Some(r) => tree.paths.common_ancestor(r, entry.node),
         });
     }
     for ((layer, _, visible), g) in groups {
@@ -145,17 +145,4 @@ fn top_of(tree: &Tree, mut node: NodeId) -> NodeId {
         node = parent;
     }
     node
-}
-
-fn common_ancestor(tree: &Tree, a: NodeId, b: NodeId) -> NodeId {
-    let mut x = a;
-    loop {
-        if tree.paths.is_within(b, x) {
-            return x;
-        }
-        match tree.paths.parent(x) {
-            Some(p) => x = p,
-            None => return ROOT,
-        }
-    }
 }

@@ -214,7 +214,7 @@ pub fn find(
             g.files += 1;
             g.root = Some(match g.root {
                 None => anchor,
-                Some(r) => common_ancestor(tree, r, anchor),
+                Some(r) => tree.paths.common_ancestor(r, anchor),
             });
         }
     }
@@ -307,18 +307,5 @@ fn secret(
         visible,
         reason,
         fix,
-    }
-}
-
-fn common_ancestor(tree: &Tree, a: NodeId, b: NodeId) -> NodeId {
-    let mut x = a;
-    loop {
-        if tree.paths.is_within(b, x) {
-            return x;
-        }
-        match tree.paths.parent(x) {
-            Some(p) => x = p,
-            None => return ROOT,
-        }
     }
 }

@@ -206,6 +206,20 @@ impl Paths {
         }
     }
 
+    /// The deepest node that is `a` or an ancestor of it and also `b` or an ancestor of it.
+    pub fn common_ancestor(&self, a: NodeId, b: NodeId) -> NodeId {
+        let mut x = a;
+        loop {
+            if self.is_within(b, x) {
+                return x;
+            }
+            match self.parent(x) {
+                Some(p) => x = p,
+                None => return ROOT,
+            }
+        }
+    }
+
     /// All strict descendants of `id`, depth first, without recursion.
     pub fn descendants(&self, id: NodeId) -> Descendants<'_> {
         let mut stack = Vec::new();

@@ -31,6 +31,32 @@ pub fn docker(host: &str) -> Command {
     c
 }
 
+/// Builds the context `ctx` (its Dockerfile) as `tag` in the harness's daemon, then reads it back
+/// through the daemon source with what the analysis asks of the indexer (the capture rule and
+/// content fingerprints), as `plummet ci docker-daemon:TAG` does.
+#[allow(
+    dead_code,
+    reason = "only the live tests that analyze a build of their own use it"
+)]
+pub fn build_and_load(host: &str, ctx: &std::path::Path, tag: &str) -> plummet::image::Image {
+    run(docker(host)
+        .args(["build", "--network", "none", "-q", "-t", tag])
+        .arg(ctx));
+    let mut options = plummet::source::LoadOptions {
+        host: Some(host.to_string()),
+        ..plummet::source::LoadOptions::default()
+    };
+    options.index.capture = plummet::analysis::CAPTURE;
+    options.index.content_digests = true;
+    plummet::source::daemon::load(
+        plummet::source::daemon::Engine::Docker,
+        tag,
+        &options,
+        &plummet::image::Progress::default(),
+    )
+    .unwrap()
+}
+
 /// The podman CLI on the harness's storage (its containers.conf and storage.conf).
 #[allow(
     dead_code,
