@@ -329,7 +329,9 @@ fn a_huge_error_body_is_read_only_in_part() {
 /// A registry on 127.0.0.1 serving one image `x:v1` whose only layer is declared as 1000 bytes
 /// but is an endless run of empty gzip members (each decompresses to nothing).
 #[cfg(test)]
-fn endless_gzip_registry() -> String {
+/// A registry whose one layer is declared as 1000 bytes of `media_type` but sent as `first`
+/// followed by `chunk` repeated for as long as the client reads.
+fn endless_blob_registry(media_type: &'static str, first: Vec<u8>, chunk: Vec<u8>) -> String {
     use plummet::image::Digest;
     let layer_digest = Digest::sha256_of(b"the declared layer");
     let config = format!(
@@ -337,19 +339,16 @@ fn endless_gzip_registry() -> String {
     );
     let config_digest = Digest::sha256_of(config.as_bytes());
     let manifest = format!(
-        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{config_digest}","size":{}}},"layers":[{{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"{layer_digest}","size":1000}}]}}"#,
+        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{config_digest}","size":{}}},"layers":[{{"mediaType":"{media_type}","digest":"{layer_digest}","size":1000}}]}}"#,
         config.len()
     );
-    let mut empty_member = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    empty_member.write_all(b"").unwrap();
-    let empty_member = empty_member.finish().unwrap().repeat(1000);
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let address = listener.local_addr().unwrap().to_string();
     std::thread::spawn(move || {
         for mut client in listener.incoming().flatten() {
             let (config, manifest, config_digest) =
                 (config.clone(), manifest.clone(), config_digest.to_string());
-            let empty_member = empty_member.clone();
+            let (first, chunk) = (first.clone(), chunk.clone());
             std::thread::spawn(move || {
                 let mut request = [0u8; 4096];
                 let n = client.read(&mut request).unwrap_or(0);
@@ -368,7 +367,8 @@ fn endless_gzip_registry() -> String {
                     let _ = client.write_all(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n");
                     // No length: the body runs until the connection closes, far past what the
                     // manifest declares, for as long as the client reads.
-                    while client.write_all(&empty_member).is_ok() {}
+                    let _ = client.write_all(&first);
+                    while client.write_all(&chunk).is_ok() {}
                     return;
                 } else {
                     response("200 OK", "", b"{}")
@@ -378,6 +378,51 @@ fn endless_gzip_registry() -> String {
         }
     });
     address
+}
+
+fn endless_gzip_registry() -> String {
+    let mut empty_member = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    empty_member.write_all(b"").unwrap();
+    let empty_member = empty_member.finish().unwrap();
+    endless_blob_registry(
+        "application/vnd.oci.image.layer.v1.tar+gzip",
+        empty_member.clone(),
+        empty_member.repeat(1000),
+    )
+}
+
+/// A real (empty) zstd frame, then zstd skippable frames without end: each decodes to nothing.
+fn endless_zstd_registry() -> String {
+    let empty_frame = zstd::encode_all(&b""[..], 3).unwrap();
+    // A skippable frame: magic 0x184D2A50 (little-endian), a 4-byte length, that many bytes.
+    let skippable = [0x50, 0x2a, 0x4d, 0x18, 4, 0, 0, 0, 0, 0, 0, 0];
+    endless_blob_registry(
+        "application/vnd.oci.image.layer.v1.tar+zstd",
+        empty_frame,
+        skippable.repeat(1000),
+    )
+}
+
+#[test]
+fn a_zstd_blob_of_endless_skippable_frames_stops_at_the_declared_size() {
+    let registry = endless_zstd_registry();
+    let started = Instant::now();
+    let e = registry::load(
+        &format!("{registry}/x:v1"),
+        &options(),
+        &Progress::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("sends more than the 1000 bytes its manifest declares"),
+        "{e}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[test]
