@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use plummet::source::auth::challenge::parse;
+use plummet::source::registry::auth::challenge::parse;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(header) = std::str::from_utf8(data) else { return };

@@ -9,7 +9,7 @@ use plummet::layer::{self, Budget, EntryKind, Keep, Limits};
 fuzz_target!(|data: &[u8]| {
     let budget = Budget::new(Limits::default());
     let keep = Keep {
-        capture: plummet::analysis::capture_rule,
+        capture: plummet::analysis::CAPTURE,
         fingerprints: true,
     };
     let Ok((index, _)) = layer::index(data, &budget, keep) else {
