@@ -380,6 +380,10 @@ fn endless_blob_registry(media_type: &'static str, first: Vec<u8>, chunk: Vec<u8
     address
 }
 
+#[expect(
+    clippy::unwrap_used,
+    reason = "a test fixture: failing to build it fails the test"
+)]
 fn endless_gzip_registry() -> String {
     let mut empty_member = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     empty_member.write_all(b"").unwrap();
@@ -392,6 +396,10 @@ fn endless_gzip_registry() -> String {
 }
 
 /// A real (empty) zstd frame, then zstd skippable frames without end: each decodes to nothing.
+#[expect(
+    clippy::unwrap_used,
+    reason = "a test fixture: failing to build it fails the test"
+)]
 fn endless_zstd_registry() -> String {
     let empty_frame = zstd::encode_all(&b""[..], 3).unwrap();
     // A skippable frame: magic 0x184D2A50 (little-endian), a 4-byte length, that many bytes.
