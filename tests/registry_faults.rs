@@ -413,29 +413,20 @@ fn endless_zstd_registry() -> String {
 
 #[test]
 fn a_zstd_blob_of_endless_skippable_frames_stops_at_the_declared_size() {
-    let registry = endless_zstd_registry();
-    let started = Instant::now();
-    let e = registry::load(
-        &format!("{registry}/x:v1"),
-        &options(),
-        &Progress::default(),
-    )
-    .unwrap_err()
-    .to_string();
-    assert!(
-        e.contains("sends more than the 1000 bytes its manifest declares"),
-        "{e}"
-    );
-    assert!(
-        started.elapsed() < Duration::from_secs(20),
-        "{:?}",
-        started.elapsed()
-    );
+    stops_at_the_declared_size(&endless_zstd_registry());
 }
 
 #[test]
 fn a_blob_larger_than_declared_stops_at_the_declared_size() {
-    let registry = endless_gzip_registry();
+    stops_at_the_declared_size(&endless_gzip_registry());
+}
+
+/// Pulling from `registry` fails at the layer's declared size, quickly.
+#[expect(
+    clippy::unwrap_used,
+    reason = "a test helper: a load that succeeds fails the test"
+)]
+fn stops_at_the_declared_size(registry: &str) {
     let started = Instant::now();
     let e = registry::load(
         &format!("{registry}/x:v1"),
