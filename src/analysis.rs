@@ -4,6 +4,7 @@
 pub mod base;
 mod classify;
 mod copies;
+pub mod dockerfile;
 pub mod findings;
 mod hygiene;
 pub mod kind;
@@ -13,6 +14,7 @@ mod secrets;
 pub mod waste;
 
 pub use base::Base;
+pub use dockerfile::{DockerfileFinding, DockerfileSummary};
 pub use findings::{Finding, is_base_layer};
 pub use kind::FindingKind;
 pub use pull::{PullSize, download_size, pull_size};
@@ -42,6 +44,8 @@ pub struct LayerReport {
     pub changes: LayerChanges,
     /// Whether the layer belongs to the base image (see [`Analysis::base`]).
     pub base: bool,
+    /// 1-based line of the Dockerfile instruction that made it (`--dockerfile`), when known.
+    pub dockerfile_line: Option<usize>,
 }
 
 /// One row of the image history, including steps that made no layer.
@@ -82,6 +86,8 @@ pub struct Analysis {
     pub packages: Inventory,
     /// The base image boundary.
     pub base: Base,
+    /// What `--dockerfile` added: the file, its findings and what could not be mapped.
+    pub dockerfile: Option<DockerfileSummary>,
 }
 
 impl Analysis {
@@ -106,6 +112,13 @@ impl Analysis {
     /// Whether a layer is one of the user's own (not the base's).
     pub fn is_user_layer(&self, layer: usize) -> bool {
         self.layers.get(layer).is_some_and(|l| !l.base)
+    }
+
+    /// The Dockerfile line of the instruction that made `layer`, when `--dockerfile` mapped it.
+    pub fn dockerfile_line(&self, layer: Option<usize>) -> Option<usize> {
+        layer
+            .and_then(|l| self.layers.get(l))
+            .and_then(|l| l.dockerfile_line)
     }
 
     /// Findings of one kind.
@@ -165,6 +178,7 @@ pub fn analyze_on(image: &Image, base: Base) -> Analysis {
                 command: commands.get(i).cloned().unwrap_or_default(),
                 changes: waste.layers.get(i).cloned().unwrap_or_default(),
                 base: false,
+                dockerfile_line: None,
             }
         })
         .collect();
@@ -195,6 +209,7 @@ pub fn analyze_on(image: &Image, base: Base) -> Analysis {
         final_state: waste.final_state,
         packages: crate::packages::find(tree),
         base: base.clone(),
+        dockerfile: None,
     };
     analysis.set_base(base);
     analysis

@@ -28,6 +28,9 @@ pub enum Command {
     Diff(DiffArgs),
     /// Explore an image in the terminal UI (the default command).
     Explore(ExploreArgs),
+    /// Rewrite the Dockerfile the image was built from: what the analysis found, fixed where it
+    /// was made; prints a unified diff and what each change saves and assumes.
+    Fix(FixArgs),
 }
 
 #[derive(Debug, Args)]
@@ -115,6 +118,11 @@ pub struct SourceArgs {
     /// rest "your layers".
     #[arg(long, global = true, value_name = "IMAGE")]
     pub base: Option<String>,
+
+    /// The Dockerfile the image was built from: each layer and finding gets the line of the
+    /// instruction that made it, and the Dockerfile's own findings are reported.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub dockerfile: Option<PathBuf>,
 }
 
 #[derive(Debug, Args, Default)]
@@ -243,4 +251,21 @@ pub struct DiffArgs {
     /// Fail when new findings of these kinds appear (comma-separated, or "any").
     #[arg(long, value_name = "KINDS")]
     pub no_new_findings: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct FixArgs {
+    /// The image built from the Dockerfile.
+    pub image: String,
+
+    #[command(flatten)]
+    pub source: SourceArgs,
+
+    /// The build context (default: the Dockerfile's directory): its .dockerignore is extended.
+    #[arg(long, value_name = "DIR")]
+    pub context: Option<PathBuf>,
+
+    /// Where to write the fixed Dockerfile and .dockerignore (created if missing).
+    #[arg(short, long, value_name = "OUTDIR")]
+    pub output: PathBuf,
 }

@@ -6,11 +6,13 @@
 pub mod analysis;
 pub mod cli;
 pub mod diff;
+pub mod dockerfile;
 pub mod escape;
 pub mod image;
 pub mod layer;
 mod output;
 pub mod packages;
+pub mod patch;
 pub mod pipeline;
 mod progress;
 pub mod report;
@@ -112,6 +114,7 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
         Some(Settings::Ci(s)) => ci(&s),
         Some(Settings::Explore(s)) => explore(s),
         Some(Settings::Diff(s)) => diff(&s),
+        Some(Settings::Fix(s)) => patch::run(&s),
         None => Err(Error::Usage(
             "no image given: try `plummet IMAGE` or `plummet ci IMAGE` (see --help)".into(),
         )),
@@ -128,8 +131,15 @@ fn explore(s: ExploreSettings) -> Result<Outcome, Error> {
         changes_only: false,
     };
     let (input, base, options) = (s.image, s.base, s.load);
+    let dockerfile = s.dockerfile.as_deref().map(patch::read).transpose()?;
     ui::run(
-        move |progress| pipeline::inspect_on(&input, base.as_deref(), &options, progress),
+        move |progress| {
+            let mut inspected = pipeline::inspect_on(&input, base.as_deref(), &options, progress)?;
+            if let Some(read) = &dockerfile {
+                patch::attach(read, &mut inspected.analysis);
+            }
+            Ok(inspected)
+        },
         settings,
     )?;
     Ok(Outcome::Passed)
@@ -162,7 +172,11 @@ pub fn load_and_analyze(
 
 fn ci(s: &CiSettings) -> Result<Outcome, Error> {
     output::check_targets(&s.reports)?;
-    let inspected = load_and_analyze(&s.image, s.base.as_deref(), &s.load, s.quiet)?;
+    let dockerfile = s.dockerfile.as_deref().map(patch::read).transpose()?;
+    let mut inspected = load_and_analyze(&s.image, s.base.as_deref(), &s.load, s.quiet)?;
+    if let Some(read) = &dockerfile {
+        patch::attach(read, &mut inspected.analysis);
+    }
     let (image, analysis) = inspected.parts();
     let results = report::rules::evaluate(analysis, &s.rules);
     let r = &s.reports;
@@ -196,7 +210,12 @@ fn diff(s: &DiffSettings) -> Result<Outcome, Error> {
         return diff_ui(s, ui);
     }
     output::check_targets(&s.reports)?;
-    let (a, b, _cache) = diff::load::pair(&s.image_a, &s.image_b, &s.load, s.quiet)?;
+    let dockerfile = s.dockerfile.as_deref().map(patch::read).transpose()?;
+    let (a, mut b, _cache) = diff::load::pair(&s.image_a, &s.image_b, &s.load, s.quiet)?;
+    // The Dockerfile is the one image B (the change under review) was built from.
+    if let Some(read) = &dockerfile {
+        patch::attach(read, &mut b.analysis);
+    }
     let (ia, aa) = a.parts();
     let (ib, ab) = b.parts();
     let comparison = diff::compare((ia, aa), (ib, ab));

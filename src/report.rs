@@ -4,6 +4,8 @@
 
 pub mod base;
 pub mod codequality;
+pub mod dockerfile;
+pub mod fix;
 pub mod format;
 pub mod issue;
 pub mod json;

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+pub use command::FixSettings;
 pub use command::{
     CiSettings, DiffSettings, Environment, ExploreSettings, Format, Reports, Settings, UiStart,
     diff_rules, for_command, parse_growth, parse_kinds,

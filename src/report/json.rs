@@ -22,6 +22,44 @@ pub struct JsonReport {
     pub rules: Vec<JsonRule>,
     /// Whether every enabled rule passed.
     pub passed: bool,
+    /// With `--dockerfile`: the file, its own findings, and why some layers are not mapped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dockerfile: Option<JsonDockerfile>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JsonDockerfile {
+    pub path: String,
+    pub mapped_layers: usize,
+    pub notes: Vec<String>,
+    pub findings: Vec<JsonDockerfileFinding>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JsonDockerfileFinding {
+    pub rule: &'static str,
+    pub line: usize,
+    pub message: String,
+    pub fix: String,
+}
+
+/// The `dockerfile` object, when `--dockerfile` was given.
+pub fn dockerfile(a: &Analysis) -> Option<JsonDockerfile> {
+    a.dockerfile.as_ref().map(|d| JsonDockerfile {
+        path: d.path.clone(),
+        mapped_layers: d.mapped_layers,
+        notes: d.notes.clone(),
+        findings: d
+            .findings
+            .iter()
+            .map(|f| JsonDockerfileFinding {
+                rule: f.rule,
+                line: f.line,
+                message: f.message.clone(),
+                fix: f.fix.clone(),
+            })
+            .collect(),
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -81,6 +119,15 @@ pub struct JsonLayer {
     pub reclaimable_bytes: u64,
     /// Whether the layer belongs to the base image.
     pub base: bool,
+    /// With `--dockerfile`: the 1-based line of the instruction that made the layer (null when
+    /// it could not be mapped; absent without `--dockerfile`).
+    #[serde(skip_serializing_if = "is_absent")]
+    pub dockerfile_line: Option<Option<usize>>,
+}
+
+/// Serde's test for a key that is left out.
+fn is_absent(v: &Option<Option<usize>>) -> bool {
+    v.is_none()
 }
 
 #[derive(Debug, Serialize)]
@@ -100,6 +147,9 @@ pub struct JsonFinding {
     pub visible: bool,
     pub reason: String,
     pub fix: String,
+    /// With `--dockerfile`: the 1-based line of the instruction that made the finding's layer.
+    #[serde(skip_serializing_if = "is_absent")]
+    pub dockerfile_line: Option<Option<usize>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -179,6 +229,7 @@ pub fn findings(image: &Image, a: &Analysis) -> Vec<JsonFinding> {
             visible: f.visible,
             reason: f.reason.clone(),
             fix: f.fix.clone(),
+            dockerfile_line: a.dockerfile.as_ref().map(|_| a.dockerfile_line(f.layer)),
         })
         .collect()
 }
@@ -228,6 +279,7 @@ pub fn report(image: &Image, a: &Analysis, rules: &[RuleResult], top: usize) -> 
                 wasted_bytes: l.changes.wasted_bytes,
                 reclaimable_bytes: l.changes.reclaimable_bytes,
                 base: l.base,
+                dockerfile_line: a.dockerfile.as_ref().map(|_| l.dockerfile_line),
             })
             .collect(),
         wasted: a
@@ -244,6 +296,7 @@ pub fn report(image: &Image, a: &Analysis, rules: &[RuleResult], top: usize) -> 
         packages: packages(a),
         rules: self::rules(rules),
         passed: super::rules::passed(rules),
+        dockerfile: dockerfile(a),
     }
 }
 

@@ -54,6 +54,10 @@ pub fn render(image: &Image, a: &Analysis, rules: &[RuleResult], top: usize) -> 
         for kind in FindingKind::ALL {
             for f in a.findings_of(kind).take(top) {
                 let layer = f.layer.map_or("–".to_string(), |l| l.to_string());
+                let layer = match a.dockerfile_line(f.layer) {
+                    Some(n) => format!("{layer} (line {n})"),
+                    None => layer,
+                };
                 let path = image.tree.paths.display(f.node);
                 let gone = if f.visible { "" } else { " (deleted later)" };
                 let _ = writeln!(
@@ -79,9 +83,11 @@ pub fn render(image: &Image, a: &Analysis, rules: &[RuleResult], top: usize) -> 
     for l in &a.layers {
         let _ = writeln!(
             o,
-            "| {}{} | {} | {} | {} | {} | {} |",
+            "| {}{}{} | {} | {} | {} | {} | {} |",
             l.index,
             if l.base { " (base)" } else { "" },
+            l.dockerfile_line
+                .map_or(String::new(), |n| format!(" (line {n})")),
             size(l.size_bytes),
             format::blob(l),
             l.file_count,
@@ -90,6 +96,7 @@ pub fn render(image: &Image, a: &Analysis, rules: &[RuleResult], top: usize) -> 
         );
     }
     let _ = writeln!(o, "\n</details>");
+    super::dockerfile::markdown(a, &mut o);
     o.push_str(&super::packages::markdown(a, top));
     if !a.wasted.is_empty() {
         let _ = writeln!(

@@ -53,6 +53,7 @@ pub fn render(
     wasted(&mut o, image, a, top, style);
     findings(&mut o, image, a, top, style);
     super::packages::section(a, top, style.color, &mut o);
+    super::dockerfile::section(a, style.color, &mut o);
     rules_and_result(&mut o, rules, style);
     o
 }
@@ -122,7 +123,9 @@ fn layers(o: &mut String, a: &Analysis, style: Style) {
             size(l.changes.wasted_bytes),
             truncate(
                 &format!(
-                    "{}{}",
+                    "{}{}{}",
+                    l.dockerfile_line
+                        .map_or(String::new(), |n| format!("[line {n}] ")),
                     if l.base { "(base) " } else { "" },
                     escape::text(&l.command.replace('\n', " "))
                 ),
@@ -178,6 +181,10 @@ fn findings(o: &mut String, image: &Image, a: &Analysis, top: usize, style: Styl
                 let layer = f
                     .layer
                     .map_or("image".to_string(), |l| format!("layer {l}"));
+                let layer = match a.dockerfile_line(f.layer) {
+                    Some(n) => format!("{layer} (Dockerfile line {n})"),
+                    None => layer,
+                };
                 let state = if f.visible {
                     "in the final image"
                 } else {

@@ -140,6 +140,8 @@ pub struct CiSettings {
     pub rules: RuleSet,
     pub reports: Reports,
     pub quiet: bool,
+    /// `--dockerfile PATH`.
+    pub dockerfile: Option<PathBuf>,
 }
 
 /// `plummet IMAGE`: the terminal UI.
@@ -150,6 +152,8 @@ pub struct ExploreSettings {
     pub base: Option<String>,
     pub load: LoadOptions,
     pub ui: UiStart,
+    /// `--dockerfile PATH`.
+    pub dockerfile: Option<PathBuf>,
 }
 
 /// `plummet diff A B`.
@@ -163,6 +167,21 @@ pub struct DiffSettings {
     pub quiet: bool,
     /// `--ui` without `CI=true`: the terminal UI instead of the reports.
     pub ui: Option<UiStart>,
+    /// `--dockerfile PATH`: the Dockerfile of image B.
+    pub dockerfile: Option<PathBuf>,
+}
+
+/// `plummet fix IMAGE --dockerfile PATH -o OUTDIR`.
+#[derive(Debug)]
+pub struct FixSettings {
+    pub image: String,
+    pub base: Option<String>,
+    pub load: LoadOptions,
+    pub dockerfile: PathBuf,
+    /// The build context: `--context`, else the Dockerfile's directory.
+    pub context: PathBuf,
+    pub output: PathBuf,
+    pub quiet: bool,
 }
 
 /// One command, ready to run.
@@ -171,6 +190,7 @@ pub enum Settings {
     Ci(CiSettings),
     Explore(ExploreSettings),
     Diff(DiffSettings),
+    Fix(FixSettings),
 }
 
 /// Builds the settings of the command line's command. `None` when no image is given.
@@ -179,6 +199,7 @@ pub fn for_command(cli: Cli, env: &Environment) -> Result<Option<Settings>, Conf
         Some(Command::Ci(args)) => return ci(&args, env).map(|s| Some(Settings::Ci(s))),
         Some(Command::Diff(args)) => return diff(&args, env).map(|s| Some(Settings::Diff(s))),
         Some(Command::Explore(args)) => (args.image, args.source),
+        Some(Command::Fix(args)) => return fix(args).map(|s| Some(Settings::Fix(s))),
         None => match cli.image {
             Some(image) => (image, cli.source),
             None => return Ok(None),
@@ -195,6 +216,7 @@ pub fn for_command(cli: Cli, env: &Environment) -> Result<Option<Settings>, Conf
     }
     let file = ConfigFile::discover(source.config.as_deref())?;
     Ok(Some(Settings::Explore(ExploreSettings {
+        dockerfile: source.dockerfile.clone(),
         base: source.base.clone(),
         load: load_options(&source, &file)?,
         ui: UiStart::new(&source, &file, env),
@@ -211,6 +233,31 @@ fn ci(args: &CiArgs, env: &Environment) -> Result<CiSettings, ConfigError> {
         load: load_options(&args.source, &file)?,
         reports: Reports::new(&args.report, env)?,
         quiet: args.source.quiet,
+        dockerfile: args.source.dockerfile.clone(),
+    })
+}
+
+fn fix(args: crate::cli::FixArgs) -> Result<FixSettings, ConfigError> {
+    let file = ConfigFile::discover(args.source.config.as_deref())?;
+    let Some(dockerfile) = args.source.dockerfile.clone() else {
+        return Err(ConfigError::Invalid(
+            "plummet fix needs the Dockerfile the image was built from: --dockerfile PATH".into(),
+        ));
+    };
+    let context = args.context.clone().unwrap_or_else(|| {
+        dockerfile
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+    });
+    Ok(FixSettings {
+        image: args.image.clone(),
+        base: args.source.base.clone(),
+        load: load_options(&args.source, &file)?,
+        dockerfile,
+        context,
+        output: args.output.clone(),
+        quiet: args.source.quiet,
     })
 }
 
@@ -224,6 +271,7 @@ fn diff(args: &DiffArgs, env: &Environment) -> Result<DiffSettings, ConfigError>
         reports: Reports::new(&args.report, env)?,
         quiet: args.source.quiet,
         ui: (args.ui && !env.ci).then(|| UiStart::new(&args.source, &file, env)),
+        dockerfile: args.source.dockerfile.clone(),
     })
 }
 
