@@ -182,6 +182,9 @@ pub fn unified(old: &str, new: &str, old_name: &str, new_name: &str) -> String {
         let hunk = &ops[start..end];
         let a_len = hunk.iter().filter(|o| !matches!(o, Op::Add(_))).count();
         let b_len = hunk.iter().filter(|o| !matches!(o, Op::Del(_))).count();
+        // An empty side is numbered from the line before it, as diff(1) does.
+        let a_start = if a_len == 0 { a_start - 1 } else { a_start };
+        let b_start = if b_len == 0 { b_start - 1 } else { b_start };
         out.push_str(&format!("@@ -{a_start},{a_len} +{b_start},{b_len} @@\n"));
         for op in hunk {
             match op {

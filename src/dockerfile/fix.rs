@@ -42,8 +42,8 @@ pub struct Plan {
     pub changes: Vec<Change>,
     /// Judgement calls, written as comments into the Dockerfile.
     pub suggestions: Vec<Change>,
-    /// The build command the fixed Dockerfile needs, when it is not a plain `docker build`.
-    pub build_command: Option<String>,
+    /// Build secrets the fixed Dockerfile mounts: (id, the file's path in the build context).
+    pub secrets: Vec<(String, String)>,
     /// Evidence found but left alone, and why.
     pub skipped: Vec<String>,
 }

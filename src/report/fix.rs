@@ -47,11 +47,16 @@ pub fn render(
     );
     let shown = |p: &Path| escape::text(&p.to_string_lossy()).into_owned();
     let _ = writeln!(o, "Wrote {}", shown(&output.join("Dockerfile")));
-    let build = plan
-        .build_command
-        .clone()
-        .unwrap_or_else(|| "docker build .".into());
-    let build = build.trim_end_matches(" .");
+    let build = if plan.secrets.is_empty() {
+        "docker build".to_string()
+    } else {
+        let secrets: Vec<String> = plan
+            .secrets
+            .iter()
+            .map(|(id, src)| format!("--secret id={id},src={}", shown(&context.join(src))))
+            .collect();
+        format!("DOCKER_BUILDKIT=1 docker build {}", secrets.join(" "))
+    };
     if dockerignore {
         let _ = writeln!(
             o,

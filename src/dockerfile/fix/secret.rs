@@ -7,7 +7,6 @@ use crate::analysis::FindingKind;
 use crate::dockerfile::edit::Edits;
 
 pub(super) fn mounts(ctx: &Ctx<'_>, edits: &mut Edits<'_>, plan: &mut Plan) {
-    let mut builds = Vec::new();
     for f in ctx.input.analysis.findings_of(FindingKind::Secret) {
         if f.visible {
             continue;
@@ -80,7 +79,7 @@ pub(super) fn mounts(ctx: &Ctx<'_>, edits: &mut Edits<'_>, plan: &mut Plan) {
             let joined: Vec<&str> = kept.iter().map(|s| s.as_str()).collect();
             edits.set_lines(r, vec![format!("RUN {mount} {}", joined.join(" && "))]);
         }
-        builds.push(format!("--secret id={id},src={src}"));
+        plan.secrets.push((id.clone(), src.to_string()));
         plan.dockerignore.push((src.to_string(), 0));
         plan.changes.push(Change {
             line: copy.line,
@@ -95,12 +94,6 @@ pub(super) fn mounts(ctx: &Ctx<'_>, edits: &mut Edits<'_>, plan: &mut Plan) {
                 ctx.ins(r).line
             ),
         });
-    }
-    if !builds.is_empty() {
-        plan.build_command = Some(format!(
-            "DOCKER_BUILDKIT=1 docker build {} .",
-            builds.join(" ")
-        ));
     }
 }
 
