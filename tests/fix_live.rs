@@ -143,13 +143,14 @@ fn prove(host: &str, case: &Case<'_>) -> Measured {
 }
 
 fn predicted(report: &str) -> u64 {
-    report
+    let n = report
         .lines()
         .find_map(|l| l.strip_prefix("Predicted saving: "))
         .and_then(|l| l.split('(').nth(1))
         .and_then(|l| l.split_whitespace().next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no predicted saving in:\n{report}"))
+        .and_then(|n| n.parse().ok());
+    assert!(n.is_some(), "no predicted saving in:\n{report}");
+    n.unwrap()
 }
 
 fn assert_shrinks(m: &Measured) {
@@ -434,8 +435,9 @@ fn ci_maps_layers_and_findings_to_lines_on_classic_and_buildkit_builds() {
             .as_array()
             .unwrap()
             .iter()
-            .find(|f| f["kind"] == "temp_and_logs")
-            .unwrap_or_else(|| panic!("{json}"));
+            .find(|f| f["kind"] == "temp_and_logs");
+        assert!(temp.is_some(), "{json}");
+        let temp = temp.unwrap();
         assert_eq!(temp["dockerfile_line"], 8, "{json}");
         let rules: Vec<&str> = v["dockerfile"]["findings"]
             .as_array()

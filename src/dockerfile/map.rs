@@ -144,7 +144,7 @@ fn copy_matches(ins: &Instruction, rest: &str) -> bool {
     let theirs: Vec<&str> = rest.split_whitespace().collect();
     theirs
         .last()
-        .is_none_or(|t| t.trim_end_matches('/') == dest || ins.heredocs.len() > 0)
+        .is_none_or(|t| t.trim_end_matches('/') == dest || !ins.heredocs.is_empty())
 }
 
 fn short(s: &str) -> String {
