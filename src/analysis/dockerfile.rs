@@ -1,6 +1,6 @@
 //! What `--dockerfile` adds to an analysis, as plain values: the file, the findings only the
 //! Dockerfile shows, and why some layers could not be mapped to an instruction. The parsing and
-//! mapping live in `crate::dockerfile`; the reports read these values.
+//! mapping live in the top-level dockerfile module; the reports read these values.
 
 /// The Dockerfile's part of an analysis.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
