@@ -324,3 +324,24 @@ fn hostile_names_and_commands_show_escaped() {
         terminal.backend()
     );
 }
+
+#[test]
+fn layer_details_show_the_dockerfile_line() {
+    let keymap = Keymap::new(&HashMap::new()).unwrap();
+    let mut app = App::new(
+        "example:latest".into(),
+        Theme::new(false),
+        keymap,
+        Start::default(),
+    );
+    app.resize(80, 24);
+    let (image, mut analysis) = example();
+    let text = "FROM alpine:3.19\nRUN apk add --no-progress py3-pip\nENV APP=/app\nCOPY . /app\n";
+    let df = crate::dockerfile::parse("Dockerfile", text).unwrap();
+    crate::dockerfile::apply("Dockerfile", &df, &mut analysis);
+    app.finish_loading(image, analysis);
+    keys(&mut app, "jj\t\t");
+    let terminal = draw(&mut app);
+    insta::assert_snapshot!("layer_details_dockerfile_line", terminal.backend());
+    find(&terminal, "Dockerfile:4");
+}

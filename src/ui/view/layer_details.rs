@@ -60,6 +60,13 @@ impl LayerDetailsView<'_> {
             row("Wasted", format::bytes(c.wasted_bytes)),
             row("Reclaimable", format::bytes(c.reclaimable_bytes)),
         ];
+        if let Some(d) = &self.loaded.analysis.dockerfile {
+            let at = match layer.dockerfile_line {
+                Some(n) => format!("{}:{n}", d.path),
+                None => format!("{} (not mapped)", d.path),
+            };
+            lines.insert(3, row("Dockerfile", escape::text(&at).into_owned()));
+        }
         lines.extend(super::packages::layer_lines(self.loaded, self.theme));
         lines
     }
