@@ -182,8 +182,14 @@ fn base(host: &str) -> Option<String> {
     harness("PLUMMET_TEST_DOCKER_BASE_IMAGE")
 }
 
+/// A stand-in for `npm ci` (the base has no node): installs package.json's dependencies, and
+/// its devDependencies unless `--omit=dev`, from the context's `.registry`.
+const FAKE_NPM: &str = "#!/bin/sh\nset -e\n[ \"$1\" = ci ] || { echo 'fake npm: ci only' >&2; exit 1; }\n\
+mkdir -p node_modules && cp -r .registry/left-pad node_modules/\n\
+case \" $* \" in *\" --omit=dev \"*) ;; *) cp -r .registry/jest node_modules/ ;; esac\n";
+
 #[test]
-fn node_app_git_and_env_go_to_dockerignore() {
+fn node_app_git_env_and_dev_dependencies() {
     let Some(host) = harness("PLUMMET_TEST_DOCKER_HOST") else {
         return;
     };
@@ -198,9 +204,19 @@ fn node_app_git_and_env_go_to_dockerignore() {
                 .to_vec(),
         ),
         (
-            "node_modules/left-pad/index.js",
+            ".registry/left-pad/index.js",
             b"module.exports = 1\n".to_vec(),
         ),
+        (
+            ".registry/left-pad/package.json",
+            br#"{"name":"left-pad","version":"1.3.0"}"#.to_vec(),
+        ),
+        (".registry/jest/index.js", random(200_000, 5)),
+        (
+            ".registry/jest/package.json",
+            br#"{"name":"jest","version":"29.7.0"}"#.to_vec(),
+        ),
+        ("npm", FAKE_NPM.as_bytes().to_vec()),
         (
             "server.sh",
             b"#!/bin/sh\necho app up; cat /app/package.json /app/node_modules/left-pad/index.js\n"
@@ -213,7 +229,7 @@ fn node_app_git_and_env_go_to_dockerignore() {
             name: "node",
             files: &files,
             dockerfile: format!(
-                "FROM {base}\nWORKDIR /app\nCOPY . .\nCMD [\"sh\", \"/app/server.sh\"]\n"
+                "FROM {base}\nCOPY npm /bin/npm\nWORKDIR /app\nCOPY . .\nRUN sh /bin/npm ci\nCMD [\"sh\", \"/app/server.sh\"]\n"
             ),
         },
     );
@@ -221,8 +237,13 @@ fn node_app_git_and_env_go_to_dockerignore() {
     let ignore = std::fs::read_to_string(m.dir.path().join("out/.dockerignore")).unwrap();
     assert!(ignore.lines().any(|l| l == ".git"), "{ignore}");
     assert!(ignore.lines().any(|l| l == ".env"), "{ignore}");
-    // The app's own dependencies stay: nothing in the Dockerfile installs them.
-    assert!(!ignore.contains("node_modules"), "{ignore}");
+    assert!(
+        m.fixed.contains("RUN sh /bin/npm ci --omit=dev\n"),
+        "{}",
+        m.fixed
+    );
+    // .git, .env and jest: 400 kB + 34 B + 200 kB and jest's package.json.
+    assert!(m.predicted > 600_000, "{}", m.report);
 }
 
 #[test]

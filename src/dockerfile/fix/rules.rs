@@ -76,6 +76,18 @@ pub(super) fn dockerignore(ctx: &Ctx<'_>, plan: &mut Plan) {
     }
 }
 
+/// The bytes of the installed devDependencies, as the node_modules finding's reason gives them
+/// (`2 dev dependencies installed (123 bytes): jest, ...`); their own dependencies are not
+/// counted, so it is a lower bound. 0 when the reason does not say.
+fn dev_dependency_bytes(reason: &str) -> u64 {
+    reason
+        .split("dev dependencies installed (")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
 /// Whether a `RUN` after instruction `i` installs node packages.
 fn installs_node_modules(ctx: &Ctx<'_>, i: usize) -> bool {
     (i + 1..ctx.body.end).any(|j| {
@@ -134,7 +146,12 @@ pub(super) fn caches(ctx: &Ctx<'_>, edits: &mut Edits<'_>, plan: &mut Plan) {
             }
             _ => continue,
         };
-        *per.entry((i, fix)).or_insert(0) += f.bytes;
+        let bytes = if fix == "npm_dev" {
+            dev_dependency_bytes(&f.reason)
+        } else {
+            f.bytes
+        };
+        *per.entry((i, fix)).or_insert(0) += bytes;
     }
     let mut recommends = Vec::new();
     for ((i, fix), bytes) in per {
@@ -191,7 +208,7 @@ pub(super) fn caches(ctx: &Ctx<'_>, edits: &mut Edits<'_>, plan: &mut Plan) {
                 (
                     "`--omit=dev`: the devDependencies package.json declares are not installed"
                         .into(),
-                    None,
+                    Some(bytes).filter(|b| *b > 0),
                     "the app needs no devDependencies at run time (tests and build tools run elsewhere)",
                 )
             }
