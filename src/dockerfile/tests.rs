@@ -310,3 +310,46 @@ fn edits_keep_untouched_lines_and_diff_shows_the_change() {
     assert!(d.contains("+    && apt-get clean\n"), "{d}");
     assert!(edit::unified(text, text, "a", "b").is_empty());
 }
+
+#[test]
+fn every_truncation_and_splice_of_real_dockerfiles_parses_or_names_a_line() {
+    let seeds = [
+        "# syntax=docker/dockerfile:1\nARG V=3.19\nFROM --platform=$BUILDPLATFORM alpine:${V:-3} AS build\nRUN apk add --no-cache \\\n    gcc \\\n  # comment\n    musl-dev\nCOPY <<-EOF /etc/x.conf\n\ta=1\n\tEOF\nFROM build\nENV A=\"x y\" B=${A}\nCOPY --from=build --chown=1:1 /a /b\nCMD [\"sh\", \"-c\", \"echo \\\"$A\\\"\"]\n",
+        "# escape=`\nFROM win\nRUN dir `\n  c:\\\nWORKDIR c:\\app\n",
+    ];
+    let splices = [
+        "\\", "`", "<<", "<<-'E'", "${", "[\"", "\n", "$", "\"", "--", "=", "é",
+    ];
+    for seed in seeds {
+        let cuts: Vec<usize> = (0..=seed.len())
+            .filter(|i| seed.is_char_boundary(*i))
+            .collect();
+        for &cut in &cuts {
+            for splice in std::iter::once("").chain(splices) {
+                let text = format!("{}{splice}{}", &seed[..cut], &seed[cut..]);
+                let lines = text.split('\n').count();
+                match parse("Dockerfile", &text) {
+                    Ok(df) => {
+                        for ins in &df.instructions {
+                            assert!(
+                                ins.line <= ins.end_line && ins.end_line <= lines,
+                                "{text:?}"
+                            );
+                        }
+                        let rows: Vec<HistoryRow> = df
+                            .instructions
+                            .iter()
+                            .enumerate()
+                            .map(|(i, ins)| {
+                                row(&format!("{} {}", ins.keyword, ins.args.text()), Some(i))
+                            })
+                            .collect();
+                        let _ = map_layers(&df, &rows, rows.len());
+                        let _ = lint::check(&df);
+                    }
+                    Err(e) => assert!(e.line >= 1 && e.line <= lines, "{e} in {text:?}"),
+                }
+            }
+        }
+    }
+}
