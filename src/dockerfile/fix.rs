@@ -266,3 +266,6 @@ pub fn plan(input: Input<'_>) -> Plan {
     plan.changes.sort_by_key(|c| c.line);
     plan
 }
+
+#[cfg(test)]
+mod tests;
