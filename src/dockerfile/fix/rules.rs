@@ -49,6 +49,14 @@ pub(super) fn dockerignore(ctx: &Ctx<'_>, plan: &mut Plan) {
             [src] if !src.contains('*') => format!("{}/{rel}", src.trim_end_matches('/')),
             _ => format!("**/{}", rel.rsplit('/').next().unwrap_or(rel)),
         };
+        // A later `rm` without -f of the file would fail once the file is not copied.
+        if let Some(r) = strict_rm_of(ctx, i, &path) {
+            plan.skipped.push(format!(
+                "`{}`: the `rm` at line {r} has no -f and would fail without the file; add -f there, then exclude it",
+                crate::escape::text(&entry)
+            ));
+            continue;
+        }
         let e = entries.entry(entry).or_insert((0, ins.line, f.kind));
         e.0 += f.bytes;
     }
@@ -86,6 +94,35 @@ fn dev_dependency_bytes(reason: &str) -> u64 {
         .and_then(|r| r.split(' ').next())
         .and_then(|n| n.parse().ok())
         .unwrap_or(0)
+}
+
+/// The line of a `RUN` after instruction `i` that deletes `path` (or a directory holding it)
+/// with an `rm` that fails when it is missing.
+fn strict_rm_of(ctx: &Ctx<'_>, i: usize, path: &str) -> Option<usize> {
+    (i + 1..ctx.body.end).find_map(|j| {
+        let ins = ctx.ins(j);
+        if !ins.is("RUN") {
+            return None;
+        }
+        let strict = commands(&ins.args.text()).iter().any(|c| {
+            let words: Vec<&str> = c.split_whitespace().collect();
+            if words.first() != Some(&"rm") {
+                return false;
+            }
+            let forced = words
+                .iter()
+                .any(|w| w.starts_with('-') && !w.starts_with("--") && w.contains('f'))
+                || words.contains(&"--force");
+            !forced
+                && words[1..].iter().filter(|w| !w.starts_with('-')).any(|t| {
+                    let t = resolve(t, ctx.workdir(j));
+                    t == path
+                        || path.starts_with(&format!("{}/", t.trim_end_matches('/')))
+                        || t.starts_with(&format!("{path}/"))
+                })
+        });
+        strict.then_some(ins.line)
+    })
 }
 
 /// Whether a `RUN` after instruction `i` installs node packages.

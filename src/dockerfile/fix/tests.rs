@@ -147,3 +147,41 @@ fn a_dockerfile_that_does_not_match_changes_nothing_below_the_mismatch() {
     });
     assert!(p.changes.is_empty(), "{:?}", p.changes);
 }
+
+#[test]
+fn a_file_a_later_rm_needs_is_not_excluded() {
+    let text = "FROM base\nWORKDIR /app\nCOPY . .\nRUN rm .git/config\n";
+    let df = crate::dockerfile::parse("Dockerfile", text).unwrap();
+    let layers = vec![
+        TarBuilder::new().file_mode("bin/sh", 1000, 0o755),
+        TarBuilder::new()
+            .file("app/.git/config", 300)
+            .file("app/.git/objects/pack/p.pack", 30_000),
+        TarBuilder::new().whiteout("app/.git/config"),
+    ];
+    let config = ImageConfig {
+        history: vec![
+            history("/bin/sh -c #(nop) ADD file:0a in / ", false),
+            history("/bin/sh -c #(nop) WORKDIR /app", true),
+            history("/bin/sh -c #(nop) COPY dir:1b in . ", false),
+            history("/bin/sh -c rm .git/config", false),
+        ],
+        ..ImageConfig::default()
+    };
+    let image = image_of(layers, config);
+    let mut analysis = analyze(&image);
+    let lines = crate::dockerfile::apply("Dockerfile", &df, &mut analysis);
+    let p = plan(Input {
+        dockerfile: &df,
+        text,
+        analysis: &analysis,
+        tree: &image.tree,
+        lines: &lines,
+    });
+    assert!(p.dockerignore.is_empty(), "{:?}", p.dockerignore);
+    assert!(
+        p.skipped.iter().any(|s| s.contains("line 4 has no -f")),
+        "{:?}",
+        p.skipped
+    );
+}
