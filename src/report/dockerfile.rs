@@ -60,3 +60,64 @@ pub fn markdown(a: &Analysis, o: &mut String) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::{DockerfileFinding, DockerfileSummary, analyze};
+    use crate::testutil::{TarBuilder, image_of};
+
+    fn analysis() -> Analysis {
+        let image = image_of(
+            vec![TarBuilder::new().file("a", 1)],
+            crate::image::ImageConfig::default(),
+        );
+        let mut a = analyze(&image);
+        a.dockerfile = Some(DockerfileSummary {
+            path: "ctx/\x1b[31mDockerfile".into(),
+            mapped_layers: 0,
+            notes: vec!["layer 0 (`RUN x`) does not match line 2".into()],
+            findings: vec![DockerfileFinding {
+                rule: "unpinned_base",
+                line: 1,
+                message: "base `node` has no tag".into(),
+                fix: "pin it".into(),
+            }],
+        });
+        a
+    }
+
+    #[test]
+    fn text_section_names_lines_and_escapes_the_path() {
+        let mut o = String::new();
+        section(&analysis(), false, &mut o);
+        assert!(!o.contains('\x1b'), "{o}");
+        assert!(o.contains("(0 of 1 layers mapped)"), "{o}");
+        assert!(
+            o.contains("  note: layer 0 (`RUN x`) does not match line 2\n"),
+            "{o}"
+        );
+        assert!(
+            o.contains("  line 1  unpinned_base: base `node` has no tag\n      fix: pin it\n"),
+            "{o}"
+        );
+    }
+
+    #[test]
+    fn markdown_section_is_a_table() {
+        let mut o = String::new();
+        markdown(&analysis(), &mut o);
+        assert!(o.contains("| 1 | `unpinned_base` |"), "{o}");
+        assert!(!o.contains('\x1b'), "{o}");
+    }
+
+    #[test]
+    fn nothing_without_a_dockerfile() {
+        let mut a = analysis();
+        a.dockerfile = None;
+        let mut o = String::new();
+        section(&a, false, &mut o);
+        markdown(&a, &mut o);
+        assert!(o.is_empty());
+    }
+}
