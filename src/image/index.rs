@@ -363,6 +363,7 @@ fn read_job(
     if let Some((cache, key, profile)) = &persistent {
         match cache.load(key, &job.expected, profile) {
             Lookup::Hit(layer) => {
+                tracing::debug!("layer {} read from the layer-index cache", job.name);
                 admit(&layer, options, budget).map_err(wrap)?;
                 if let Some(counter) = progress.counter(job.position) {
                     counter.fetch_add(job.size_hint, Ordering::Relaxed);
