@@ -24,6 +24,15 @@ struct Page {
 
 /// Every tag of `repository` (`REGISTRY/REPO`, with or without `docker://`), sorted.
 pub fn list(repository: &str, options: &LoadOptions) -> Result<Vec<String>, SourceError> {
+    list_paged(repository, options, PAGE)
+}
+
+/// As [`list`], asking for `page` tags at a time (tests use small pages to follow the links).
+pub fn list_paged(
+    repository: &str,
+    options: &LoadOptions,
+    page: usize,
+) -> Result<Vec<String>, SourceError> {
     let text = repository
         .strip_prefix("docker://")
         .or_else(|| repository.strip_prefix("registry:"))
@@ -42,7 +51,7 @@ pub fn list(repository: &str, options: &LoadOptions) -> Result<Vec<String>, Sour
     runtime.block_on(async {
         let client = Client::connect(&reference, options).await?;
         let mut tags = Vec::new();
-        let mut path = format!("tags/list?n={PAGE}");
+        let mut path = format!("tags/list?n={}", page.max(1));
         loop {
             let response = client.get(&path, None, None).await?;
             if response.status() != StatusCode::OK {
