@@ -85,9 +85,10 @@ pub struct ScanLayer {
 }
 
 impl ScanImage {
-    /// The row of an image read and analyzed, with its rules evaluated.
+    /// The row of the image given as `reference`, read and analyzed, with its rules evaluated.
     pub fn of(
         position: usize,
+        reference: &str,
         image: &Image,
         analysis: &Analysis,
         results: &[RuleResult],
@@ -128,7 +129,7 @@ impl ScanImage {
             .collect();
         ScanImage {
             position,
-            reference: analysis.reference.clone(),
+            reference: reference.to_string(),
             digest: analysis.digest.as_ref().map(ToString::to_string),
             error: None,
             size_bytes: analysis.size_bytes,

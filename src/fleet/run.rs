@@ -199,7 +199,7 @@ fn analyze(position: usize, reference: &str, load: &LoadOptions, rules: &RuleSet
         Ok(inspected) => {
             let (image, analysis) = inspected.parts();
             let results = crate::report::rules::evaluate(analysis, rules);
-            ScanImage::of(position, image, analysis, &results)
+            ScanImage::of(position, reference, image, analysis, &results)
         }
         Err(e) => {
             tracing::warn!("cannot read {}: {e}", crate::escape::text(reference));

@@ -26,6 +26,8 @@ use crate::image::blob::{Expected, READ_BUFFER};
 
 /// The default bound on the cache's size.
 pub const DEFAULT_MAX_BYTES: u64 = 2 << 30;
+/// Numbers this process's temporary files, so that two threads never pick the same name.
+static TEMP_SEQUENCE: AtomicU64 = AtomicU64::new(0);
 /// Temporary files older than this were left by a process that died while writing.
 const STALE_TEMP: Duration = Duration::from_secs(3600);
 
@@ -156,7 +158,7 @@ impl DiskCache {
             SystemTime::now()
                 .duration_since(SystemTime::UNIX_EPOCH)
                 .map_or(0, |d| d.as_nanos()),
-            self.writes.load(Ordering::Relaxed)
+            TEMP_SEQUENCE.fetch_add(1, Ordering::Relaxed)
         ));
         let written = File::create_new(&temp).and_then(|file| {
             let mut out = BufWriter::with_capacity(READ_BUFFER, file);
