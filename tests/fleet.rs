@@ -294,3 +294,35 @@ fn shards_merge_into_the_single_run_report() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("bad.json"), "{}", stderr(&o));
 }
+
+#[test]
+fn the_cache_stays_within_its_bound() {
+    let dir = tempfile::tempdir().unwrap();
+    let images = fleet(dir.path(), 4);
+    let cache = dir.path().join("cache");
+    // Room for about two of the five entries.
+    let mut args = vec![
+        "scan",
+        "-q",
+        "--cache-dir",
+        cache.to_str().unwrap(),
+        "--cache-max-size",
+        "1500B",
+    ];
+    args.extend(images.iter().map(String::as_str));
+    let o = plummet(&args);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let sizes: Vec<u64> = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().metadata().unwrap().len())
+        .collect();
+    assert!(sizes.iter().sum::<u64>() <= 1500, "{sizes:?}");
+    assert!(!sizes.is_empty(), "the newest entries stay");
+    let bad = plummet(&["scan", "--cache-max-size", "lots", &images[0]]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("--cache-max-size"),
+        "{}",
+        stderr(&bad)
+    );
+}

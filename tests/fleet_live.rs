@@ -124,6 +124,25 @@ fn all_tags_of_a_real_registry_scan_through_the_cache() {
     let again: Value = serde_json::from_slice(&second.stdout).unwrap();
     assert_eq!(again, report);
 
+    // The same images from the daemon's layer store: the busybox layer is shared there too.
+    let daemon: Vec<String> = ["t1", "t3"]
+        .iter()
+        .map(|t| format!("docker-daemon:{registry}/{REPO}:{t}"))
+        .collect();
+    let o = Command::new(env!("CARGO_BIN_EXE_plummet"))
+        .env("DOCKER_HOST", &host)
+        .args(["scan", "--no-cache", "--json", "-", &daemon[0], &daemon[1]])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let local: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(local["shared_bytes"].as_u64().unwrap() > 0, "{local}");
+
     // A tag in --all-tags is a usage error naming it.
     let o = plummet(&["scan", "--all-tags", "--no-cache", &format!("{repo}:t1")]);
     assert_eq!(o.status.code(), Some(2));

@@ -14,9 +14,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::shard::{self, Shard};
 use super::{ScanImage, ScanReport, render};
 use crate::image::Progress;
-use crate::report::rules::RuleSet;
 use crate::settings::{Format, ScanSettings};
-use crate::source::LoadOptions;
 use crate::{Error, Outcome, output, pipeline};
 
 /// Runs the scan (or the merge) and writes its reports.
@@ -126,7 +124,7 @@ fn scan(s: &ScanSettings) -> Result<ScanReport, Error> {
                         break;
                     };
                     set_in_flight(in_flight, &reference, true);
-                    let row = analyze(position, &reference, &s.load, &s.rules);
+                    let row = analyze(position, &reference, s);
                     set_in_flight(in_flight, &reference, false);
                     if tx.send(row).is_err() {
                         break;
@@ -193,12 +191,12 @@ fn set_in_flight(list: &Mutex<Vec<String>>, reference: &str, on: bool) {
 }
 
 /// One image's row; its analysis is dropped before the next image starts.
-fn analyze(position: usize, reference: &str, load: &LoadOptions, rules: &RuleSet) -> ScanImage {
+fn analyze(position: usize, reference: &str, s: &ScanSettings) -> ScanImage {
     let progress = Progress::default();
-    match pipeline::inspect(reference, load, &progress) {
+    match pipeline::inspect_on(reference, s.base.as_deref(), &s.load, &progress) {
         Ok(inspected) => {
             let (image, analysis) = inspected.parts();
-            let results = crate::report::rules::evaluate(analysis, rules);
+            let results = crate::report::rules::evaluate(analysis, &s.rules);
             ScanImage::of(position, reference, image, analysis, &results)
         }
         Err(e) => {

@@ -14,6 +14,8 @@ use crate::source::LoadOptions;
 pub struct ScanSettings {
     /// Images, or repositories with `all_tags`.
     pub inputs: Vec<String>,
+    /// `--base IMAGE`: the image every one of them was built on.
+    pub base: Option<String>,
     pub all_tags: bool,
     /// Images analyzed at once.
     pub jobs: usize,
@@ -83,6 +85,7 @@ pub fn scan(args: &ScanArgs, env: &Environment) -> Result<ScanSettings, ConfigEr
     load.index.disk_cache = disk_cache(&args.source, true)?;
     Ok(ScanSettings {
         inputs,
+        base: args.source.base.clone(),
         all_tags: args.all_tags,
         jobs,
         shard,

@@ -279,3 +279,30 @@ fn eviction_keeps_the_most_recently_used_entries_within_the_bound() {
     assert!(bounded.path_for(&keys[2], &profile()).exists());
     assert_eq!(cache.evict().unwrap(), 0);
 }
+
+#[test]
+fn a_cache_file_that_is_not_a_regular_file_is_discarded_unread() {
+    let (_dir, cache, _blob, digest) = fixture();
+    fs::create_dir_all(cache.dir()).unwrap();
+    let path = cache.path_for(&digest, &profile());
+    // A FIFO would block a reader forever; a symlink could lead anywhere.
+    std::os::unix::fs::symlink("/dev/zero", &path).unwrap();
+    let expected = Expected::default();
+    match cache.load(&digest, &expected, &profile()) {
+        Lookup::Discarded { why, .. } => assert!(why.contains("not a regular file"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(fs::symlink_metadata(&path).is_err(), "removed");
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        &path,
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::from_raw_mode(0o600),
+        0,
+    )
+    .unwrap();
+    assert!(matches!(
+        cache.load(&digest, &expected, &profile()),
+        Lookup::Discarded { .. }
+    ));
+}
