@@ -50,7 +50,9 @@ fn stderr(o: &Output) -> String {
 }
 
 fn json(o: &Output) -> Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(o)))
+    let parsed = serde_json::from_slice(&o.stdout);
+    assert!(parsed.is_ok(), "not JSON: {}", stderr(o));
+    parsed.unwrap()
 }
 
 /// Every layer blob file of an OCI layout (the files over 1 KB: the rest is JSON).
@@ -325,4 +327,33 @@ fn the_cache_stays_within_its_bound() {
         "{}",
         stderr(&bad)
     );
+}
+
+#[test]
+fn bad_scan_arguments_are_one_line_errors() {
+    for (args, says) in [
+        (vec!["scan"], "no images to scan"),
+        (
+            vec!["scan", "--from-file", "/nonexistent/list"],
+            "/nonexistent/list",
+        ),
+        (vec!["scan", "--jobs", "0", "x.tar"], "--jobs 0"),
+        (vec!["scan", "--shard", "5/4", "x.tar"], "--shard"),
+        (
+            vec!["scan", "--json", "-", "--jsonl", "-", "x.tar"],
+            "standard output",
+        ),
+        (
+            vec!["scan", "--no-cache", "--cache-dir", "/tmp/x", "x.tar"],
+            "--no-cache",
+        ),
+    ] {
+        let o = plummet(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = stderr(&o);
+        assert!(
+            err.contains(says) && err.lines().count() == 1,
+            "{args:?}: {err}"
+        );
+    }
 }
