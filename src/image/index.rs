@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use self::cache::{Hit, LayerCache};
-use self::store::{DiskCache, Lookup, Profile};
+use self::store::{DiskCache, Lookup, admit, persistent_key};
 use super::blob::{Blob, BlobOptions, BlobSummary, Expected, READ_BUFFER};
 use super::{ImageError, LayerError};
 use crate::layer::{self, Budget, CaptureRule, Keep, LayerIndex, Limits};
@@ -401,41 +401,6 @@ fn read_job(
         }
     }
     Ok(layer)
-}
-
-/// The persistent cache, the digest that names this layer's entry (the blob digest, else the
-/// diff_id) and the profile of the index, when the layer can be cached at all: a rule that reads
-/// files without naming itself (`CaptureRule::keep_all`) cannot.
-fn persistent_key<'o>(
-    expected: &Expected,
-    options: &'o IndexOptions,
-) -> Option<(&'o DiskCache, crate::image::Digest, Profile)> {
-    let cache = options.disk_cache.as_deref()?;
-    let key = expected
-        .digest
-        .clone()
-        .or_else(|| expected.diff_id.clone())?;
-    if options.capture.id.is_empty() {
-        return None;
-    }
-    let profile = Profile {
-        capture: options.capture.id.to_owned(),
-        fingerprints: options.content_digests,
-    };
-    Some((cache, key, profile))
-}
-
-/// Holds a cached layer to this load's limits, as if it had been read now.
-fn admit(layer: &IndexedLayer, options: &IndexOptions, budget: &Budget) -> Result<(), LayerError> {
-    let size = layer.blob.uncompressed_bytes;
-    if size > options.max_layer_bytes {
-        return Err(LayerError::Index(crate::layer::IndexError::Limit(format!(
-            "the layer expands to {size} bytes, past the limit of {} (--max-layer-bytes)",
-            options.max_layer_bytes
-        ))));
-    }
-    budget.charge_index(&layer.index, size)?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -82,7 +82,8 @@ pub fn scan(args: &ScanArgs, env: &Environment) -> Result<ScanSettings, ConfigEr
     };
     let mut load = load_options(&args.source, &file)?;
     // A fleet repeats its base layers: the cache is what makes scanning it cheap.
-    load.index.disk_cache = disk_cache(&args.source, true)?;
+    // (`--merge` reads no image: no cache directory to find.)
+    load.index.disk_cache = disk_cache(&args.source, args.merge.is_empty())?;
     Ok(ScanSettings {
         inputs,
         base: args.source.base.clone(),

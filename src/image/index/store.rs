@@ -20,9 +20,10 @@ use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
 pub use self::format::Profile;
-use super::IndexedLayer;
-use crate::image::Digest;
+use super::{IndexOptions, IndexedLayer};
 use crate::image::blob::{Expected, READ_BUFFER};
+use crate::image::{Digest, LayerError};
+use crate::layer::{Budget, IndexError};
 
 /// The default bound on the cache's size.
 pub const DEFAULT_MAX_BYTES: u64 = 2 << 30;
@@ -219,6 +220,45 @@ impl DiskCache {
         }
         Ok(total)
     }
+}
+
+/// The persistent cache, the digest that names this layer's entry (the blob digest, else the
+/// diff_id) and the profile of the index, when the layer can be cached at all: a rule that reads
+/// files without naming itself (`CaptureRule::keep_all`) cannot.
+pub(super) fn persistent_key<'o>(
+    expected: &Expected,
+    options: &'o IndexOptions,
+) -> Option<(&'o DiskCache, Digest, Profile)> {
+    let cache = options.disk_cache.as_deref()?;
+    let key = expected
+        .digest
+        .clone()
+        .or_else(|| expected.diff_id.clone())?;
+    if options.capture.id.is_empty() {
+        return None;
+    }
+    let profile = Profile {
+        capture: options.capture.id.to_owned(),
+        fingerprints: options.content_digests,
+    };
+    Some((cache, key, profile))
+}
+
+/// Holds a cached layer to this load's limits, as if it had been read now.
+pub(super) fn admit(
+    layer: &IndexedLayer,
+    options: &IndexOptions,
+    budget: &Budget,
+) -> Result<(), LayerError> {
+    let size = layer.blob.uncompressed_bytes;
+    if size > options.max_layer_bytes {
+        return Err(LayerError::Index(IndexError::Limit(format!(
+            "the layer expands to {size} bytes, past the limit of {} (--max-layer-bytes)",
+            options.max_layer_bytes
+        ))));
+    }
+    budget.charge_index(&layer.index, size)?;
+    Ok(())
 }
 
 #[cfg(test)]
