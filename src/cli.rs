@@ -31,6 +31,9 @@ pub enum Command {
     /// Rewrite the Dockerfile the image was built from: what the analysis found, fixed where it
     /// was made; prints a unified diff and what each change saves and assumes.
     Fix(FixArgs),
+    /// Analyze many images with the layer-index cache: one row per image, what they share
+    /// (exit 0 all pass, 1 an image failed its rules, 2 an image could not be read).
+    Scan(ScanArgs),
 }
 
 #[derive(Debug, Args)]
@@ -123,6 +126,22 @@ pub struct SourceArgs {
     /// instruction that made it, and the Dockerfile's own findings are reported.
     #[arg(long, global = true, value_name = "PATH")]
     pub dockerfile: Option<PathBuf>,
+    /// Keep layer indexes in DIR and reuse them for any image with the same layer (on by
+    /// default for `scan`; see docs/fleet.md).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+
+    /// Use the layer-index cache in $XDG_CACHE_HOME/plummet (or ~/.cache/plummet).
+    #[arg(long, global = true)]
+    pub cache: bool,
+
+    /// Read every layer's blob, without the layer-index cache.
+    #[arg(long, global = true, conflicts_with_all = ["cache", "cache_dir"])]
+    pub no_cache: bool,
+
+    /// Largest size of the layer-index cache; least recently used entries go first (default 2GiB).
+    #[arg(long, global = true, value_name = "SIZE")]
+    pub cache_max_size: Option<String>,
 }
 
 #[derive(Debug, Args, Default)]
@@ -268,4 +287,89 @@ pub struct FixArgs {
     /// Where to write the fixed Dockerfile and .dockerignore (created if missing).
     #[arg(short, long, value_name = "OUTDIR")]
     pub output: PathBuf,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct ScanArgs {
+    /// Images to analyze (any IMAGE form); with --all-tags, repositories docker://REGISTRY/REPO.
+    pub images: Vec<String>,
+
+    /// Also read images from FILE, one per line ("-" for standard input; # starts a comment).
+    #[arg(long, value_name = "FILE")]
+    pub from_file: Option<PathBuf>,
+
+    /// Scan every tag of each repository given, from the registry's tag list.
+    #[arg(long)]
+    pub all_tags: bool,
+
+    /// Images analyzed at once (default: half the cores, at least one).
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+
+    /// Scan only shard I of N of the list (deterministic by reference or digest), e.g. 2/4.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+
+    /// Combine the --json reports of shards into one report instead of scanning.
+    #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with_all = ["images", "from_file", "all_tags", "shard"])]
+    pub merge: Vec<PathBuf>,
+
+    /// Write the JSON report to FILE ("-" for standard output).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+
+    /// Write a Markdown report to FILE ("-" for standard output).
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
+
+    /// Write one JSON line per image to FILE as each is done ("-" for standard output).
+    #[arg(long, value_name = "FILE")]
+    pub jsonl: Option<PathBuf>,
+
+    /// How many of the largest unshared layers to list.
+    #[arg(long, default_value_t = DEFAULT_TOP, value_name = "N")]
+    pub top: usize,
+
+    #[command(flatten)]
+    pub source: SourceArgs,
+
+    /// dive's CI rules file (default: ./.dive-ci when present).
+    #[arg(long, value_name = "FILE")]
+    pub ci_config: Option<PathBuf>,
+
+    /// Fail an image whose efficiency is below this ratio (0.9 by default, as `ci`).
+    #[arg(long, alias = "lowestEfficiency", value_name = "RATIO|disabled")]
+    pub lowest_efficiency: Option<String>,
+
+    /// Fail an image whose wasted bytes exceed this size (disabled by default).
+    #[arg(long, alias = "highestWastedBytes", value_name = "SIZE|disabled")]
+    pub highest_wasted_bytes: Option<String>,
+
+    /// Fail an image whose wasted/user size exceeds this ratio (0.1 by default).
+    #[arg(
+        long,
+        alias = "highestUserWastedPercent",
+        value_name = "RATIO|disabled"
+    )]
+    pub highest_user_wasted_percent: Option<String>,
+
+    /// Fail an image whose reclaimable bytes exceed this size (disabled by default).
+    #[arg(long, value_name = "SIZE|disabled")]
+    pub max_reclaimable_bytes: Option<String>,
+
+    /// Fail an image that contains a secret.
+    #[arg(long)]
+    pub no_secrets: bool,
+
+    /// Fail an image that runs as root.
+    #[arg(long)]
+    pub non_root: bool,
+
+    /// Fail an image whose findings of a kind exceed a size, KIND=SIZE (repeatable).
+    #[arg(long = "max-kind-bytes", value_name = "KIND=SIZE")]
+    pub max_kind_bytes: Vec<String>,
+
+    /// Count only findings in an image's own layers for the finding rules.
+    #[arg(long)]
+    pub user_layers_only: bool,
 }

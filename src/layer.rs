@@ -144,6 +144,47 @@ impl LayerIndex {
                 .sum::<usize>()) as u64
     }
 
+    /// The buffer every entry's path and link target are spans of (for the layer-index cache).
+    pub fn names(&self) -> &[u8] {
+        &self.names
+    }
+
+    /// The fingerprints parallel to the entries, or empty when none were taken.
+    pub fn fingerprints(&self) -> &[Option<Fingerprint>] {
+        &self.fingerprints
+    }
+
+    /// Rebuilds an index from its parts (the layer-index cache's decoder), checking what the
+    /// rest of plummet relies on: every span lies in `names`, fingerprints are absent or one per
+    /// entry, and every capture names an entry.
+    pub fn from_parts(
+        names: Vec<u8>,
+        entries: Vec<RawEntry>,
+        captures: Vec<Capture>,
+        fingerprints: Vec<Option<Fingerprint>>,
+    ) -> Result<LayerIndex, &'static str> {
+        let inside = |s: Span| {
+            (s.offset as usize)
+                .checked_add(s.len as usize)
+                .is_some_and(|end| end <= names.len())
+        };
+        if !entries.iter().all(|e| inside(e.path) && inside(e.link)) {
+            return Err("a path lies outside the name buffer");
+        }
+        if !fingerprints.is_empty() && fingerprints.len() != entries.len() {
+            return Err("fingerprints do not match the entries");
+        }
+        if captures.iter().any(|c| c.entry as usize >= entries.len()) {
+            return Err("a captured file names no entry");
+        }
+        Ok(LayerIndex {
+            names,
+            entries,
+            captures,
+            fingerprints,
+        })
+    }
+
     /// Builds an index directly, for tests and for sources that list entries without a tar.
     pub fn push(&mut self, path: &[u8], link: &[u8], kind: EntryKind, size: u64, mode: u32) {
         let path = self.push_name(path);
@@ -192,6 +233,10 @@ pub struct CaptureRule {
     pub read: fn(path: &[u8], size: u64) -> bool,
     /// Whether to keep the content read, given the cleaned path and the content.
     pub keep: fn(path: &[u8], content: &[u8]) -> bool,
+    /// Names the rule and its revision for the layer-index cache: an index is reused only by a
+    /// load with the same id, so change the id whenever `read` or `keep` changes what they
+    /// select. Empty for a rule that must never be cached.
+    pub id: &'static str,
 }
 
 impl CaptureRule {
@@ -199,6 +244,7 @@ impl CaptureRule {
     pub const NONE: CaptureRule = CaptureRule {
         read: |_, _| false,
         keep: |_, _| false,
+        id: "none",
     };
 
     /// Keeps every file `read` selects.
@@ -206,6 +252,7 @@ impl CaptureRule {
         CaptureRule {
             read,
             keep: |_, _| true,
+            id: "",
         }
     }
 }

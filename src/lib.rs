@@ -8,6 +8,7 @@ pub mod cli;
 pub mod diff;
 pub mod dockerfile;
 pub mod escape;
+pub mod fleet;
 pub mod image;
 pub mod layer;
 mod output;
@@ -38,6 +39,8 @@ pub enum Outcome {
     Passed,
     /// At least one CI rule failed.
     Failed,
+    /// Reports were written, but an image of a scan could not be read.
+    Incomplete,
 }
 
 /// Anything that stops plummet; all map to exit code 2.
@@ -67,6 +70,7 @@ impl Outcome {
         match self {
             Outcome::Passed => 0,
             Outcome::Failed => 1,
+            Outcome::Incomplete => 2,
         }
     }
 }
@@ -115,6 +119,7 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
         Some(Settings::Explore(s)) => explore(s),
         Some(Settings::Diff(s)) => diff(&s),
         Some(Settings::Fix(s)) => patch::run(&s),
+        Some(Settings::Scan(s)) => fleet::run::run(&s),
         None => Err(Error::Usage(
             "no image given: try `plummet IMAGE` or `plummet ci IMAGE` (see --help)".into(),
         )),

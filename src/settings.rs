@@ -1,9 +1,11 @@
 //! Command line plus config files (`.dive-ci`, plummet's own TOML) -> validated settings. Nothing
 //! below this module sees the raw command line.
 
+mod cache;
 mod command;
 mod dive;
 mod dive_ci;
+mod scan;
 mod size;
 
 use std::collections::BTreeMap;
@@ -11,11 +13,13 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+pub use cache::{default_dir as default_cache_dir, disk_cache};
 pub use command::FixSettings;
 pub use command::{
     CiSettings, DiffSettings, Environment, ExploreSettings, Format, Reports, Settings, UiStart,
     diff_rules, for_command, parse_growth, parse_kinds,
 };
+pub use scan::ScanSettings;
 pub use size::parse_size;
 
 pub use crate::report::rules::RuleSet;
@@ -302,6 +306,7 @@ pub fn load_options(args: &SourceArgs, file: &ConfigFile) -> Result<LoadOptions,
         index.limits.max_total_bytes = bytes(&text(v), "--max-total-bytes")?.unwrap_or(u64::MAX);
     }
     index.verify = !args.no_verify;
+    index.disk_cache = disk_cache(args, false)?;
     index.threads = args.threads.unwrap_or(0);
     let platform = args
         .platform

@@ -21,6 +21,8 @@ pub const SCAN_LIMIT: u64 = 32 * 1024;
 pub const CAPTURE: CaptureRule = CaptureRule {
     read: read_rule,
     keep: keep_rule,
+    // The layer-index cache keys entries by this: bump it when either rule changes.
+    id: "analysis-1",
 };
 
 fn file_name(path: &[u8]) -> &[u8] {

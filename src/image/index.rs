@@ -2,12 +2,14 @@
 //! through decompression, hashing and the tar indexer.
 
 pub mod cache;
+pub mod store;
 
 use std::io::{self, BufReader, Read};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use self::cache::{Hit, LayerCache};
+use self::store::{DiskCache, Lookup, admit, persistent_key};
 use super::blob::{Blob, BlobOptions, BlobSummary, Expected, READ_BUFFER};
 use super::{ImageError, LayerError};
 use crate::layer::{self, Budget, CaptureRule, Keep, LayerIndex, Limits};
@@ -34,6 +36,9 @@ pub struct IndexOptions {
     /// Layers already indexed by another load (e.g. the other image of `plummet diff`), consulted
     /// before reading a layer whose digest or diff_id is known.
     pub layer_cache: Option<Arc<LayerCache>>,
+    /// The persistent layer-index cache (`--cache-dir`), consulted before reading a layer whose
+    /// digest is known and filled with every verified layer read (see [`store`]).
+    pub disk_cache: Option<Arc<DiskCache>>,
 }
 
 impl Default for IndexOptions {
@@ -46,6 +51,7 @@ impl Default for IndexOptions {
             capture: CaptureRule::NONE,
             content_digests: false,
             layer_cache: None,
+            disk_cache: None,
         }
     }
 }
@@ -353,15 +359,48 @@ fn read_job(
         name: job.name.clone(),
         source,
     };
+    let persistent = persistent_key(&job.expected, options);
+    if let Some((cache, key, profile)) = &persistent {
+        match cache.load(key, &job.expected, profile) {
+            Lookup::Hit(layer) => {
+                tracing::debug!("layer {} read from the layer-index cache", job.name);
+                admit(&layer, options, budget).map_err(wrap)?;
+                if let Some(counter) = progress.counter(job.position) {
+                    counter.fetch_add(job.size_hint, Ordering::Relaxed);
+                }
+                return Ok(*layer);
+            }
+            Lookup::Discarded { path, why } => tracing::warn!(
+                "discarded the layer-index cache entry {} ({why}); reading layer {} again",
+                path.display(),
+                job.name
+            ),
+            Lookup::Miss => {}
+        }
+    }
     let reader = (job.open)().map_err(|e| wrap(LayerError::Blob(e.into())))?;
-    index_blob(
+    let layer = index_blob(
         reader,
         job.expected.clone(),
         options,
         budget,
         progress.counter(job.position),
     )
-    .map_err(wrap)
+    .map_err(wrap)?;
+    if let Some((cache, key, profile)) = &persistent {
+        // Only what was read now and matched the digest that names the entry is kept.
+        let verified =
+            layer.blob.digest.as_ref() == Some(key) || layer.blob.diff_id.as_ref() == Some(key);
+        if verified {
+            if let Err(e) = cache.store(key, &layer, profile) {
+                tracing::warn!(
+                    "cannot write to the layer-index cache {}: {e}",
+                    cache.dir().display()
+                );
+            }
+        }
+    }
+    Ok(layer)
 }
 
 #[cfg(test)]

@@ -105,6 +105,32 @@ impl Budget {
     }
 }
 
+impl Budget {
+    /// Charges a whole index made earlier (the layer-index cache's entries) as if its layer had
+    /// been read now, so that the limits hold for cached layers too.
+    pub fn charge_index(
+        &self,
+        index: &super::LayerIndex,
+        uncompressed: u64,
+    ) -> Result<(), IndexError> {
+        self.charge_stream(uncompressed)?;
+        for e in index.entries() {
+            if e.path.len as usize > self.limits.max_path_len {
+                return Err(IndexError::Limit(format!(
+                    "a path of {} bytes is longer than the limit of {}",
+                    e.path.len, self.limits.max_path_len
+                )));
+            }
+            self.charge(u64::from(e.path.len) + u64::from(e.link.len))?;
+            self.charge_file(e.size)?;
+        }
+        for c in index.captures() {
+            self.charge_capture(c.content.len() as u64)?;
+        }
+        Ok(())
+    }
+}
+
 /// Adds `amount` to `counter` unless the sum would pass `limit` (or overflow).
 fn add_within(counter: &AtomicU64, amount: u64, limit: u64) -> bool {
     counter

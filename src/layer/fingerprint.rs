@@ -28,6 +28,12 @@ impl Fingerprint {
         Fingerprint::from_hash(xxhash_rust::xxh3::xxh3_64(content))
     }
 
+    /// The fingerprint [`get`](Fingerprint::get) returned (the layer-index cache's stored
+    /// form); `None` for 0, which no fingerprint is.
+    pub fn from_stored(value: u64) -> Option<Fingerprint> {
+        NonZeroU64::new(value).map(Fingerprint)
+    }
+
     pub fn get(self) -> u64 {
         self.0.get()
     }

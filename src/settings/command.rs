@@ -73,7 +73,7 @@ pub struct Reports {
 
 impl Reports {
     /// Refuses two reports on stdout (`-`): interleaved, neither could be read.
-    fn new(args: &ReportArgs, env: &Environment) -> Result<Reports, ConfigError> {
+    pub(super) fn new(args: &ReportArgs, env: &Environment) -> Result<Reports, ConfigError> {
         let reports = Reports {
             json: args.json.clone(),
             markdown: args.markdown.clone(),
@@ -191,6 +191,7 @@ pub enum Settings {
     Explore(ExploreSettings),
     Diff(DiffSettings),
     Fix(FixSettings),
+    Scan(super::ScanSettings),
 }
 
 /// Builds the settings of the command line's command. `None` when no image is given.
@@ -200,6 +201,9 @@ pub fn for_command(cli: Cli, env: &Environment) -> Result<Option<Settings>, Conf
         Some(Command::Diff(args)) => return diff(&args, env).map(|s| Some(Settings::Diff(s))),
         Some(Command::Explore(args)) => (args.image, args.source),
         Some(Command::Fix(args)) => return fix(args).map(|s| Some(Settings::Fix(s))),
+        Some(Command::Scan(args)) => {
+            return super::scan::scan(&args, env).map(|s| Some(Settings::Scan(s)));
+        }
         None => match cli.image {
             Some(image) => (image, cli.source),
             None => return Ok(None),

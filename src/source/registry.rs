@@ -6,6 +6,7 @@ pub mod auth;
 pub mod client;
 pub mod manifest;
 pub mod stream;
+pub mod tags;
 pub mod tls;
 
 use std::io::Read;
