@@ -324,3 +324,5 @@ fn hostile_names_and_commands_show_escaped() {
         terminal.backend()
     );
 }
+
+mod hands;
