@@ -163,3 +163,64 @@ fn an_existing_report_is_replaced_only_by_a_whole_one() {
         .collect();
     assert_eq!(names.len(), 1, "{names:?}");
 }
+
+/// dive's own config files (testdata/dive, from dive's repository) given the way dive takes
+/// them: `DIVE_CONFIG`, `--config FILE.yaml`, `~/.dive.yaml`.
+#[test]
+fn dives_config_files_switch_to_ci_and_set_the_rules() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dive = |name: &str| {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("testdata/dive")
+            .join(name)
+    };
+    let image = example();
+    let run = |args: &[&str], envs: &[(&str, &Path)]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_plummet"));
+        command
+            .args(args)
+            .current_dir(tmp.path())
+            .env("HOME", tmp.path())
+            .env_remove("XDG_CONFIG_HOME")
+            .env_remove("XDG_CONFIG_DIRS")
+            .env_remove("DIVE_CONFIG")
+            .env_remove("CI");
+        for (k, v) in envs {
+            command.env(k, v);
+        }
+        command.output().expect("run plummet")
+    };
+    let image_arg = image.to_str().unwrap();
+    // dive-pass.yaml: `ci: true` runs the rules instead of the UI (no terminal needed). The
+    // example passes all three: efficiency 0.84 >= 0.10, waste 202 kB <= 20 MB, user waste
+    // 0.268 <= 0.90.
+    let o = run(&[image_arg], &[("DIVE_CONFIG", &dive("dive-pass.yaml"))]);
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert_eq!(o.status.code(), Some(0), "{out}{}", stderr(&o));
+    assert!(out.contains("PASS  lowestEfficiency: 0.8"), "{out}");
+    assert!(out.contains("(threshold 0.1000)"), "{out}");
+    // dive-fail.yaml through --config: lowest-efficiency-threshold 0.9 fails the example (dive
+    // itself ignores that key and fails it on its default 0.9 just the same).
+    let fail = dive("dive-fail.yaml");
+    let o = run(&[image_arg, "--config", fail.to_str().unwrap()], &[]);
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert_eq!(o.status.code(), Some(1), "{out}{}", stderr(&o));
+    assert!(out.contains("FAIL  lowestEfficiency"), "{out}");
+    // ~/.dive.yaml is found; the legacy camelCase rules apply to `plummet ci`.
+    std::fs::copy(dive("dive-ci-legacy.yaml"), tmp.path().join(".dive.yaml")).unwrap();
+    let o = run(&["ci", image_arg], &[]);
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(out.contains("(threshold 0.9500)"), "{out}");
+    assert!(out.contains("(threshold 20 MB)"), "{out}");
+    // A mistake in it is one line naming the file and the key.
+    std::fs::write(
+        tmp.path().join(".dive.yaml"),
+        "rules:\n  lowest-efficency: 0.9\n",
+    )
+    .unwrap();
+    let o = run(&["ci", image_arg], &[]);
+    assert_one_line_error(
+        &o,
+        &[".dive.yaml", "unknown key \"lowest-efficency\" in rules"],
+    );
+}

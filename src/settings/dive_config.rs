@@ -370,7 +370,9 @@ fn hide(value: &Value) -> Result<Vec<String>, String> {
         Value::String(s) => s.split(',').map(|x| x.trim().to_string()).collect(),
         Value::Null => Vec::new(),
         _ => {
-            return Err("diff.hide: expected a list of added, removed, modified, unmodified".into());
+            return Err(
+                "diff.hide: expected a list of added, removed, modified, unmodified".into(),
+            );
         }
     };
     for item in &items {
