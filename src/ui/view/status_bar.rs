@@ -83,7 +83,7 @@ pub fn render_status(
     }
     // The hint only where it fits beside everything else: a long note wins over it.
     let used = Line::from(spans.clone()).width();
-    if area.width as usize >= used + hint.width() + 1 {
+    if area.width as usize > used + hint.width() {
         Line::styled(hint.to_string(), theme.dim())
             .alignment(Alignment::Right)
             .render(area, buf);
