@@ -5,9 +5,22 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+/// Examples shown at the end of `plummet --help`; a test parses each of them.
+pub const EXAMPLES: &str = "\
+Examples:
+  plummet alpine:3.20
+  plummet ./image.tar
+  plummet ci myapp:latest --lowest-efficiency 0.95 --json report.json
+  plummet ci myapp:latest --max-kind-bytes git=0 --no-secrets
+  plummet diff myapp:1.0 myapp:1.1 --max-growth 5%
+  plummet docker://registry.example.com/team/app:1 --tls-verify false
+  plummet completions bash > ~/.local/share/bash-completion/completions/plummet
+  plummet man > plummet.1";
+
 /// Open a container image layer by layer, see what is inside, and learn what to trim.
 #[derive(Debug, Parser)]
 #[command(name = "plummet", version, about, long_about = None, args_conflicts_with_subcommands = true)]
+#[command(after_help = EXAMPLES)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -18,6 +31,70 @@ pub struct Cli {
 
     #[command(flatten)]
     pub source: SourceArgs,
+
+    #[command(flatten)]
+    pub dive: DiveArgs,
+}
+
+/// dive's own flags on `plummet IMAGE`, so that a dive command line works as it is.
+#[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "dive's flags")]
+pub struct DiveArgs {
+    /// Run the CI report and rules instead of the UI (dive's --ci; the same as CI=true).
+    #[arg(long)]
+    pub ci: bool,
+
+    /// dive's CI rules file (dive's --ci-config; default: ./.dive-ci when present).
+    #[arg(long, value_name = "FILE")]
+    pub ci_config: Option<PathBuf>,
+
+    /// Write the JSON report to FILE instead of opening the UI (dive's -j/--json); rules are
+    /// checked only with --ci.
+    #[arg(short = 'j', long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+
+    /// Where a bare REF is read from (dive's --source): docker, podman or docker-archive.
+    #[arg(long, value_name = "ENGINE", env = "DIVE_SOURCE")]
+    pub source: Option<DiveSource>,
+
+    /// With --ci: fail when efficiency is below this ratio (dive's --lowestEfficiency).
+    #[arg(long = "lowestEfficiency", value_name = "RATIO|disabled")]
+    pub lowest_efficiency: Option<String>,
+
+    /// With --ci: fail when wasted bytes exceed this size (dive's --highestWastedBytes).
+    #[arg(long = "highestWastedBytes", value_name = "SIZE|disabled")]
+    pub highest_wasted_bytes: Option<String>,
+
+    /// With --ci: fail when wasted/user size exceeds this ratio (dive's --highestUserWastedPercent).
+    #[arg(long = "highestUserWastedPercent", value_name = "RATIO|disabled")]
+    pub highest_user_wasted_percent: Option<String>,
+}
+
+/// dive's image sources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiveSource {
+    /// The Docker daemon (plummet's docker-daemon:REF).
+    Docker,
+    /// The Podman service (plummet's podman:REF).
+    Podman,
+    /// A `docker save` archive (plummet's docker-archive:PATH).
+    DockerArchive,
+}
+
+/// The shells `plummet completions` writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+    Elvish,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    pub shell: CompletionShell,
 }
 
 #[derive(Debug, Subcommand)]
@@ -34,6 +111,10 @@ pub enum Command {
     /// Analyze many images with the layer-index cache: one row per image, what they share
     /// (exit 0 all pass, 1 an image failed its rules, 2 an image could not be read).
     Scan(ScanArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell or elvish).
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) on standard output, e.g. `plummet man > plummet.1`.
+    Man,
 }
 
 #[derive(Debug, Args)]
@@ -46,6 +127,7 @@ pub struct ExploreArgs {
 
 /// How to find and read images; shared by every command.
 #[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Reading images")]
 pub struct SourceArgs {
     /// Platform to pick from a multi-platform index, os/arch[/variant] (default: this machine's).
     #[arg(long, global = true, value_name = "OS/ARCH[/VARIANT]")]
@@ -149,12 +231,7 @@ pub struct CiArgs {
     /// The image to analyze.
     pub image: String,
 
-    #[command(flatten)]
-    pub source: SourceArgs,
-
-    #[command(flatten)]
-    pub report: ReportArgs,
-
+    // The rules come first in `ci --help`; how images are read and where reports go follow.
     /// dive's CI rules file (default: ./.dive-ci when present).
     #[arg(long, value_name = "FILE")]
     pub ci_config: Option<PathBuf>,
@@ -195,6 +272,12 @@ pub struct CiArgs {
     /// maxKindBytes and maxReclaimableBytes; dive's efficiency and waste rules are unchanged.
     #[arg(long)]
     pub user_layers_only: bool,
+
+    #[command(flatten)]
+    pub source: SourceArgs,
+
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 /// How many of the largest paths a report lists unless `--top` says otherwise.
@@ -202,6 +285,7 @@ pub const DEFAULT_TOP: usize = 10;
 
 /// Where reports go.
 #[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Reports")]
 pub struct ReportArgs {
     /// Write the JSON report to FILE ("-" for standard output, replacing the text report).
     #[arg(long, value_name = "FILE")]
@@ -249,12 +333,6 @@ pub struct DiffArgs {
     /// The image after.
     pub image_b: String,
 
-    #[command(flatten)]
-    pub source: SourceArgs,
-
-    #[command(flatten)]
-    pub report: ReportArgs,
-
     /// Open the difference in the terminal UI instead of printing a report.
     #[arg(long)]
     pub ui: bool,
@@ -270,6 +348,12 @@ pub struct DiffArgs {
     /// Fail when new findings of these kinds appear (comma-separated, or "any").
     #[arg(long, value_name = "KINDS")]
     pub no_new_findings: Option<String>,
+
+    #[command(flatten)]
+    pub source: SourceArgs,
+
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 #[derive(Debug, Args)]

@@ -11,6 +11,7 @@ pub mod escape;
 pub mod fleet;
 pub mod image;
 pub mod layer;
+pub mod manual;
 mod output;
 pub mod packages;
 pub mod patch;
@@ -19,6 +20,7 @@ mod progress;
 pub mod report;
 pub mod settings;
 pub mod source;
+pub mod suggestion;
 #[cfg(test)]
 pub mod testutil;
 pub mod tree;
@@ -113,6 +115,25 @@ pub fn init_logging(cli: &Cli) {
 
 /// Runs the command line: one settings step, then the command.
 pub fn run(cli: Cli) -> Result<Outcome, Error> {
+    let written = match &cli.command {
+        Some(Command::Completions(args)) => Some(manual::completions(
+            args.shell,
+            &mut std::io::stdout().lock(),
+        )),
+        Some(Command::Man) => Some(manual::man(&mut std::io::stdout().lock())),
+        _ => None,
+    };
+    if let Some(result) = written {
+        return result.map(|()| Outcome::Passed).map_err(|e| Error::Output {
+            path: "standard output".into(),
+            message: e.to_string(),
+        });
+    }
+    if let (None, Some(word)) = (&cli.command, &cli.image) {
+        if let Some(command) = suggestion::mistyped_command(word) {
+            return Err(Error::Usage(suggestion::message(word, command)));
+        }
+    }
     let env = settings::Environment::read();
     match settings::for_command(cli, &env)? {
         Some(Settings::Ci(s)) => ci(&s),
@@ -134,6 +155,9 @@ fn explore(s: ExploreSettings) -> Result<Outcome, Error> {
         no_color: s.ui.no_color,
         initial_layer: None,
         changes_only: false,
+        hide: s.ui.hide,
+        collapsed: s.ui.collapsed,
+        no_attributes: !s.ui.attributes,
     };
     let (input, base, options) = (s.image, s.base, s.load);
     let dockerfile = s.dockerfile.as_deref().map(patch::read).transpose()?;

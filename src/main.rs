@@ -10,7 +10,16 @@ use plummet::escape;
 fn main() -> ExitCode {
     let cli = match plummet::cli::Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => return usage_error(&e),
+        Err(e) => {
+            // `plummet dif a b` fails to parse as an image with extra words: name the typo.
+            let first = std::env::args().nth(1).unwrap_or_default();
+            if let Some(command) = plummet::suggestion::mistyped_command(&first) {
+                let message = plummet::suggestion::message(&first, command);
+                eprintln!("plummet: error: {}", escape::text(&message));
+                return ExitCode::from(2);
+            }
+            return usage_error(&e);
+        }
     };
     plummet::init_logging(&cli);
     match plummet::run(cli) {

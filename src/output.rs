@@ -81,9 +81,70 @@ fn write_output(path: &Path, text: &str) -> Result<bool, Error> {
         }
         return Ok(true);
     }
-    std::fs::write(path, text).map_err(|e| Error::Output {
+    replace_file(path, text.as_bytes()).map_err(|e| Error::Output {
         path: path.display().to_string(),
         message: format!("cannot write report: {e}"),
     })?;
     Ok(false)
+}
+
+/// Writes `bytes` to `path` so that an existing file is replaced only once the new one is
+/// whole: written beside it under a temporary name, then renamed over it (a full disk leaves
+/// last run's report as it was). A path that is not a regular file (`/dev/stdout`, a FIFO) is
+/// written directly; a symlink is followed, so the file it points to is the one replaced.
+fn replace_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let target = match std::fs::metadata(path) {
+        Ok(meta) if !meta.is_file() => return std::fs::write(path, bytes),
+        Ok(_) => std::fs::canonicalize(path)?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => path.to_path_buf(),
+        Err(e) => return Err(e),
+    };
+    let dir = match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temporary = dir.join(format!(".{name}.{}.partial", std::process::id()));
+    let written = std::fs::write(&temporary, bytes).and_then(|()| {
+        // Keep the permissions of the file replaced, as a truncating write would.
+        if let Ok(meta) = std::fs::metadata(&target) {
+            std::fs::set_permissions(&temporary, meta.permissions())?;
+        }
+        std::fs::rename(&temporary, &target)
+    });
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_report_replaces_the_old_file_whole_and_follows_symlinks() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("r.json");
+        std::fs::write(&file, b"old report").unwrap();
+        replace_file(&file, b"new").unwrap();
+        assert_eq!(std::fs::read(&file).unwrap(), b"new");
+        let link = dir.path().join("latest.json");
+        std::os::unix::fs::symlink(&file, &link).unwrap();
+        replace_file(&link, b"newer").unwrap();
+        assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
+        assert_eq!(std::fs::read(&file).unwrap(), b"newer");
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(left.len(), 2, "no temporary file left behind");
+    }
+
+    #[test]
+    fn a_write_into_a_missing_directory_fails_and_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("missing-dir").join("r.json");
+        assert!(replace_file(&file, b"x").is_err());
+    }
 }

@@ -13,8 +13,9 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::image::Progress;
 use crate::image::index::ProgressView;
 
-const TOTAL: &str = "{spinner} {msg:32} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}";
-const LAYER: &str = "    {msg:28} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}";
+const TOTAL: &str = "{spinner} {msg:32} [{bar:30}] {decimal_bytes}/{decimal_total_bytes} {decimal_bytes_per_sec} {eta}";
+const LAYER: &str =
+    "    {msg:28} [{bar:30}] {decimal_bytes}/{decimal_total_bytes} {decimal_bytes_per_sec}";
 
 /// Draws progress until dropped.
 pub struct Bar {

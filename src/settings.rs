@@ -5,6 +5,8 @@ mod cache;
 mod command;
 mod dive;
 mod dive_ci;
+mod dive_config;
+mod dive_flags;
 mod scan;
 mod size;
 
@@ -19,6 +21,7 @@ pub use command::{
     CiSettings, DiffSettings, Environment, ExploreSettings, Format, Reports, Settings, UiStart,
     diff_rules, for_command, parse_growth, parse_kinds,
 };
+pub use dive_config::DiveConfig;
 pub use scan::ScanSettings;
 pub use size::parse_size;
 
@@ -173,7 +176,12 @@ fn text(s: &str) -> Threshold {
 
 /// Builds the rule set: dive's defaults, then `.dive-ci`, then plummet's config, then flags.
 pub fn rules(args: &CiArgs, file: &ConfigFile) -> Result<RuleSet, ConfigError> {
-    let mut rules = RuleSet::default();
+    rules_from(RuleSet::default(), args, file)
+}
+
+/// As [`rules`], starting from `base` (dive's defaults with dive's own config file applied).
+pub fn rules_from(base: RuleSet, args: &CiArgs, file: &ConfigFile) -> Result<RuleSet, ConfigError> {
+    let mut rules = base;
     let dive_path = args
         .ci_config
         .clone()

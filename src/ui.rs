@@ -49,6 +49,12 @@ pub struct UiSettings {
     pub initial_layer: Option<usize>,
     /// Start with the tree showing only the selected layer's changes.
     pub changes_only: bool,
+    /// Statuses hidden at start (dive's `diff.hide`: added, removed, modified, unmodified).
+    pub hide: Vec<String>,
+    /// Start with every directory collapsed (dive's `filetree.collapse-dir`).
+    pub collapsed: bool,
+    /// Start without the permission and owner columns (dive's `filetree.show-attributes: false`).
+    pub no_attributes: bool,
 }
 
 /// Why the UI stopped with an error.
@@ -77,6 +83,9 @@ pub fn run(
     let start = app::Start {
         layer: settings.initial_layer,
         changes_only: settings.changes_only,
+        hide: settings.hide.clone(),
+        collapsed: settings.collapsed,
+        no_attributes: settings.no_attributes,
     };
     let mut app = App::new(settings.reference.clone(), theme, keymap, start);
 

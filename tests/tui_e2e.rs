@@ -46,10 +46,10 @@ fn browse_the_example_image_and_quit() {
     let session = Session::start("e2e", plummet, &[&image]);
 
     // Every pane shows at 120x40.
-    session.wait_for_all(&["Layers (1 of", "Files: all up to layer 0", "Image"]);
+    session.wait_for_all(&["Layers (at 0 of", "Files: all up to layer 0", "Image"]);
 
     session.keys(&["j"]);
-    session.wait_for("Layers (2 of");
+    session.wait_for("Layers (at 1 of");
     session.wait_for("Files: all up to layer 1");
 
     session.keys(&["Tab", "a"]);
@@ -62,7 +62,7 @@ fn browse_the_example_image_and_quit() {
     session.wait_for_all(&["Keys (", "expand every directory"]);
     // `?` closes the help too; an Escape followed at once by `/` would read as alt-/.
     session.keys(&["?"]);
-    session.wait_for_all(&["Layers (2 of", "Files: all up to layer 1"]);
+    session.wait_for_all(&["Layers (at 1 of", "Files: all up to layer 1"]);
 
     session.keys(&["/", "e", "t", "c", "Enter"]);
     session.wait_for("paths match `etc`");
@@ -81,7 +81,7 @@ fn a_signal_from_outside_gives_the_terminal_back() {
     };
     for (signal, status) in [("TERM", "143"), ("HUP", "129"), ("INT", "130")] {
         let session = Session::start_held(&format!("sig{signal}"), plummet, &[&image]);
-        session.wait_for_all(&["Layers (1 of", "Files: all up to layer 0"]);
+        session.wait_for_all(&["Layers (at 0 of", "Files: all up to layer 0"]);
         session.wait_for_modes(UI_MODES);
         let pid = session.program_pid();
         let killed = Command::new("kill")
@@ -113,7 +113,7 @@ fn ctrl_z_suspends_and_fg_redraws() {
         &format!("{} {}", plummet.display(), image.display()),
         "Enter",
     ]);
-    session.wait_for_all(&["Layers (1 of", "Files: all up to layer 0"]);
+    session.wait_for_all(&["Layers (at 0 of", "Files: all up to layer 0"]);
     session.wait_for_modes(UI_MODES);
 
     session.keys(&["C-z"]);
@@ -121,11 +121,11 @@ fn ctrl_z_suspends_and_fg_redraws() {
     session.wait_for_modes(NORMAL_MODES);
 
     session.keys(&["fg", "Enter"]);
-    session.wait_for_all(&["Layers (1 of", "Files: all up to layer 0", "Image"]);
+    session.wait_for_all(&["Layers (at 0 of", "Files: all up to layer 0", "Image"]);
     session.wait_for_modes(UI_MODES);
     // Still the same UI, answering keys.
     session.keys(&["j"]);
-    session.wait_for("Layers (2 of");
+    session.wait_for("Layers (at 1 of");
 
     session.keys(&["q"]);
     session.wait_for_modes(NORMAL_MODES);
@@ -141,7 +141,7 @@ fn sigtstp_and_sigcont_from_outside_give_back_and_retake() {
         return;
     };
     let session = Session::start_held("tstp", plummet, &[&image]);
-    session.wait_for_all(&["Layers (1 of", "Files: all up to layer 0"]);
+    session.wait_for_all(&["Layers (at 0 of", "Files: all up to layer 0"]);
     session.wait_for_modes(UI_MODES);
     let pid = session.program_pid();
     let kill = |signal: &str| {
@@ -154,7 +154,7 @@ fn sigtstp_and_sigcont_from_outside_give_back_and_retake() {
     kill("-TSTP");
     session.wait_for_modes(&format!("{NORMAL_MODES} cooked"));
     kill("-CONT");
-    session.wait_for_all(&["Layers (1 of", "Files: all up to layer 0", "Image"]);
+    session.wait_for_all(&["Layers (at 0 of", "Files: all up to layer 0", "Image"]);
     session.wait_for_modes(UI_MODES);
     session.keys(&["q"]);
     assert_eq!(session.wait_for_exit(), "0");

@@ -24,6 +24,36 @@ pub fn value(v: Value) -> String {
     }
 }
 
+/// A rule's measured value and threshold as a reader sees them. When rounding would print both
+/// alike while they differ (efficiency 0.89996 against 0.9 prints `0.9000` twice, and fails), both
+/// are given exactly, so that the line shows why it passed or failed.
+pub fn rule_values(value_of: Value, threshold: Option<Value>) -> (String, String) {
+    let Some(threshold) = threshold else {
+        return (value(value_of), "disabled".to_string());
+    };
+    let (v, t) = (value(value_of), value(threshold));
+    if value_of == threshold || shown_number(&v) != shown_number(&t) {
+        return (v, t);
+    }
+    (exact(value_of), exact(threshold))
+}
+
+/// What a rounded value reads as: `20.00 MB` and `20 MB` are both (20, "MB").
+fn shown_number(text: &str) -> (Option<f64>, &str) {
+    let (number, unit) = text.split_once(' ').unwrap_or((text, ""));
+    (number.parse().ok(), unit)
+}
+
+/// A value with every digit: the shortest decimal that reads back as the same ratio, or the
+/// byte count itself.
+fn exact(v: Value) -> String {
+    match v {
+        Value::Ratio(r) => format!("{r}"),
+        Value::Bytes(b) => format!("{b} B"),
+        Value::Count(c) => c.to_string(),
+    }
+}
+
 /// Shortens `text` to `max` characters with an ellipsis.
 pub fn truncate(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
@@ -61,5 +91,35 @@ pub fn pull(p: PullSize) -> String {
             size(bytes),
             p.blobs
         ),
+    }
+}
+
+#[cfg(test)]
+mod rule_value_tests {
+    use super::*;
+
+    #[test]
+    fn rounding_never_hides_a_verdict() {
+        assert_eq!(
+            rule_values(Value::Ratio(0.899_996), Some(Value::Ratio(0.9))),
+            ("0.899996".to_string(), "0.9".to_string())
+        );
+        assert_eq!(
+            rule_values(Value::Bytes(20_000_001), Some(Value::Bytes(20_000_000))),
+            ("20000001 B".to_string(), "20000000 B".to_string())
+        );
+        // Apart or equal, the rounded forms say enough.
+        assert_eq!(
+            rule_values(Value::Ratio(0.85), Some(Value::Ratio(0.9))),
+            ("0.8500".to_string(), "0.9000".to_string())
+        );
+        assert_eq!(
+            rule_values(Value::Bytes(5), Some(Value::Bytes(5))),
+            ("5 B".to_string(), "5 B".to_string())
+        );
+        assert_eq!(
+            rule_values(Value::Count(1), None),
+            ("1".to_string(), "disabled".to_string())
+        );
     }
 }

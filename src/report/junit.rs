@@ -37,12 +37,16 @@ pub fn render(suite: &str, subject: &str, results: &[RuleResult]) -> String {
             "    <testcase name=\"{}\" classname=\"{class}\"",
             xml(&r.name)
         );
+        let (measured, threshold) = format::rule_values(r.value, r.threshold);
+        let threshold = if r.threshold.is_some() {
+            threshold
+        } else {
+            "none".into()
+        };
         let detail = format!(
-            "{}: {} (measured {}, threshold {})",
+            "{}: {} (measured {measured}, threshold {threshold})",
             r.name,
             escape::text(&r.message),
-            format::value(r.value),
-            r.threshold.map_or_else(|| "none".into(), format::value),
         );
         match r.status {
             RuleStatus::Pass => out.push_str("/>\n"),

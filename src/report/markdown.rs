@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::format::{self, percent, size, truncate, value};
+use super::format::{self, percent, size, truncate};
 use super::rules::{self, RuleResult, RuleStatus};
 use crate::analysis::{Analysis, FindingKind, pull_size};
 use crate::escape::{self, markdown_code, markdown_code_cell, markdown_prose};
@@ -132,13 +132,8 @@ pub fn rules_table(rules: &[RuleResult]) -> String {
             RuleStatus::Fail => "❌ fail",
             RuleStatus::Skip => "skip",
         };
-        let threshold = r.threshold.map_or("disabled".to_string(), value);
-        let _ = writeln!(
-            o,
-            "| {} | {status} | {} | {threshold} |",
-            r.name,
-            value(r.value)
-        );
+        let (measured, threshold) = super::format::rule_values(r.value, r.threshold);
+        let _ = writeln!(o, "| {} | {status} | {measured} | {threshold} |", r.name);
     }
     o
 }

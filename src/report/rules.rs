@@ -35,6 +35,18 @@ impl Default for RuleSet {
     }
 }
 
+impl RuleSet {
+    /// No rule enabled: a report only (dive's `--json` without `--ci`).
+    pub fn none() -> RuleSet {
+        RuleSet {
+            lowest_efficiency: None,
+            highest_wasted_bytes: None,
+            highest_user_wasted_percent: None,
+            ..RuleSet::default()
+        }
+    }
+}
+
 /// The outcome of one rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RuleStatus {

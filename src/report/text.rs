@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::format::{self, percent, size, truncate, value};
+use super::format::{self, percent, size, truncate};
 use super::rules::{RuleResult, RuleStatus, tally};
 use crate::analysis::{Analysis, FindingKind, pull_size};
 use crate::escape;
@@ -217,12 +217,11 @@ fn rules_and_result(o: &mut String, rules: &[RuleResult], style: Style) {
             RuleStatus::Fail => style.red("FAIL"),
             RuleStatus::Skip => style.dim("SKIP"),
         };
-        let threshold = r.threshold.map_or("disabled".to_string(), value);
+        let (measured, threshold) = super::format::rule_values(r.value, r.threshold);
         let _ = writeln!(
             o,
-            "  {status}  {}: {} (threshold {threshold})",
-            r.name,
-            value(r.value)
+            "  {status}  {}: {measured} (threshold {threshold})",
+            r.name
         );
     }
     let (failed, enabled) = tally(rules);

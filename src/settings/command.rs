@@ -6,7 +6,8 @@ use std::collections::{BTreeSet, HashMap};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-use super::{ConfigError, ConfigFile, RuleSet, load_options, parse_size, rules};
+use super::dive_config::is_dive_config;
+use super::{ConfigError, ConfigFile, DiveConfig, RuleSet, load_options, parse_size, rules_from};
 use crate::analysis::FindingKind;
 use crate::cli::{CiArgs, Cli, Command, DiffArgs, ReportArgs, SourceArgs};
 use crate::diff::rules::{DiffRules, Growth};
@@ -118,16 +119,48 @@ pub struct UiStart {
     pub no_color: bool,
     /// Standard input carries credentials: the UI's keys come from the controlling terminal.
     pub stdin_taken: bool,
+    /// dive's `diff.hide`: statuses hidden at start (`added`, `removed`, `modified`, `unmodified`).
+    pub hide: Vec<String>,
+    /// dive's `filetree.collapse-dir`: the tree opens collapsed.
+    pub collapsed: bool,
+    /// dive's `filetree.show-attributes`.
+    pub attributes: bool,
 }
 
 impl UiStart {
-    fn new(source: &SourceArgs, file: &ConfigFile, env: &Environment) -> UiStart {
+    /// dive's config first, then plummet's own `[ui.keys]`, which wins for an action both set.
+    fn new(
+        source: &SourceArgs,
+        file: &ConfigFile,
+        dive: &DiveConfig,
+        env: &Environment,
+    ) -> UiStart {
+        let mut keys = dive.keys.clone();
+        keys.extend(file.ui.keys.clone());
         UiStart {
-            keys: file.ui.keys.clone().into_iter().collect(),
+            keys,
             no_color: env.no_color,
             stdin_taken: source.creds_stdin || source.token_stdin,
+            hide: dive.hide.clone(),
+            collapsed: dive.collapse_dir,
+            attributes: dive.show_attributes,
         }
     }
+}
+
+/// plummet's TOML config and dive's YAML one: `--config` names either (by its extension); the
+/// other is found where it usually is. dive's warnings are logged once here.
+fn configs(source: &SourceArgs) -> Result<(ConfigFile, DiveConfig), ConfigError> {
+    let explicit = source.config.as_deref();
+    let dive_explicit = explicit.filter(|p| is_dive_config(p));
+    let file = ConfigFile::discover(explicit.filter(|p| !is_dive_config(p)))?;
+    let dive = DiveConfig::discover(dive_explicit)?;
+    if let Some(path) = &dive.path {
+        for warning in &dive.warnings {
+            tracing::warn!("{}: {warning}", path.display());
+        }
+    }
+    Ok((file, dive))
 }
 
 /// `plummet ci IMAGE`, or `plummet IMAGE` with `CI=true`.
@@ -196,44 +229,56 @@ pub enum Settings {
 
 /// Builds the settings of the command line's command. `None` when no image is given.
 pub fn for_command(cli: Cli, env: &Environment) -> Result<Option<Settings>, ConfigError> {
+    let dive_flags = cli.dive;
     let (image, source) = match cli.command {
-        Some(Command::Ci(args)) => return ci(&args, env).map(|s| Some(Settings::Ci(s))),
+        Some(Command::Ci(args)) => return ci(args, env).map(|s| Some(Settings::Ci(s))),
         Some(Command::Diff(args)) => return diff(&args, env).map(|s| Some(Settings::Diff(s))),
         Some(Command::Explore(args)) => (args.image, args.source),
         Some(Command::Fix(args)) => return fix(args).map(|s| Some(Settings::Fix(s))),
         Some(Command::Scan(args)) => {
             return super::scan::scan(&args, env).map(|s| Some(Settings::Scan(s)));
         }
+        // Written by `plummet::run` before any settings are needed.
+        Some(Command::Completions(_) | Command::Man) => return Ok(None),
         None => match cli.image {
             Some(image) => (image, cli.source),
             None => return Ok(None),
         },
     };
-    if env.ci {
-        // dive's documented switch: in CI, the report and rules instead of the UI.
-        let args = CiArgs {
-            image,
-            source,
-            ..CiArgs::default()
-        };
-        return ci(&args, env).map(|s| Some(Settings::Ci(s)));
+    let (file, dive) = configs(&source)?;
+    let image = super::dive_flags::image(&image, dive_flags.source.or(dive.source));
+    let json = dive_flags.json.clone().or_else(|| dive.json_path.clone());
+    let checks_rules = env.ci || dive_flags.ci || dive.ci;
+    if checks_rules || json.is_some() {
+        // dive's switches: in CI (CI=true, --ci or `ci: true`), the report and rules instead of
+        // the UI; with --json alone, the JSON report without rules, as dive exports.
+        let mut args = super::dive_flags::ci_args(image, source, dive_flags);
+        args.report.json = json;
+        let mut settings = ci(args, env)?;
+        if !checks_rules {
+            settings.rules = RuleSet::none();
+        }
+        return Ok(Some(Settings::Ci(settings)));
     }
-    let file = ConfigFile::discover(source.config.as_deref())?;
+    super::dive_flags::refuse_ci_only(&dive_flags)?;
     Ok(Some(Settings::Explore(ExploreSettings {
         dockerfile: source.dockerfile.clone(),
         base: source.base.clone(),
         load: load_options(&source, &file)?,
-        ui: UiStart::new(&source, &file, env),
+        ui: UiStart::new(&source, &file, &dive, env),
         image,
     })))
 }
 
-fn ci(args: &CiArgs, env: &Environment) -> Result<CiSettings, ConfigError> {
-    let file = ConfigFile::discover(args.source.config.as_deref())?;
+fn ci(mut args: CiArgs, env: &Environment) -> Result<CiSettings, ConfigError> {
+    let (file, dive) = configs(&args.source)?;
+    if args.ci_config.is_none() {
+        args.ci_config = dive.ci_config.clone();
+    }
     Ok(CiSettings {
         image: args.image.clone(),
         base: args.source.base.clone(),
-        rules: rules(args, &file)?,
+        rules: rules_from(dive.rule_base(), &args, &file)?,
         load: load_options(&args.source, &file)?,
         reports: Reports::new(&args.report, env)?,
         quiet: args.source.quiet,
@@ -266,7 +311,7 @@ fn fix(args: crate::cli::FixArgs) -> Result<FixSettings, ConfigError> {
 }
 
 fn diff(args: &DiffArgs, env: &Environment) -> Result<DiffSettings, ConfigError> {
-    let file = ConfigFile::discover(args.source.config.as_deref())?;
+    let (file, dive) = configs(&args.source)?;
     Ok(DiffSettings {
         image_a: args.image_a.clone(),
         image_b: args.image_b.clone(),
@@ -274,7 +319,7 @@ fn diff(args: &DiffArgs, env: &Environment) -> Result<DiffSettings, ConfigError>
         load: load_options(&args.source, &file)?,
         reports: Reports::new(&args.report, env)?,
         quiet: args.source.quiet,
-        ui: (args.ui && !env.ci).then(|| UiStart::new(&args.source, &file, env)),
+        ui: (args.ui && !env.ci).then(|| UiStart::new(&args.source, &file, &dive, env)),
         dockerfile: args.source.dockerfile.clone(),
     })
 }

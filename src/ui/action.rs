@@ -34,6 +34,12 @@ pub enum Action {
     Search,
     NextMatch,
     PrevMatch,
+    /// Collapse every directory when any is expanded, else expand them all (dive's ctrl+space).
+    ToggleAll,
+    /// Show or hide the permission and owner columns (dive's ctrl+b).
+    ToggleAttributes,
+    /// Leave the search's narrowed tree and go back to the view from before it.
+    ClearSearch,
     /// A character typed into the search input.
     Input(char),
     InputBackspace,

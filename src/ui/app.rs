@@ -11,6 +11,7 @@ use super::chrome::{Chrome, Handled};
 use super::keymap::Keymap;
 use super::layout::{self, Pane};
 use super::theme::Theme;
+use super::view;
 use crate::analysis::Analysis;
 use crate::image::Image;
 use crate::image::index::ProgressView;
@@ -27,6 +28,12 @@ pub enum Phase {
 pub struct Start {
     pub layer: Option<usize>,
     pub changes_only: bool,
+    /// Statuses hidden at start: `added`, `removed`, `modified`, `unmodified`.
+    pub hide: Vec<String>,
+    /// Every directory collapsed at start.
+    pub collapsed: bool,
+    /// The permission and owner columns hidden at start.
+    pub no_attributes: bool,
 }
 
 /// All UI state.
@@ -96,6 +103,9 @@ impl App {
     /// Tells the tree view how many rows it shows now.
     fn sync_layout(&mut self) {
         let areas = self.areas();
+        if let Some(loaded) = self.loaded_mut() {
+            loaded.set_layers_height(areas.layers.height.saturating_sub(2) as usize);
+        }
         if let (Some(tree), Some(loaded)) = (areas.tree, self.loaded_mut()) {
             let [_, rows, _] = layout::tree_parts(tree);
             loaded.tree.view.set_height(rows.height as usize);
@@ -106,8 +116,23 @@ impl App {
     /// Called once after a batch of events, so holding a key through the layers replays only
     /// the layer finally selected.
     pub fn settle(&mut self) {
+        let areas = self.areas();
+        let theme = self.chrome.theme;
+        let help_rows = self.chrome.keymap.help_rows().len();
+        let help_max = view::help_max_scroll(help_rows, self.chrome.size);
+        self.chrome.help_scroll = self.chrome.help_scroll.min(help_max);
         if let Some(loaded) = self.loaded_mut() {
             loaded.settle();
+            // The details panes stop at their last line: a scroll past it is taken back here,
+            // where the pane's width (and so its wrapped lines) is known.
+            if let Some(area) = areas.layer_details {
+                let max = view::LayerDetailsView::max_scroll(loaded, theme, area);
+                loaded.layer_scroll = loaded.layer_scroll.min(max);
+            }
+            if let Some(area) = areas.image_details {
+                let max = view::ImageDetailsView::max_scroll(loaded, theme, area);
+                loaded.image_scroll = loaded.image_scroll.min(max);
+            }
         }
     }
 
@@ -116,7 +141,7 @@ impl App {
             Handled::Done => {}
             Handled::SearchCancelled => {
                 if let Some(loaded) = self.loaded_mut() {
-                    loaded.tree.clear_search();
+                    self.chrome.message = loaded.leave_search();
                 }
             }
             Handled::SearchSubmitted(text) => {

@@ -1,5 +1,7 @@
 //! Formatting at the UI's edge: sizes for humans, permission strings, percentages.
 
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
 use crate::layer::EntryKind;
 
 /// Bytes as a short decimal size (`1.23 MB`), like dive.
@@ -41,15 +43,30 @@ pub fn percent(ratio: f64) -> String {
     format!("{:.1}%", ratio * 100.0)
 }
 
-/// Cuts `text` to at most `width` characters, ending with `…` when cut.
+/// How many terminal columns `text` takes: CJK ideographs and most emoji take two.
+pub fn width(text: &str) -> usize {
+    UnicodeWidthStr::width(text)
+}
+
+/// Cuts `text` to at most `width` terminal columns, ending with `…` when cut (so that wide
+/// characters keep the columns after them aligned).
 pub fn truncate(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
+    if self::width(text) <= width {
         return text.to_string();
     }
     if width == 0 {
         return String::new();
     }
-    let mut out: String = text.chars().take(width - 1).collect();
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w > width - 1 {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
     out.push('…');
     out
 }
@@ -74,5 +91,14 @@ mod tests {
         assert_eq!(truncate("abcdef", 4), "abc…");
         assert_eq!(truncate("abc", 4), "abc");
         assert_eq!(percent(0.5), "50.0%");
+    }
+
+    #[test]
+    fn wide_characters_count_two_columns_when_cut() {
+        assert_eq!(width("日本語"), 6);
+        assert_eq!(truncate("日本語.txt", 6), "日本…");
+        assert_eq!(width(&truncate("日本語.txt", 6)), 5);
+        assert_eq!(truncate("📦📦📦", 4), "📦…");
+        assert_eq!(truncate("日本語", 6), "日本語");
     }
 }

@@ -35,13 +35,8 @@ pub const BINDINGS: &[Binding] = &[
         &["right", "l"],
         "expand the directory, or go into it",
     ),
-    b(Action::PageUp, "page_up", &["pgup", "ctrl-b"], "page up"),
-    b(
-        Action::PageDown,
-        "page_down",
-        &["pgdn", "ctrl-f"],
-        "page down",
-    ),
+    b(Action::PageUp, "page_up", &["pgup"], "page up"),
+    b(Action::PageDown, "page_down", &["pgdn"], "page down"),
     b(
         Action::First,
         "first",
@@ -77,13 +72,13 @@ pub const BINDINGS: &[Binding] = &[
     b(
         Action::ToggleAggregated,
         "toggle_aggregated",
-        &["a"],
-        "tree: this layer's changes / everything up to this layer",
+        &["a", "ctrl-l"],
+        "tree: the layer's changes / all up to it",
     ),
     b(
         Action::FilterAdded,
         "filter_added",
-        &["A"],
+        &["A", "ctrl-a"],
         "show or hide added files",
     ),
     b(
@@ -95,13 +90,13 @@ pub const BINDINGS: &[Binding] = &[
     b(
         Action::FilterRemoved,
         "filter_removed",
-        &["R"],
+        &["R", "ctrl-r"],
         "show or hide removed files",
     ),
     b(
         Action::FilterUnchanged,
         "filter_unchanged",
-        &["U"],
+        &["U", "ctrl-u"],
         "show or hide unchanged files",
     ),
     b(
@@ -114,11 +109,29 @@ pub const BINDINGS: &[Binding] = &[
     b(
         Action::Search,
         "search",
-        &["/"],
-        "search paths (text or glob)",
+        &["/", "ctrl-f"],
+        "show only paths matching a text, glob or /regex/",
     ),
     b(Action::NextMatch, "next_match", &["n"], "next match"),
     b(Action::PrevMatch, "prev_match", &["N"], "previous match"),
+    b(
+        Action::ToggleAll,
+        "toggle_all",
+        &["ctrl-space"],
+        "collapse or expand every directory",
+    ),
+    b(
+        Action::ToggleAttributes,
+        "toggle_attributes",
+        &["ctrl-b"],
+        "show or hide permissions and owners",
+    ),
+    b(
+        Action::ClearSearch,
+        "clear_search",
+        &["esc"],
+        "leave the search: the view from before it",
+    ),
 ];
 
 const fn b(
@@ -149,6 +162,19 @@ pub const FIXED_KEYS: &[(&str, &str)] = &[("ctrl-z", "suspend (the shell's fg re
 pub const MOUSE_HELP: &[(&str, &str)] = &[
     ("click", "select a pane and the row under the pointer"),
     ("wheel", "scroll the pane under the pointer"),
+];
+
+/// What the marks in the panes mean, listed after the keys in the help overlay.
+pub const LEGEND: &[(&str, &str)] = &[
+    ("mark +", "added in the selected layer"),
+    ("mark ~", "modified in the selected layer"),
+    ("mark -", "removed in the selected layer"),
+    ("mark *", "wasted: written by more than one layer"),
+    ("mark !", "a finding: see the footer or the Image pane"),
+    ("mark ·", "inside a directory with a finding"),
+    ("▸ ▾", "a collapsed / an expanded directory"),
+    ("→ ⇒", "a symlink / a hard link, and its target"),
+    ("layer -", "a history step that made no layer (ENV, CMD...)"),
 ];
 
 /// A key with its modifiers, normalised so that `G` and `shift-g` are the same key.
@@ -182,25 +208,40 @@ pub enum KeymapError {
     UnknownAction(String),
     #[error("cannot read key `{key}` for action `{action}` in the config")]
     BadKey { action: String, key: String },
+    #[error(
+        "key `{key}` is bound to both `{first}` and `{second}` in the config: give one of them other keys"
+    )]
+    Conflict {
+        key: String,
+        first: &'static str,
+        second: &'static str,
+    },
 }
 
-/// Reads a key name: `q`, `G`, `ctrl-c`, `alt-x`, `shift-tab`, `enter`, `space`, `pgdn`, `f5`.
+/// Reads a key name: `q`, `G`, `ctrl-c`, `alt-x`, `shift-tab`, `enter`, `space`, `pgdn`, `f5`,
+/// and dive's spellings (`ctrl+space`, `pgup`).
 pub fn parse_key(text: &str) -> Option<Chord> {
     let mut mods = KeyModifiers::NONE;
     let mut rest = text.trim();
     loop {
+        // dive writes `ctrl+space`; plummet's own spelling is `ctrl-space`. Both are read.
         let lower = rest.to_ascii_lowercase();
-        let (flag, len) = if lower.starts_with("ctrl-") {
-            (KeyModifiers::CONTROL, 5)
-        } else if lower.starts_with("alt-") {
-            (KeyModifiers::ALT, 4)
-        } else if lower.starts_with("shift-") {
-            (KeyModifiers::SHIFT, 6)
-        } else {
+        let modifier = [
+            ("ctrl", KeyModifiers::CONTROL),
+            ("alt", KeyModifiers::ALT),
+            ("shift", KeyModifiers::SHIFT),
+        ]
+        .into_iter()
+        .find(|(name, _)| {
+            lower.starts_with(name)
+                && matches!(lower.as_bytes().get(name.len()), Some(b'-' | b'+'))
+                && lower.len() > name.len() + 1
+        });
+        let Some((name, flag)) = modifier else {
             break;
         };
         mods |= flag;
-        rest = &rest[len..];
+        rest = &rest[name.len() + 1..];
     }
     let mut chars = rest.chars();
     let code = match (chars.next(), chars.next()) {
@@ -233,6 +274,7 @@ fn named_key(name: &str, mods: KeyModifiers) -> Option<KeyCode> {
         "delete" | "del" => KeyCode::Delete,
         "insert" | "ins" => KeyCode::Insert,
         "comma" => KeyCode::Char(','),
+        "slash" => KeyCode::Char('/'),
         f if f.starts_with('f') => {
             KeyCode::F(f[1..].parse().ok().filter(|n| (1..=24).contains(n))?)
         }
@@ -257,11 +299,15 @@ impl Keymap {
                 return Err(KeymapError::UnknownAction(name.clone()));
             }
         }
-        let mut by_chord = HashMap::new();
+        let mut by_chord: HashMap<Chord, (Action, &'static str)> = HashMap::new();
         let mut names = Vec::with_capacity(BINDINGS.len());
         for binding in BINDINGS {
             let keys: Vec<String> = match overrides.get(binding.name) {
-                Some(text) => text.split(',').map(|k| k.trim().to_string()).collect(),
+                Some(text) => text
+                    .split(',')
+                    .map(|k| k.trim().to_string())
+                    .filter(|k| !k.is_empty())
+                    .collect(),
                 None => binding.keys.iter().map(|k| (*k).to_string()).collect(),
             };
             for key in &keys {
@@ -269,18 +315,52 @@ impl Keymap {
                     action: binding.name.to_string(),
                     key: key.clone(),
                 })?;
-                // An overridden key wins over a default one bound to another action.
-                if overrides.contains_key(binding.name) || !by_chord.contains_key(&chord) {
-                    by_chord.insert(chord, binding.action);
+                // One key, one action: a key the config gives to a second action would leave the
+                // user guessing which one it does, so it is refused with both names.
+                match by_chord.get(&chord) {
+                    Some((action, _)) if *action == binding.action => {}
+                    Some((_, first)) => {
+                        return Err(KeymapError::Conflict {
+                            key: key.clone(),
+                            first,
+                            second: binding.name,
+                        });
+                    }
+                    None => {
+                        by_chord.insert(chord, (binding.action, binding.name));
+                    }
                 }
             }
             names.push(keys);
         }
+        let by_chord = by_chord.into_iter().map(|(c, (a, _))| (c, a)).collect();
         Ok(Keymap { by_chord, names })
     }
 
     pub fn action(&self, event: &KeyEvent) -> Option<Action> {
         self.by_chord.get(&Chord::from_event(event)).copied()
+    }
+
+    /// The first key of `action` as configured (for hints such as "q quit"), if it has one.
+    pub fn first_key(&self, action: Action) -> Option<&str> {
+        BINDINGS
+            .iter()
+            .zip(&self.names)
+            .find(|(b, _)| b.action == action)
+            .and_then(|(_, keys)| keys.first())
+            .map(String::as_str)
+    }
+
+    /// The status bar's hint: the configured keys of help and quit.
+    pub fn hint(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(k) = self.first_key(Action::Help) {
+            parts.push(format!("{k} help"));
+        }
+        if let Some(k) = self.first_key(Action::Quit) {
+            parts.push(format!("{k} quit"));
+        }
+        format!(" {} ", parts.join("  "))
     }
 
     /// `(keys, help)` rows for the help overlay, every binding then the input keys and mouse.
@@ -299,6 +379,7 @@ impl Keymap {
             FIXED_KEYS
                 .iter()
                 .chain(MOUSE_HELP)
+                .chain(LEGEND)
                 .map(|(k, h)| ((*k).to_string(), *h)),
         );
         rows

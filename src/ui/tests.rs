@@ -345,3 +345,4 @@ fn layer_details_show_the_dockerfile_line() {
     insta::assert_snapshot!("layer_details_dockerfile_line", terminal.backend());
     find(&terminal, "Dockerfile:4");
 }
+mod hands;

@@ -9,7 +9,7 @@
 
 mod search;
 
-pub use search::Matcher;
+pub use search::{Matcher, MatcherError};
 
 use crate::tree::{NodeId, ROOT, Snapshot, Status, Tree};
 use crate::ui::marks::Marks;
@@ -81,10 +81,26 @@ pub struct TreeView {
     pub filters: Filters,
     /// Rows, cursor, viewport, expansion and filter flags.
     pub view: Rows,
+    /// The permission and owner columns are shown (dive's ctrl+b hides them).
+    pub attributes: bool,
     search: Option<Matcher>,
     /// Which paths match the search, whatever the layer and filters (paths do not change).
     matched: Vec<bool>,
+    /// Paths that match or lie below a matching directory: what a narrowing search shows.
+    in_result: Vec<bool>,
+    /// While a search narrows the tree: the view from before it, to go back to.
+    saved: Option<Saved>,
+    /// While a search narrows the tree: the bytes of the shown files at and below each node.
+    matched_bytes: Vec<u64>,
     scratch: Vec<NodeId>,
+}
+
+/// The tree view from before a search narrowed it.
+#[derive(Debug, Clone)]
+struct Saved {
+    mode: Mode,
+    expanded: Vec<bool>,
+    selected: Option<NodeId>,
 }
 
 impl TreeView {
@@ -95,8 +111,12 @@ impl TreeView {
             sort: SortOrder::Name,
             filters: Filters::default(),
             view: Rows::new(node_count),
+            attributes: true,
             search: None,
             matched: Vec::new(),
+            in_result: Vec::new(),
+            saved: None,
+            matched_bytes: Vec::new(),
             scratch: Vec::new(),
         }
     }
@@ -109,6 +129,9 @@ impl TreeView {
         if self.search.is_some() {
             self.apply_matches(ctx);
         }
+        if self.is_narrowed() {
+            self.sum_matched_bytes(ctx);
+        }
         self.view.rows.clear();
         let mut rows = std::mem::take(&mut self.view.rows);
         self.flatten(ctx, ROOT, 0, &mut rows);
@@ -119,6 +142,9 @@ impl TreeView {
 
     fn passes(&self, ctx: TreeCtx<'_>, node: NodeId) -> bool {
         let snap = ctx.snapshot;
+        if self.is_narrowed() && !self.in_result.get(node as usize).copied().unwrap_or(false) {
+            return false;
+        }
         if self.mode == Mode::LayerChanges && snap.changes_below(node) == 0 {
             return false;
         }
@@ -295,6 +321,20 @@ impl TreeView {
                 self.view.cursor = p;
                 self.view.scroll_to_cursor();
             }
+        }
+    }
+
+    /// dive's ctrl+space: collapses every directory when one is expanded, else expands all.
+    pub fn toggle_all(&mut self, ctx: TreeCtx<'_>) {
+        let any_open = self
+            .view
+            .rows
+            .iter()
+            .any(|r| self.view.is_expanded(r.node) && self.view.has_children(r.node));
+        if any_open {
+            self.collapse_all(ctx);
+        } else {
+            self.expand_all(ctx);
         }
     }
 

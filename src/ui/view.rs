@@ -10,7 +10,7 @@ mod progress;
 mod status_bar;
 
 pub use file_tree::FileTreeView;
-pub use help::{HelpView, render_help};
+pub use help::{HelpView, help_max_scroll, render_help};
 pub use image_details::ImageDetailsView;
 pub use layer_details::LayerDetailsView;
 pub use layers::LayersView;
@@ -18,7 +18,10 @@ pub use progress::ProgressView;
 pub use status_bar::{StatusBarView, render_search_input, render_status};
 
 use ratatui::Frame;
-use ratatui::widgets::{Block, BorderType};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::{Block, BorderType, Paragraph, Widget, Wrap};
 
 use super::app::{App, Phase};
 use super::layout::Pane;
@@ -44,6 +47,7 @@ pub fn render(app: &App, frame: &mut Frame) {
                     loaded,
                     theme,
                     focused: focused(Pane::Layers),
+                    summary: areas.image_details.is_none(),
                 },
                 areas.layers,
             );
@@ -89,4 +93,48 @@ fn pane_block(title: String, focused: bool, theme: Theme) -> Block<'static> {
             BorderType::Plain
         })
         .border_style(theme.border(focused))
+}
+
+/// How many lines `lines` take wrapped inside a bordered pane of `area`.
+fn wrapped_height(lines: Vec<Line<'static>>, area: Rect) -> usize {
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .line_count(area.width.saturating_sub(2))
+}
+
+/// The furthest a text pane of `area` scrolls: its last line at the bottom, no further.
+fn max_scroll(lines: Vec<Line<'static>>, area: Rect) -> u16 {
+    let total = wrapped_height(lines, area);
+    let shown = area.height.saturating_sub(2) as usize;
+    u16::try_from(total.saturating_sub(shown)).unwrap_or(u16::MAX)
+}
+
+/// A scrolled, wrapped text pane whose bottom border says when lines are left below (and its
+/// top border when lines are above).
+fn render_text_pane(
+    lines: Vec<Line<'static>>,
+    block: Block<'static>,
+    scroll: u16,
+    theme: Theme,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    let total = wrapped_height(lines.clone(), area);
+    let shown = area.height.saturating_sub(2) as usize;
+    let mut block = block;
+    if total > scroll as usize + shown {
+        let below = total - scroll as usize - shown;
+        block = block.title_bottom(
+            Line::styled(format!(" ↓ {below} more "), theme.heading()).right_aligned(),
+        );
+    }
+    if scroll > 0 {
+        block =
+            block.title(Line::styled(format!(" ↑ {scroll} more "), theme.dim()).right_aligned());
+    }
+    Paragraph::new(lines)
+        .block(block)
+        .wrap(Wrap { trim: false })
+        .scroll((scroll, 0))
+        .render(area, buf);
 }

@@ -33,6 +33,13 @@ pub struct Loaded {
     pub tree: TreeView,
     pub layer_scroll: u16,
     pub image_scroll: u16,
+    /// The first history row the layers pane shows: it moves only when the selection would
+    /// leave the pane, like any list, and can go on past the last layer to the rows after it.
+    pub layers_offset: usize,
+    /// Rows the layers pane shows.
+    layers_height: usize,
+    /// The layer selected before a search moved to the last one, to go back to.
+    layer_before_search: Option<usize>,
     snapshot: Rc<Snapshot>,
     cache: Vec<Rc<Snapshot>>,
     stale: bool,
@@ -48,6 +55,16 @@ impl Loaded {
         if start.changes_only {
             tree.mode = Mode::LayerChanges;
         }
+        for status in &start.hide {
+            match status.as_str() {
+                "added" => tree.filters.added = false,
+                "removed" => tree.filters.removed = false,
+                "modified" => tree.filters.modified = false,
+                "unmodified" => tree.filters.unchanged = false,
+                _ => {}
+            }
+        }
+        tree.attributes = !start.no_attributes;
         let mut loaded = Loaded {
             image,
             analysis,
@@ -56,12 +73,15 @@ impl Loaded {
             tree,
             layer_scroll: 0,
             image_scroll: 0,
+            layers_offset: 0,
+            layers_height: 1,
+            layer_before_search: None,
             snapshot: Rc::clone(&snapshot),
             cache: vec![snapshot],
             stale: true,
         };
         loaded.settle();
-        if loaded.tree.view.included_count() <= AUTO_EXPAND {
+        if !start.collapsed && loaded.tree.view.included_count() <= AUTO_EXPAND {
             loaded.with_tree(|tree, ctx| tree.expand_all(ctx));
         }
         loaded
@@ -129,6 +149,45 @@ impl Loaded {
             self.layer_scroll = 0;
             self.rebuild();
         }
+        self.scroll_layers_to_selected();
+    }
+
+    /// Sets the rows the layers pane shows, keeping the selected layer in view.
+    pub fn set_layers_height(&mut self, height: usize) {
+        self.layers_height = height.max(1);
+        self.scroll_layers_to_selected();
+    }
+
+    /// The last first-row the layers pane can have: the last history row at the bottom.
+    fn max_layers_offset(&self) -> usize {
+        self.analysis
+            .history
+            .len()
+            .saturating_sub(self.layers_height)
+    }
+
+    /// Moves the layers pane's viewport only as far as needed to show the selected row.
+    fn scroll_layers_to_selected(&mut self) {
+        let row = self.selected_row();
+        if row < self.layers_offset {
+            self.layers_offset = row;
+        } else if row >= self.layers_offset + self.layers_height {
+            self.layers_offset = row + 1 - self.layers_height;
+        }
+        self.layers_offset = self.layers_offset.min(self.max_layers_offset());
+    }
+
+    /// Scrolls the layers pane without moving the selection (which stays in view), so that the
+    /// history rows after the last layer can be read.
+    fn scroll_layers_by(&mut self, delta: isize) {
+        let row = self.selected_row();
+        let lowest = row.saturating_sub(self.layers_height.saturating_sub(1));
+        self.layers_offset = self
+            .layers_offset
+            .saturating_add_signed(delta)
+            .min(self.max_layers_offset())
+            .min(row)
+            .max(lowest);
     }
 
     fn move_layer(&mut self, delta: isize) {
@@ -158,6 +217,9 @@ impl Loaded {
                 };
                 self.rebuild();
             }
+            Action::ToggleAll => self.with_tree(|t, ctx| t.toggle_all(ctx)),
+            Action::ToggleAttributes => self.tree.attributes = !self.tree.attributes,
+            Action::ClearSearch => return self.leave_search(),
             Action::ExpandAll => self.with_tree(|t, ctx| t.expand_all(ctx)),
             Action::CollapseAll => self.with_tree(|t, ctx| t.collapse_all(ctx)),
             Action::NextMatch | Action::PrevMatch => return self.jump(action),
@@ -179,14 +241,31 @@ impl Loaded {
 
     fn update_layers(&mut self, action: Action) {
         let last = self.image.tree.layers.len().saturating_sub(1);
+        let page = self.layers_height.max(2) as isize - 1;
+        let at = self.layer;
         match action {
             Action::Up | Action::Left => self.move_layer(-1),
             Action::Down | Action::Right => self.move_layer(1),
-            Action::PageUp => self.move_layer(-10),
-            Action::PageDown => self.move_layer(10),
-            Action::First => self.select_layer(0),
-            Action::Last => self.select_layer(last),
+            Action::PageUp => self.move_layer(-page),
+            Action::PageDown => self.move_layer(page),
+            Action::First => {
+                self.select_layer(0);
+                self.layers_offset = 0;
+            }
+            Action::Last => {
+                self.select_layer(last);
+                self.scroll_layers_by(isize::MAX);
+            }
             _ => {}
+        }
+        // At either end the list itself scrolls on, to the history rows before the first and
+        // after the last layer.
+        if self.layer == at {
+            match action {
+                Action::Down | Action::Right | Action::PageDown => self.scroll_layers_by(1),
+                Action::Up | Action::Left | Action::PageUp => self.scroll_layers_by(-1),
+                _ => {}
+            }
         }
     }
 
@@ -216,20 +295,40 @@ impl Loaded {
         };
     }
 
-    /// Searches the tree; returns the note for the status bar.
+    /// Narrows the tree to the paths matching `text` in the whole image (the last layer, as the
+    /// container sees it); returns the note for the status bar.
     pub fn search(&mut self, text: &str) -> String {
         if text.is_empty() {
-            self.tree.clear_search();
+            self.leave_search();
             return "search cleared".into();
         }
-        match Matcher::parse(text) {
-            Ok(matcher) => match self.with_tree(|t, ctx| t.search(ctx, matcher)) {
-                0 => format!("no path matches `{text}`"),
-                1 => format!("1 path matches `{text}`"),
-                n => format!("{n} paths match `{text}`"),
-            },
-            Err(e) => format!("bad glob `{text}`: {}", e.kind()),
+        let matcher = match Matcher::parse(text) {
+            Ok(m) => m,
+            Err(e) => return e.note(text),
+        };
+        if !self.tree.is_narrowed() {
+            self.layer_before_search = Some(self.layer);
         }
+        self.select_layer(self.image.tree.layers.len().saturating_sub(1));
+        let leave = " (esc: back)";
+        match self.with_tree(|t, ctx| t.narrow(ctx, matcher)) {
+            0 => format!("no path matches `{text}`{leave}"),
+            1 => format!("1 path matches `{text}`{leave}"),
+            n => format!("{n} paths match `{text}`{leave}"),
+        }
+    }
+
+    /// Leaves the search: the tree and the layer from before it (unless the user has picked
+    /// another layer since). Returns the note for the status bar.
+    pub fn leave_search(&mut self) -> Option<String> {
+        let last = self.image.tree.layers.len().saturating_sub(1);
+        if let Some(layer) = self.layer_before_search.take() {
+            if self.layer == last {
+                self.select_layer(layer);
+            }
+        }
+        self.with_tree(|t, ctx| t.leave_search(ctx))
+            .then(|| "search left".to_string())
     }
 
     fn jump(&mut self, action: Action) -> Option<String> {
@@ -247,12 +346,10 @@ impl Loaded {
         let line = row.saturating_sub(rect.y + 1) as usize;
         match pane {
             Pane::Layers => {
-                let height = rect.height.saturating_sub(2) as usize;
-                let first = layout::list_offset(self.selected_row(), height);
                 let layer = self
                     .analysis
                     .history
-                    .get(first + line)
+                    .get(self.layers_offset + line)
                     .and_then(|h| h.layer);
                 if let Some(layer) = layer {
                     self.select_layer(layer);
@@ -272,7 +369,7 @@ impl Loaded {
     pub fn scroll(&mut self, pane: Pane, down: bool) {
         let sign = if down { 1 } else { -1 };
         match pane {
-            Pane::Layers => self.move_layer(sign),
+            Pane::Layers => self.update_layers(if down { Action::Down } else { Action::Up }),
             Pane::Tree => self.with_tree(|t, _| t.view.move_by(sign * WHEEL_ROWS)),
             Pane::LayerDetails => {
                 let action = if down { Action::Down } else { Action::Up };

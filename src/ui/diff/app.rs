@@ -324,7 +324,7 @@ impl DiffLoaded {
                 1 => format!("1 path matches `{text}`"),
                 n => format!("{n} paths match `{text}`"),
             },
-            Err(e) => format!("bad glob `{text}`: {}", e.kind()),
+            Err(e) => e.note(text),
         }
     }
 }

@@ -127,9 +127,9 @@ impl Widget for &LayerMatchesView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let layers = &self.loaded.model.comparison.layers;
         let title = format!(
-            "Layers ({} of {}: {} shared)",
-            (self.loaded.layer + 1).min(layers.len()),
-            layers.len(),
+            "Layers (at {} of 0-{}: {} shared)",
+            self.loaded.layer.min(layers.len().saturating_sub(1)),
+            layers.len().saturating_sub(1),
             layers
                 .iter()
                 .filter(|l| l.status == LayerStatus::Shared)
@@ -214,7 +214,7 @@ impl Widget for &DiffStatusBar<'_> {
         render_status(
             spans,
             self.app.chrome.message.as_deref(),
-            50,
+            &self.app.chrome.keymap.hint(),
             theme,
             area,
             buf,
@@ -232,7 +232,9 @@ fn diff_help(action: Action, help: &'static str) -> Option<&'static str> {
         Action::FilterRemoved => "show or hide removed paths (only in A)",
         Action::FilterUnchanged => "show or hide unchanged paths",
         Action::Sort => "sort by name / by size change",
-        Action::WastedOnly => return None,
+        Action::WastedOnly | Action::ToggleAll | Action::ToggleAttributes | Action::ClearSearch => {
+            return None;
+        }
         _ => help,
     })
 }

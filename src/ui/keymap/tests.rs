@@ -49,9 +49,10 @@ fn every_default_key_parses_and_no_two_actions_share_one() {
 }
 
 #[test]
-fn overrides_replace_an_actions_keys_and_take_over_the_key() {
+fn overrides_replace_an_actions_keys() {
     let overrides = HashMap::from([
         ("quit".to_string(), "ctrl-q, x".to_string()),
+        ("down".to_string(), "down".to_string()),
         ("sort".to_string(), "j".to_string()),
     ]);
     let map = Keymap::new(&overrides).unwrap();
@@ -112,4 +113,56 @@ fn readme_lists_every_key() {
         readme.contains(table.trim()),
         "README.md's key table is out of date; run PLUMMET_PRINT_KEYS=1 cargo test --lib readme_lists_every_key -- --nocapture and paste it"
     );
+}
+
+#[test]
+fn a_key_the_config_gives_to_two_actions_is_an_error_naming_both() {
+    let taken = HashMap::from([("sort".to_string(), "j".to_string())]);
+    assert_eq!(
+        Keymap::new(&taken).unwrap_err().to_string(),
+        "key `j` is bound to both `down` and `sort` in the config: give one of them other keys"
+    );
+    let both = HashMap::from([
+        ("quit".to_string(), "x".to_string()),
+        ("help".to_string(), "x".to_string()),
+    ]);
+    assert!(matches!(
+        Keymap::new(&both).unwrap_err(),
+        KeymapError::Conflict {
+            first: "quit",
+            second: "help",
+            ..
+        }
+    ));
+    // The same key twice for one action is no conflict.
+    let twice = HashMap::from([("quit".to_string(), "x, x".to_string())]);
+    assert!(Keymap::new(&twice).is_ok());
+}
+
+#[test]
+fn dives_key_spellings_and_defaults_work() {
+    assert_eq!(parse_key("ctrl+space"), parse_key("ctrl-space"));
+    assert_eq!(parse_key("ctrl+a"), parse_key("ctrl-a"));
+    assert_eq!(
+        parse_key("+"),
+        Some(Chord::new(KeyCode::Char('+'), KeyModifiers::NONE))
+    );
+    assert_eq!(
+        parse_key("-"),
+        Some(Chord::new(KeyCode::Char('-'), KeyModifiers::NONE))
+    );
+    let map = Keymap::new(&HashMap::new()).unwrap();
+    let ctrl = |c| map.action(&key(KeyCode::Char(c), KeyModifiers::CONTROL));
+    assert_eq!(ctrl(' '), Some(Action::ToggleAll));
+    assert_eq!(ctrl('a'), Some(Action::FilterAdded));
+    assert_eq!(ctrl('r'), Some(Action::FilterRemoved));
+    assert_eq!(ctrl('u'), Some(Action::FilterUnchanged));
+    assert_eq!(ctrl('b'), Some(Action::ToggleAttributes));
+    assert_eq!(ctrl('f'), Some(Action::Search));
+    assert_eq!(ctrl('l'), Some(Action::ToggleAggregated));
+    assert_eq!(
+        map.action(&key(KeyCode::Esc, KeyModifiers::NONE)),
+        Some(Action::ClearSearch)
+    );
+    assert_eq!(map.hint(), " ? help  q quit ");
 }

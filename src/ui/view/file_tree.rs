@@ -28,17 +28,17 @@ pub struct FileTreeView<'a> {
     pub focused: bool,
 }
 
-/// Which optional columns fit.
+/// Which optional columns fit (and are not hidden with dive's ctrl+b).
 struct Columns {
     perms: bool,
     owner: bool,
 }
 
 impl Columns {
-    fn for_width(width: u16) -> Columns {
+    fn for_width(width: u16, attributes: bool) -> Columns {
         Columns {
-            perms: width >= 60,
-            owner: width >= 80,
+            perms: attributes && width >= 60,
+            owner: attributes && width >= 80,
         }
     }
 
@@ -58,10 +58,13 @@ impl FileTreeView<'_> {
     fn title(&self) -> String {
         let tree = &self.loaded.tree;
         let layer = self.loaded.layer;
-        let mode = match tree.mode {
+        let mut mode = match tree.mode {
             Mode::Aggregated => format!("all up to layer {layer}"),
             Mode::LayerChanges => format!("changes of layer {layer}"),
         };
+        if tree.is_narrowed() {
+            mode = format!("matches in {mode}, sizes of the matches");
+        }
         let sort = match tree.sort {
             SortOrder::Name => "",
             SortOrder::Size => ", by size",
@@ -117,12 +120,13 @@ impl FileTreeView<'_> {
                 format!("{}:{}", e.uid, e.gid),
             )
         });
-        let right = columns.right(&format::bytes(snap.size(node)), &perms, &owner);
-        let left_width = (width as usize).saturating_sub(right.chars().count() + 1);
+        let size = view.matched_bytes(node).unwrap_or_else(|| snap.size(node));
+        let right = columns.right(&format::bytes(size), &perms, &owner);
+        let left_width = (width as usize).saturating_sub(format::width(&right) + 1);
         let prefix = format!("{} {indent}{fold}", Theme::status_mark(status));
-        let name_width = left_width.saturating_sub(prefix.chars().count() + 1);
+        let name_width = left_width.saturating_sub(format::width(&prefix) + 1);
         let name = format::truncate(&name, name_width);
-        let pad = name_width.saturating_sub(name.chars().count());
+        let pad = name_width.saturating_sub(format::width(&name));
         let status_style = self.theme.status(status);
         let name_style = if view.view.is_match(node) {
             status_style.patch(self.theme.matched())
@@ -156,6 +160,10 @@ impl FileTreeView<'_> {
         ];
         if status != Status::Removed {
             first.push(Span::raw(format!("  {}", format::bytes(snap.size(node)))));
+            let matched = loaded.tree.matched_bytes(node);
+            if let Some(m) = matched.filter(|m| *m != snap.size(node)) {
+                first.push(Span::raw(format!(", {} in matches", format::bytes(m))));
+            }
         }
         if let Some(owner) = super::packages::owner(loaded, node) {
             first.push(Span::styled(owner, self.theme.dim()));
@@ -222,9 +230,9 @@ impl Widget for &FileTreeView<'_> {
         let block = pane_block(self.title(), self.focused, self.theme);
         block.render(area, buf);
         let [header, rows, footer] = tree_parts(area);
-        let columns = Columns::for_width(rows.width);
+        let columns = Columns::for_width(rows.width, self.loaded.tree.attributes);
         let right = columns.right("Size", "Perms", "UID:GID");
-        let name_width = (header.width as usize).saturating_sub(right.chars().count() + 1);
+        let name_width = (header.width as usize).saturating_sub(format::width(&right) + 1);
         Line::styled(
             format!("{:<name_width$} {right}", "  Name"),
             self.theme.heading(),

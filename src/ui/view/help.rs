@@ -35,7 +35,7 @@ pub fn render_help(
 ) {
     let key_width = rows
         .iter()
-        .map(|(k, _)| k.chars().count())
+        .map(|(k, _)| crate::ui::format::width(k))
         .max()
         .unwrap_or(0);
     let lines: Vec<Line> = rows
@@ -49,6 +49,7 @@ pub fn render_help(
         .collect();
     let width = area.width.saturating_sub(4).min(90);
     let height = (lines.len() as u16 + 2).min(area.height.saturating_sub(2));
+    let scroll = scroll.min(help_max_scroll(lines.len(), area));
     let [popup] = Layout::horizontal([Constraint::Length(width)])
         .flex(Flex::Center)
         .areas(area);
@@ -63,4 +64,10 @@ pub fn render_help(
         .block(block)
         .scroll((scroll, 0))
         .render(popup, buf);
+}
+
+/// The furthest the help scrolls over `area`: its last line at the bottom of the popup.
+pub fn help_max_scroll(rows: usize, area: Rect) -> u16 {
+    let shown = area.height.saturating_sub(4) as usize;
+    u16::try_from(rows.saturating_sub(shown)).unwrap_or(u16::MAX)
 }

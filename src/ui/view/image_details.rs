@@ -4,7 +4,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget, Wrap};
+use ratatui::widgets::Widget;
 
 use super::pane_block;
 use crate::analysis::FindingKind;
@@ -96,16 +96,27 @@ impl ImageDetailsView<'_> {
     }
 }
 
+impl ImageDetailsView<'_> {
+    /// The furthest the pane scrolls in `area`.
+    pub fn max_scroll(loaded: &Loaded, theme: Theme, area: Rect) -> u16 {
+        let view = ImageDetailsView {
+            loaded,
+            theme,
+            focused: false,
+        };
+        super::max_scroll(view.lines(), area)
+    }
+}
+
 impl Widget for &ImageDetailsView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        Paragraph::new(self.lines())
-            .block(pane_block(
-                Pane::ImageDetails.title().into(),
-                self.focused,
-                self.theme,
-            ))
-            .wrap(Wrap { trim: false })
-            .scroll((self.loaded.image_scroll, 0))
-            .render(area, buf);
+        super::render_text_pane(
+            self.lines(),
+            pane_block(Pane::ImageDetails.title().into(), self.focused, self.theme),
+            self.loaded.image_scroll,
+            self.theme,
+            area,
+            buf,
+        );
     }
 }

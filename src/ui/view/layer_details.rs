@@ -4,7 +4,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget, Wrap};
+use ratatui::widgets::Widget;
 
 use super::pane_block;
 use crate::escape;
@@ -72,13 +72,28 @@ impl LayerDetailsView<'_> {
     }
 }
 
+impl LayerDetailsView<'_> {
+    /// The furthest the pane scrolls in `area`.
+    pub fn max_scroll(loaded: &Loaded, theme: Theme, area: Rect) -> u16 {
+        let view = LayerDetailsView {
+            loaded,
+            theme,
+            focused: false,
+        };
+        super::max_scroll(view.lines(), area)
+    }
+}
+
 impl Widget for &LayerDetailsView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let title = format!("{} {}", Pane::LayerDetails.title(), self.loaded.layer);
-        Paragraph::new(self.lines())
-            .block(pane_block(title, self.focused, self.theme))
-            .wrap(Wrap { trim: false })
-            .scroll((self.loaded.layer_scroll, 0))
-            .render(area, buf);
+        super::render_text_pane(
+            self.lines(),
+            pane_block(title, self.focused, self.theme),
+            self.loaded.layer_scroll,
+            self.theme,
+            area,
+            buf,
+        );
     }
 }

@@ -10,30 +10,53 @@ use super::pane_block;
 use crate::escape;
 use crate::ui::app::Loaded;
 use crate::ui::format;
-use crate::ui::layout::{Pane, list_offset};
+use crate::ui::layout::Pane;
 use crate::ui::theme::Theme;
 
 pub struct LayersView<'a> {
     pub loaded: &'a Loaded,
     pub theme: Theme,
     pub focused: bool,
+    /// The image pane is not on screen: the title carries efficiency and waste.
+    pub summary: bool,
+}
+
+impl LayersView<'_> {
+    /// Layers are numbered from 0, as in the JSON report and the rows below.
+    fn title(&self) -> String {
+        let analysis = &self.loaded.analysis;
+        let last = analysis.layers.len().saturating_sub(1);
+        let mut title = format!(
+            "{} (at {} of 0-{last})",
+            Pane::Layers.title(),
+            self.loaded.layer
+        );
+        if self.summary {
+            title.push_str(&format!(
+                " efficiency {} wasted {} ",
+                format::percent(analysis.efficiency),
+                format::bytes(analysis.wasted_bytes)
+            ));
+        }
+        title
+    }
 }
 
 impl Widget for &LayersView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let analysis = &self.loaded.analysis;
-        let title = format!(
-            "{} ({} of {})",
-            Pane::Layers.title(),
-            self.loaded.layer + 1,
-            analysis.layers.len()
-        );
-        let block = pane_block(title, self.focused, self.theme);
+        let mut block = pane_block(self.title(), self.focused, self.theme);
+        let height = area.height.saturating_sub(2) as usize;
+        let first = self.loaded.layers_offset;
+        let below = analysis.history.len().saturating_sub(first + height);
+        if below > 0 {
+            block = block.title_bottom(
+                Line::styled(format!(" ↓ {below} more "), self.theme.heading()).right_aligned(),
+            );
+        }
         let inner = block.inner(area);
         block.render(area, buf);
-        let height = inner.height as usize;
         let selected = self.loaded.selected_row();
-        let first = list_offset(selected, height);
         for (line_no, (i, row)) in analysis
             .history
             .iter()

@@ -5,6 +5,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
+use unicode_width::UnicodeWidthStr;
 
 use crate::ui::app::App;
 use crate::ui::theme::Theme;
@@ -47,7 +48,7 @@ impl Widget for &StatusBarView<'_> {
         render_status(
             spans,
             self.app.chrome.message.as_deref(),
-            40,
+            &self.app.chrome.keymap.hint(),
             theme,
             area,
             buf,
@@ -66,12 +67,13 @@ pub fn render_search_input(text: &str, theme: Theme, area: Rect, buf: &mut Buffe
     .render(area, buf);
 }
 
-/// `spans` (the tree's state), then the last note, with the help and quit keys on the right when
-/// `room` columns are left for the rest. Shared by the single-image and the diff UI.
+/// `spans` (the tree's state), then the last note, with `hint` (the help and quit keys as
+/// configured) on the right when it fits beside the state. Shared by the single-image and the
+/// diff UI.
 pub fn render_status(
     mut spans: Vec<Span<'_>>,
     message: Option<&str>,
-    room: usize,
+    hint: &str,
     theme: Theme,
     area: Rect,
     buf: &mut Buffer,
@@ -79,10 +81,10 @@ pub fn render_status(
     if let Some(message) = message {
         spans.push(Span::styled(format!(" | {message}"), theme.heading()));
     }
-    // The hint goes first so that a long note covers it rather than the other way round.
-    let hint = " ? help  q quit ";
-    if area.width as usize > hint.len() + room {
-        Line::styled(hint, theme.dim())
+    // The hint only where it fits beside everything else: a long note wins over it.
+    let used = Line::from(spans.clone()).width();
+    if area.width as usize > used + hint.width() {
+        Line::styled(hint.to_string(), theme.dim())
             .alignment(Alignment::Right)
             .render(area, buf);
     }
