@@ -6,6 +6,7 @@ mod classify;
 mod copies;
 pub mod findings;
 mod hygiene;
+pub mod ignore;
 pub mod kind;
 mod node;
 pub mod pull;
@@ -14,6 +15,7 @@ pub mod waste;
 
 pub use base::Base;
 pub use findings::{Finding, is_base_layer};
+pub use ignore::{Ignore, Ignored};
 pub use kind::FindingKind;
 pub use pull::{PullSize, download_size, pull_size};
 pub use secrets::CAPTURE;
@@ -82,6 +84,8 @@ pub struct Analysis {
     pub packages: Inventory,
     /// The base image boundary.
     pub base: Base,
+    /// What `[ignore]` took out of the findings and figures (empty when nothing is configured).
+    pub ignored: Ignored,
 }
 
 impl Analysis {
@@ -195,6 +199,7 @@ pub fn analyze_on(image: &Image, base: Base) -> Analysis {
         final_state: waste.final_state,
         packages: crate::packages::find(tree),
         base: base.clone(),
+        ignored: Ignored::default(),
     };
     analysis.set_base(base);
     analysis

@@ -3,8 +3,11 @@
 //! [`Analysis`](crate::analysis::Analysis); none does I/O.
 
 pub mod base;
+pub mod baseline;
+pub mod budgets;
 pub mod codequality;
 pub mod format;
+pub mod ignored;
 pub mod issue;
 pub mod json;
 pub mod junit;

@@ -292,6 +292,7 @@ fn rules_and_result(o: &mut String, rules: &[RuleResult], style: Style) {
             RuleStatus::Pass => paint("32", "PASS"),
             RuleStatus::Fail => paint("31", "FAIL"),
             RuleStatus::Skip => paint("2", "SKIP"),
+            RuleStatus::Forgiven => paint("33", "BASE"),
         };
         let threshold = r.threshold.map_or("disabled".to_string(), value);
         let _ = writeln!(

@@ -22,6 +22,58 @@ pub struct JsonReport {
     pub rules: Vec<JsonRule>,
     /// Whether every enabled rule passed.
     pub passed: bool,
+    /// What `[ignore]` left out of the findings and figures.
+    pub ignored: JsonIgnored,
+    /// The `--baseline` the rules were judged against; absent without one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<JsonBaseline>,
+}
+
+/// What `[ignore]` left out.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JsonIgnored {
+    /// The globs as configured (empty: nothing ignored).
+    pub paths: Vec<String>,
+    /// Whether the globs were taken out of the waste figures too.
+    pub figures: bool,
+    pub findings: u64,
+    pub finding_bytes: u64,
+    pub wasted_paths: u64,
+    pub wasted_bytes: u64,
+    pub reclaimable_bytes: u64,
+}
+
+/// The baseline of a run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JsonBaseline {
+    /// The image the baseline report was made of.
+    pub reference: String,
+    /// `1000000 bytes` or `1%`.
+    pub tolerance: String,
+    /// Rules that failed but were forgiven (status `forgiven`).
+    pub forgiven: usize,
+}
+
+/// The `ignored` object, shared with `plummet diff`.
+pub fn ignored(i: &crate::analysis::Ignored) -> JsonIgnored {
+    JsonIgnored {
+        paths: i.patterns.clone(),
+        figures: i.figures,
+        findings: i.findings,
+        finding_bytes: i.finding_bytes,
+        wasted_paths: i.wasted_paths,
+        wasted_bytes: i.wasted_bytes,
+        reclaimable_bytes: i.reclaimable_bytes,
+    }
+}
+
+/// The `baseline` object.
+pub fn baseline(b: &super::baseline::Baseline, forgiven: usize) -> JsonBaseline {
+    JsonBaseline {
+        reference: b.reference.clone(),
+        tolerance: b.tolerance.describe(),
+        forgiven,
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -244,6 +296,8 @@ pub fn report(image: &Image, a: &Analysis, rules: &[RuleResult], top: usize) -> 
         packages: packages(a),
         rules: self::rules(rules),
         passed: super::rules::passed(rules),
+        ignored: ignored(&a.ignored),
+        baseline: None,
     }
 }
 

@@ -7,9 +7,10 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use super::{ConfigError, ConfigFile, RuleSet, load_options, parse_size, rules};
-use crate::analysis::FindingKind;
+use crate::analysis::{FindingKind, Ignore};
 use crate::cli::{CiArgs, Cli, Command, DiffArgs, ReportArgs, SourceArgs};
 use crate::diff::rules::{DiffRules, Growth};
+use crate::report::baseline::Baseline;
 use crate::source::LoadOptions;
 
 /// What plummet reads from its environment, read once.
@@ -140,6 +141,10 @@ pub struct CiSettings {
     pub rules: RuleSet,
     pub reports: Reports,
     pub quiet: bool,
+    /// `[ignore]` of the config.
+    pub ignore: Ignore,
+    /// `--baseline FILE`, read and checked.
+    pub baseline: Option<Baseline>,
 }
 
 /// `plummet IMAGE`: the terminal UI.
@@ -163,6 +168,8 @@ pub struct DiffSettings {
     pub quiet: bool,
     /// `--ui` without `CI=true`: the terminal UI instead of the reports.
     pub ui: Option<UiStart>,
+    /// `[ignore]` of the config, applied to both images.
+    pub ignore: Ignore,
 }
 
 /// One command, ready to run.
@@ -211,6 +218,11 @@ fn ci(args: &CiArgs, env: &Environment) -> Result<CiSettings, ConfigError> {
         load: load_options(&args.source, &file)?,
         reports: Reports::new(&args.report, env)?,
         quiet: args.source.quiet,
+        ignore: super::noise::ignore(&file)?,
+        baseline: super::noise::baseline(
+            args.baseline.as_deref(),
+            args.baseline_tolerance.as_deref(),
+        )?,
     })
 }
 
@@ -224,6 +236,7 @@ fn diff(args: &DiffArgs, env: &Environment) -> Result<DiffSettings, ConfigError>
         reports: Reports::new(&args.report, env)?,
         quiet: args.source.quiet,
         ui: (args.ui && !env.ci).then(|| UiStart::new(&args.source, &file, env)),
+        ignore: super::noise::ignore(&file)?,
     })
 }
 
