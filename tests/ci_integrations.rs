@@ -79,7 +79,10 @@ fn handle(stream: TcpStream, forge: &Mutex<Forge>, base: &str) {
         let (name, value) = h.split_once(':').unwrap();
         match name.to_ascii_lowercase().as_str() {
             "content-length" => length = value.trim().parse().unwrap(),
-            "authorization" | "private-token" => auth = format!("{name}: {}", value.trim()),
+            // Header names are case-insensitive (urllib sends `Private-token`).
+            "authorization" | "private-token" => {
+                auth = format!("{}: {}", name.to_ascii_lowercase(), value.trim());
+            }
             _ => {}
         }
     }
@@ -268,7 +271,7 @@ fn github_action_writes_the_summary_and_outputs_then_creates_and_updates_one_com
     assert!(
         calls
             .iter()
-            .all(|c| c.auth == format!("Authorization: Bearer {TOKEN}"))
+            .all(|c| c.auth == format!("authorization: Bearer {TOKEN}"))
     );
     let body = calls.last().unwrap().body["body"]
         .as_str()
@@ -397,7 +400,7 @@ fn gitlab_template_script_writes_the_ci_reports_and_keeps_one_merge_request_note
     assert!(
         calls
             .iter()
-            .all(|c| c.auth == format!("PRIVATE-TOKEN: {TOKEN}"))
+            .all(|c| c.auth == format!("private-token: {TOKEN}"))
     );
     let second = run();
     assert_eq!(second.status.code(), Some(0), "{}", printed(&second));

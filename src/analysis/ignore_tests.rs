@@ -94,6 +94,7 @@ fn ignored_findings_leave_the_findings_but_not_the_figures() {
 fn with_figures_the_ignored_paths_are_not_waste_and_efficiency_is_measured_without_them() {
     let image = noisy();
     let mut a = analyze(&image);
+    let before = a.clone();
     assert_eq!(a.wasted_bytes, 400 + 500 + 10 + 20);
     apply(&mut a, &image.tree, &ignore(&["/usr/share/**"], true));
     // Only /app/main is left: touched by 10 then 20 bytes.
@@ -103,8 +104,12 @@ fn with_figures_the_ignored_paths_are_not_waste_and_efficiency_is_measured_witho
     assert_eq!(a.ignored.reclaimable_bytes, 400);
     // big.deb is still there at the end: only the first /app/main is reclaimable.
     assert_eq!(a.reclaimable_bytes, 10);
-    // The efficiency over the counted paths: big.deb (1000 of 1000) and app/main (20 of 30).
-    assert_eq!(a.efficiency, (1000.0 + 10.0) / (1000.0 + 30.0));
+    // The ignored blob's 900 bytes count as needed: only app/main's first 10 bytes are not.
+    assert_eq!(
+        a.efficiency,
+        (1000.0 + 900.0 + 10.0) / (1000.0 + 900.0 + 30.0)
+    );
+    assert!(a.efficiency > before.efficiency);
     assert_eq!(a.user_wasted_ratio, 30.0 / 520.0);
     assert_eq!(a.layers[0].changes.wasted_bytes, 10);
     assert_eq!(a.layers[1].changes.wasted_bytes, 20);

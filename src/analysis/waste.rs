@@ -72,8 +72,8 @@ pub fn measure(tree: &Tree) -> Waste {
 }
 
 /// As [`measure`], with the nodes flagged in `ignored` (one flag per node; shorter slices leave
-/// the rest counted) left out of the waste figures: neither wasted, nor in the efficiency, nor
-/// reclaimable. The per-layer changes and the final state still see every path.
+/// the rest counted) never waste: not wasted, not reclaimable, and in the efficiency as if every
+/// touch were needed. The per-layer changes and the final state still see every path.
 pub fn measure_except(tree: &Tree, ignored: &[bool]) -> Waste {
     let is_ignored = |node: NodeId| ignored.get(node as usize).copied().unwrap_or(false);
     let mut touches = vec![Touches::default(); tree.paths.len()];
@@ -133,6 +133,10 @@ pub fn measure_except(tree: &Tree, ignored: &[bool]) -> Waste {
     let mut paths = Vec::new();
     for (node, t) in touches.iter_mut().enumerate() {
         if is_ignored(node as NodeId) {
+            // Never waste: every touch counts as needed, so ignoring a path can only raise the
+            // efficiency, and the image's bytes stay the basis of the ratio.
+            sum_all += t.sum;
+            sum_min += t.sum;
             *t = Touches::default();
         }
         if t.count == 0 {
