@@ -37,7 +37,10 @@ fn ci(host: &str, dir: &Path, tag: &str, extra: &[&str]) -> (Option<i32>, Value)
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(!err.contains("panicked") && o.status.code() != Some(2), "{err}");
+    assert!(
+        !err.contains("panicked") && o.status.code() != Some(2),
+        "{err}"
+    );
     (o.status.code(), serde_json::from_slice(&o.stdout).unwrap())
 }
 
@@ -84,7 +87,9 @@ fn ignore_budgets_and_a_baseline_on_real_builds() {
         &host,
         &ctx,
         V2,
-        &format!("FROM {V1}\nCOPY ssh/id_rsa /root/.ssh/id_rsa\nCOPY more/ /app/node_modules/more/\n"),
+        &format!(
+            "FROM {V1}\nCOPY ssh/id_rsa /root/.ssh/id_rsa\nCOPY more/ /app/node_modules/more/\n"
+        ),
     );
     let dir = tmp.path();
     std::fs::write(
@@ -96,7 +101,11 @@ fn ignore_budgets_and_a_baseline_on_real_builds() {
     let (code, first) = ci(&host, dir, V1, &[]);
     assert_eq!(code, Some(1));
     // The changelog the whiteout deleted was waste; ignored, it is not.
-    assert_eq!(first["ignored"]["wasted_bytes"], 30_000, "{}", first["ignored"]);
+    assert_eq!(
+        first["ignored"]["wasted_bytes"], 30_000,
+        "{}",
+        first["ignored"]
+    );
     assert_eq!(
         plain["image"]["wasted_bytes"].as_u64().unwrap() - 30_000,
         first["image"]["wasted_bytes"].as_u64().unwrap()
@@ -108,7 +117,10 @@ fn ignore_budgets_and_a_baseline_on_real_builds() {
     // secret is new.
     let (code, second) = ci(&host, dir, V2, &["--no-secrets", "--baseline", "base.json"]);
     assert_eq!(code, Some(1));
-    assert_eq!(status(&second, "maxPathBytes:/app/node_modules"), "forgiven");
+    assert_eq!(
+        status(&second, "maxPathBytes:/app/node_modules"),
+        "forgiven"
+    );
     assert_eq!(status(&second, "noSecrets"), "fail");
     let (code, tight) = ci(
         &host,

@@ -108,6 +108,16 @@ pub fn render(
     layers(&mut o, c, style);
     files(&mut o, c, top, style);
     findings(&mut o, c, top, style);
+    for (side, analysis) in [("A", a), ("B", b)] {
+        if let Some(line) = crate::report::ignored::summary(&analysis.ignored) {
+            let _ = writeln!(
+                o,
+                "\n{} {}",
+                paint(style, "1", &format!("Ignored in {side}")),
+                escape::text(&line)
+            );
+        }
+    }
     o.push_str(&super::packages::section(
         &super::packages::compare(a, b),
         top,
