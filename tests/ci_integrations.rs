@@ -319,7 +319,10 @@ fn github_action_fails_on_rules_reports_errors_and_keys_its_comment() {
     );
     // Reporting only: the same failure passes the step.
     let report_only = job.github(&[
-        ("INPUT_ARGS", "--lowest-efficiency 1"),
+        (
+            "INPUT_ARGS",
+            "--lowest-efficiency 1 --creds ci:hunter2-pass",
+        ),
         ("INPUT_COMMENT", "false"),
         ("INPUT_FAIL_ON_RULES", "false"),
     ]);
@@ -329,6 +332,13 @@ fn github_action_fails_on_rules_reports_errors_and_keys_its_comment() {
         "{}",
         printed(&report_only)
     );
+    // The command is logged, a registry password in it is not.
+    assert!(
+        printed(&report_only).contains("--creds '***'"),
+        "{}",
+        printed(&report_only)
+    );
+    assert!(!printed(&report_only).contains("hunter2"));
     // A missing image: exit 2, the error in the summary, no comment posted.
     let _ = job.calls();
     let broken = job.github(&[("INPUT_IMAGE", "missing.tar"), ("INPUT_COMMENT", "false")]);

@@ -227,6 +227,34 @@ fn a_baseline_made_by_ci_json_forgives_what_it_had_and_nothing_new() {
         "{out}"
     );
 
+    let md = plummet(
+        &[
+            "ci",
+            "example.tar",
+            "--no-secrets",
+            "--baseline",
+            "base.json",
+            "--markdown",
+            "-",
+            "--junit",
+            "j.xml",
+        ],
+        dir,
+    );
+    let md = String::from_utf8_lossy(&md.stdout);
+    assert!(md.starts_with("## plummet: `example.tar` ✅ pass"), "{md}");
+    assert!(
+        md.contains("| noSecrets | ☑️ forgiven (baseline) | 2 | 0 |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("Forgiven by the baseline (failed, but on nothing new or worse):"),
+        "{md}"
+    );
+    let xml = read(dir, "j.xml");
+    assert!(xml.contains("failures=\"0\""), "{xml}");
+    assert!(xml.contains("<system-out>noSecrets: 2 secrets; forgiven by the baseline: every secret is in the baseline"), "{xml}");
+
     // A baseline from before a secret and a chunk of waste came in: both fail.
     let mut old = json(dir, "base.json");
     let findings = old["findings"].as_array_mut().unwrap();

@@ -73,6 +73,20 @@ class Inputs:
         return f"<!-- plummet:{safe} -->"
 
 
+def redacted(command):
+    """The command for the log, with the value of --creds (USER:PASSWORD) hidden."""
+    out, hide = [], False
+    for arg in command:
+        if hide:
+            out.append("***")
+        elif arg.startswith("--creds="):
+            out.append("--creds=***")
+        else:
+            out.append(arg)
+        hide = arg == "--creds"
+    return out
+
+
 def run_plummet(inputs, platform):
     """Runs plummet with every report this platform shows; returns (exit code, files)."""
     os.makedirs(inputs.output_dir, exist_ok=True)
@@ -94,7 +108,7 @@ def run_plummet(inputs, platform):
     if platform == "gitlab":
         command += ["--gitlab-codequality", files["codequality"]]
     command += inputs.args
-    log("running " + " ".join(shlex.quote(c) for c in command))
+    log("running " + " ".join(shlex.quote(c) for c in redacted(command)))
     try:
         done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     except OSError as e:
