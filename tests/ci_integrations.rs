@@ -4,12 +4,7 @@
 //! job summary and outputs are written, the first push creates the comment, the next push
 //! updates that same comment (found by its marker across pages), and the token is sent but
 //! never printed.
-#![expect(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests fail on bad input"
-)]
+#![expect(clippy::unwrap_used, reason = "tests fail on bad input")]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};

@@ -3,7 +3,6 @@
 //! build judging the second, which adds a secret and grows the budgeted path.
 #![expect(
     clippy::unwrap_used,
-    clippy::expect_used,
     reason = "setup helpers stop the test at the first failed step"
 )]
 
