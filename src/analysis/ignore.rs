@@ -52,12 +52,19 @@ impl Ignore {
                     format!("{p:?} must start with / (globs match absolute paths)"),
                 ));
             }
-            let glob = GlobBuilder::new(p)
-                .literal_separator(true)
-                .backslash_escape(true)
-                .build()
-                .map_err(|e| (i, e.kind().to_string()))?;
-            builder.add(glob);
+            let compile = |p: &str| {
+                GlobBuilder::new(p)
+                    .literal_separator(true)
+                    .backslash_escape(true)
+                    .build()
+                    .map_err(|e| (i, e.kind().to_string()))
+            };
+            builder.add(compile(p)?);
+            // `/dir/**` means the directory and everything in it: a finding that names `/dir`
+            // itself (all of whose files match) goes too.
+            if let Some(dir) = p.strip_suffix("/**").filter(|d| !d.is_empty()) {
+                builder.add(compile(dir)?);
+            }
         }
         let set = builder.build().map_err(|e| (0, e.to_string()))?;
         Ok(Ignore {

@@ -23,9 +23,18 @@ fn globs_are_anchored_and_star_stays_in_one_directory() {
     assert!(!matched(&i, "/usr/share/doc/a.txt"));
     assert!(!matched(&i, "/x/usr/share/a.txt"));
     assert!(matched(&i, "/opt/cache"));
+    assert!(!matched(&i, "/usr/share"));
     assert!(matched(&i, "/opt/a/b/cache"));
     assert!(matched(&i, "/etc/a1.conf"));
     assert!(!matched(&i, "/etc/c1.conf"));
+}
+
+#[test]
+fn a_double_star_takes_the_directory_itself() {
+    let i = ignore(&["/srv/node_modules/**", "/**"], false);
+    assert!(matched(&i, "/srv/node_modules"));
+    assert!(matched(&i, "/srv/node_modules/a/b"));
+    assert!(!matched(&ignore(&["/srv/node_modules/**"], false), "/srv"));
 }
 
 #[test]
