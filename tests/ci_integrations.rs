@@ -415,3 +415,87 @@ fn gitlab_template_script_writes_the_ci_reports_and_keeps_one_merge_request_note
     );
     assert!(!printed(&first).contains(TOKEN) && !printed(&second).contains(TOKEN));
 }
+
+fn yaml(path: &str) -> serde_yaml_ng::Value {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap();
+    serde_yaml_ng::from_str(&text).unwrap()
+}
+
+#[test]
+fn the_action_passes_every_input_to_the_script_and_uploads_its_sarif() {
+    let action = yaml("action.yml");
+    assert_eq!(action["runs"]["using"].as_str(), Some("composite"));
+    let steps = action["runs"]["steps"].as_sequence().unwrap();
+    let run = steps
+        .iter()
+        .find(|s| s["id"].as_str() == Some("run"))
+        .unwrap();
+    assert!(
+        run["run"]
+            .as_str()
+            .unwrap()
+            .contains("scripts/ci/plummet-ci.py\" github")
+    );
+    let script = std::fs::read_to_string(script()).unwrap();
+    for (name, _) in action["inputs"].as_mapping().unwrap() {
+        let name = name.as_str().unwrap();
+        if matches!(name, "sarif" | "plummet-path") {
+            continue; // used by the action's own steps
+        }
+        let var = format!("INPUT_{}", name.to_uppercase().replace('-', "_"));
+        assert!(!run["env"][var.as_str()].is_null(), "{var} not passed");
+        let key = var.trim_start_matches("INPUT_");
+        assert!(
+            script.contains(&format!("\"{key}\"")),
+            "the script does not read {key}"
+        );
+    }
+    for (name, _) in action["outputs"].as_mapping().unwrap() {
+        let name = name.as_str().unwrap();
+        assert!(
+            script.contains(&format!("\"{name}\":")),
+            "the script sets no {name}"
+        );
+    }
+    let upload = steps
+        .iter()
+        .find(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("github/codeql-action/upload-sarif@"))
+        })
+        .unwrap();
+    assert_eq!(
+        upload["with"]["sarif_file"].as_str(),
+        Some("${{ steps.run.outputs.sarif }}")
+    );
+}
+
+#[test]
+fn the_gitlab_template_keeps_the_reports_the_script_writes() {
+    let template = yaml("ci/gitlab/plummet.gitlab-ci.yml");
+    let job = &template[".plummet"];
+    let script = std::fs::read_to_string(script()).unwrap();
+    let reports = &job["artifacts"]["reports"];
+    for (kind, file) in [
+        ("codequality", "gl-code-quality-report.json"),
+        ("junit", "junit.xml"),
+    ] {
+        assert_eq!(
+            reports[kind].as_str(),
+            Some(format!("plummet-report/{file}").as_str())
+        );
+        assert!(script.contains(&format!("\"{file}\"")), "{file}");
+    }
+    assert_eq!(
+        job["variables"]["PLUMMET_OUTPUT_DIR"].as_str(),
+        Some("plummet-report")
+    );
+    let commands: Vec<&str> = job["script"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c.as_str())
+        .collect();
+    assert_eq!(commands, ["python3 plummet-ci.py gitlab"]);
+}
