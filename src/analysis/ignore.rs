@@ -7,7 +7,7 @@ use globset::{Candidate, GlobBuilder, GlobSet, GlobSetBuilder};
 
 use super::Analysis;
 use super::waste;
-use crate::tree::{NodeId, Tree};
+use crate::tree::{NodeId, ROOT, Tree};
 
 /// The compiled `[ignore]` section.
 #[derive(Debug, Clone, Default)]
@@ -93,6 +93,19 @@ impl Ignore {
         out
     }
 
+    /// Whether `node` or one of its parents matches: for a few nodes (the findings), cheaper
+    /// than a [`mask`](Self::mask) over every path of the image.
+    pub fn covers(&self, tree: &Tree, node: NodeId) -> bool {
+        let mut at = Some(node);
+        while let Some(n) = at.filter(|&n| n != ROOT) {
+            if self.matches(&tree.paths.path(n)) {
+                return true;
+            }
+            at = tree.paths.parent(n);
+        }
+        false
+    }
+
     fn matches(&self, path: &[u8]) -> bool {
         use std::os::unix::ffi::OsStrExt as _;
         let path = std::path::Path::new(std::ffi::OsStr::from_bytes(path));
@@ -114,8 +127,16 @@ pub fn apply(analysis: &mut Analysis, tree: &Tree, ignore: &Ignore) {
         analysis.ignored = ignored;
         return;
     }
-    let mask = ignore.mask(tree);
-    let is_ignored = |node: NodeId| mask.get(node as usize).copied().unwrap_or(false);
+    // Without `figures` only the findings' paths are asked about: no pass over the whole tree.
+    let mask = if ignore.figures {
+        ignore.mask(tree)
+    } else {
+        Vec::new()
+    };
+    let is_ignored = |node: NodeId| match mask.get(node as usize) {
+        Some(&flag) => flag,
+        None => ignore.covers(tree, node),
+    };
     analysis.findings.retain(|f| {
         let drop = is_ignored(f.node);
         if drop {

@@ -63,6 +63,10 @@ fn a_matching_directory_takes_everything_below_it() {
     assert!(mask[find("usr/share/doc/x/README")]);
     assert!(!mask[find("usr/bin/y")]);
     assert!(!mask[find("usr")]);
+    let i = ignore(&["/usr/share"], false);
+    for (node, flag) in mask.iter().enumerate() {
+        assert_eq!(i.covers(&image.tree, node as u32), *flag, "node {node}");
+    }
 }
 
 /// Two layers: a package cache left behind (a finding) and a file written twice (waste).
