@@ -7,6 +7,7 @@ mod copies;
 pub mod dockerfile;
 pub mod findings;
 mod hygiene;
+pub mod ignore;
 pub mod kind;
 mod node;
 pub mod pull;
@@ -16,6 +17,7 @@ pub mod waste;
 pub use base::Base;
 pub use dockerfile::{DockerfileFinding, DockerfileSummary};
 pub use findings::{Finding, is_base_layer};
+pub use ignore::{Ignore, Ignored};
 pub use kind::FindingKind;
 pub use pull::{PullSize, download_size, pull_size};
 pub use secrets::CAPTURE;
@@ -88,6 +90,8 @@ pub struct Analysis {
     pub base: Base,
     /// What `--dockerfile` added: the file, its findings and what could not be mapped.
     pub dockerfile: Option<DockerfileSummary>,
+    /// What `[ignore]` took out of the findings and figures (empty when nothing is configured).
+    pub ignored: Ignored,
 }
 
 impl Analysis {
@@ -210,6 +214,7 @@ pub fn analyze_on(image: &Image, base: Base) -> Analysis {
         packages: crate::packages::find(tree),
         base: base.clone(),
         dockerfile: None,
+        ignored: Ignored::default(),
     };
     analysis.set_base(base);
     analysis

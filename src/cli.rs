@@ -278,6 +278,15 @@ pub struct CiArgs {
 
     #[command(flatten)]
     pub report: ReportArgs,
+    /// A previous `plummet ci --json` report: fail only on what is new or worse than it had
+    /// (new findings by kind and path, waste grown beyond --baseline-tolerance).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// How much a figure may grow over the baseline's and still pass: a size or a percentage
+    /// of the baseline's figure (default 1MB).
+    #[arg(long, value_name = "SIZE|PERCENT", requires = "baseline")]
+    pub baseline_tolerance: Option<String>,
 }
 
 /// How many of the largest paths a report lists unless `--top` says otherwise.

@@ -203,21 +203,34 @@ fn ci(s: &CiSettings) -> Result<Outcome, Error> {
     output::check_targets(&s.reports)?;
     let dockerfile = s.dockerfile.as_deref().map(patch::read).transpose()?;
     let mut inspected = load_and_analyze(&s.image, s.base.as_deref(), &s.load, s.quiet)?;
+    analysis::ignore::apply(&mut inspected.analysis, &inspected.image.tree, &s.ignore);
     if let Some(read) = &dockerfile {
         patch::attach(read, &mut inspected.analysis);
     }
     let (image, analysis) = inspected.parts();
-    let results = report::rules::evaluate(analysis, &s.rules);
+    let mut results = report::rules::evaluate(analysis, &s.rules);
+    results.extend(report::budgets::evaluate(
+        &image.tree,
+        analysis,
+        &s.rules.max_path_bytes,
+    ));
+    let forgiven = s
+        .baseline
+        .as_ref()
+        .map(|b| report::baseline::forgive(&mut results, image, analysis, &s.rules, b));
     let r = &s.reports;
     output::write_reports(
         r,
         |format| match format {
-            Format::Json => report::json::to_string(&report::json::report(
-                image,
-                analysis,
-                &results,
-                r.top.max(100),
-            )),
+            Format::Json => {
+                let mut json = report::json::report(image, analysis, &results, r.top.max(100));
+                json.baseline = s
+                    .baseline
+                    .as_ref()
+                    .zip(forgiven)
+                    .map(|(b, n)| report::json::baseline(b, n));
+                report::json::to_string(&json)
+            }
             Format::Markdown => report::markdown::render(image, analysis, &results, r.top),
             Format::Junit => report::junit::render("plummet ci", &analysis.reference, &results),
             Format::CodeQuality => report::codequality::render(
@@ -240,7 +253,10 @@ fn diff(s: &DiffSettings) -> Result<Outcome, Error> {
     }
     output::check_targets(&s.reports)?;
     let dockerfile = s.dockerfile.as_deref().map(patch::read).transpose()?;
-    let (a, mut b, _cache) = diff::load::pair(&s.image_a, &s.image_b, &s.load, s.quiet)?;
+    let (mut a, mut b, _cache) = diff::load::pair(&s.image_a, &s.image_b, &s.load, s.quiet)?;
+    for side in [&mut a, &mut b] {
+        analysis::ignore::apply(&mut side.analysis, &side.image.tree, &s.ignore);
+    }
     // The Dockerfile is the one image B (the change under review) was built from.
     if let Some(read) = &dockerfile {
         patch::attach(read, &mut b.analysis);

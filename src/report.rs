@@ -3,10 +3,13 @@
 //! [`Analysis`](crate::analysis::Analysis); none does I/O.
 
 pub mod base;
+pub mod baseline;
+pub mod budgets;
 pub mod codequality;
 pub mod dockerfile;
 pub mod fix;
 pub mod format;
+pub mod ignored;
 pub mod issue;
 pub mod json;
 pub mod junit;

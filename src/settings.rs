@@ -7,6 +7,7 @@ mod dive;
 mod dive_ci;
 mod dive_config;
 mod dive_flags;
+mod noise;
 mod scan;
 mod size;
 
@@ -48,6 +49,18 @@ pub struct ConfigFile {
     pub rules: RulesFile,
     pub limits: LimitsFile,
     pub ui: UiFile,
+    pub ignore: IgnoreFile,
+    /// Where it was read from, for errors that name the file.
+    #[serde(skip)]
+    pub path: Option<PathBuf>,
+}
+
+/// `[ignore]`: paths left out of the findings (and with `figures`, of the waste figures).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IgnoreFile {
+    pub paths: Vec<String>,
+    pub figures: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -61,6 +74,8 @@ pub struct RulesFile {
     pub non_root: Option<bool>,
     pub max_kind_bytes: BTreeMap<String, Threshold>,
     pub user_layers_only: Option<bool>,
+    /// Path -> budget for the bytes visible under it, e.g. `"/app/node_modules" = "150MB"`.
+    pub max_path_bytes: BTreeMap<String, Threshold>,
 }
 
 /// A number, a size string (`"20MB"`), or `"disabled"`.
@@ -121,10 +136,23 @@ impl ConfigFile {
     }
 
     pub fn parse(text: &str, path: &Path) -> Result<ConfigFile, ConfigError> {
-        toml::from_str(text).map_err(|e| ConfigError::File {
+        let mut file: ConfigFile = toml::from_str(text).map_err(|e| ConfigError::File {
             path: path.display().to_string(),
             message: one_line(&e.to_string()),
-        })
+        })?;
+        file.path = Some(path.to_path_buf());
+        Ok(file)
+    }
+
+    /// An error about one key of this file, naming the file when there is one.
+    fn error(&self, message: String) -> ConfigError {
+        match &self.path {
+            Some(path) => ConfigError::File {
+                path: path.display().to_string(),
+                message,
+            },
+            None => ConfigError::Invalid(message),
+        }
     }
 }
 
@@ -220,6 +248,7 @@ pub fn rules_from(base: RuleSet, args: &CiArgs, file: &ConfigFile) -> Result<Rul
     for (kind, v) in &r.max_kind_bytes {
         set_kind_limit(&mut rules, kind, v)?;
     }
+    rules.max_path_bytes = noise::budgets(file)?;
     // dive's three rules read their flags as dive does (range-checked ratios, go-humanize sizes), so
     // `--lowestEfficiency 1.1` copied from a dive pipeline is an error, not a gate that always fails.
     if let Some(v) = &args.lowest_efficiency {

@@ -68,6 +68,14 @@ pub struct Waste {
 
 /// Computes waste over all layers in one replay.
 pub fn measure(tree: &Tree) -> Waste {
+    measure_except(tree, &[])
+}
+
+/// As [`measure`], with the nodes flagged in `ignored` (one flag per node; shorter slices leave
+/// the rest counted) never waste: not wasted, not reclaimable, and in the efficiency as if every
+/// touch were needed. The per-layer changes and the final state still see every path.
+pub fn measure_except(tree: &Tree, ignored: &[bool]) -> Waste {
+    let is_ignored = |node: NodeId| ignored.get(node as usize).copied().unwrap_or(false);
     let mut touches = vec![Touches::default(); tree.paths.len()];
     let mut layers = vec![LayerChanges::default(); tree.layers.len()];
     let mut replay = Replay::new(tree);
@@ -123,7 +131,14 @@ pub fn measure(tree: &Tree) -> Waste {
     let mut sum_min = 0u64;
     let mut wasted_bytes = 0u64;
     let mut paths = Vec::new();
-    for (node, t) in touches.iter().enumerate() {
+    for (node, t) in touches.iter_mut().enumerate() {
+        if is_ignored(node as NodeId) {
+            // Never waste: every touch counts as needed, so ignoring a path can only raise the
+            // efficiency, and the image's bytes stay the basis of the ratio.
+            sum_all += t.sum;
+            sum_min += t.sum;
+            *t = Touches::default();
+        }
         if t.count == 0 {
             continue;
         }
@@ -143,7 +158,8 @@ pub fn measure(tree: &Tree) -> Waste {
     let mut reclaimable_bytes = 0;
     for (l, layer) in tree.layers.iter().enumerate() {
         for (i, entry) in layer.entries.iter().enumerate() {
-            if !entry.kind.is_file_like() || entry.kind == EntryKind::Dir {
+            if !entry.kind.is_file_like() || entry.kind == EntryKind::Dir || is_ignored(entry.node)
+            {
                 continue;
             }
             if touches[entry.node as usize].count >= 2 && !superseded[l][i] {

@@ -31,6 +31,15 @@ pub struct JsonDiff {
     pub packages: Vec<super::packages::JsonPackageChange>,
     pub rules: Vec<JsonRule>,
     pub passed: bool,
+    /// What `[ignore]` left out of each image (the `ignored` object of `plummet ci`).
+    pub ignored: JsonIgnoredPair,
+}
+
+/// `[ignore]`'s tally for A and for B.
+#[derive(Debug, Serialize)]
+pub struct JsonIgnoredPair {
+    pub a: crate::report::json::JsonIgnored,
+    pub b: crate::report::json::JsonIgnored,
 }
 
 #[derive(Debug, Serialize)]
@@ -256,6 +265,10 @@ pub fn report(
         packages: super::packages::json(&super::packages::compare(a.1, b.1)),
         rules: crate::report::json::rules(rules),
         passed: crate::report::rules::passed(rules),
+        ignored: JsonIgnoredPair {
+            a: crate::report::json::ignored(&a.1.ignored),
+            b: crate::report::json::ignored(&b.1.ignored),
+        },
     }
 }
 

@@ -61,6 +61,15 @@ pub fn render(
         markdown_code(&b.reference)
     );
     let _ = writeln!(o, "**{}**\n", headline(c));
+    for (side, analysis) in [("A", a), ("B", b)] {
+        if let Some(line) = crate::report::ignored::summary(&analysis.ignored) {
+            let _ = writeln!(
+                o,
+                "**ignored in {side}** {}\n",
+                crate::escape::markdown_text(&line)
+            );
+        }
+    }
     let _ = writeln!(o, "| | A | B | change |\n|---|---:|---:|---:|");
     let mut sizes = vec![
         ("total size", c.a.size_bytes, c.b.size_bytes),

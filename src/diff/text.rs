@@ -108,6 +108,16 @@ pub fn render(
     layers(&mut o, c, style);
     files(&mut o, c, top, style);
     findings(&mut o, c, top, style);
+    for (side, analysis) in [("A", a), ("B", b)] {
+        if let Some(line) = crate::report::ignored::summary(&analysis.ignored) {
+            let _ = writeln!(
+                o,
+                "\n{} {}",
+                paint(style, "1", &format!("Ignored in {side}")),
+                escape::text(&line)
+            );
+        }
+    }
     o.push_str(&super::packages::section(
         &super::packages::compare(a, b),
         top,
@@ -292,6 +302,7 @@ fn rules_and_result(o: &mut String, rules: &[RuleResult], style: Style) {
             RuleStatus::Pass => paint("32", "PASS"),
             RuleStatus::Fail => paint("31", "FAIL"),
             RuleStatus::Skip => paint("2", "SKIP"),
+            RuleStatus::Forgiven => paint("33", "BASE"),
         };
         let threshold = r.threshold.map_or("disabled".to_string(), value);
         let _ = writeln!(

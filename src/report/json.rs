@@ -25,6 +25,11 @@ pub struct JsonReport {
     /// With `--dockerfile`: the file, its own findings, and why some layers are not mapped.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dockerfile: Option<JsonDockerfile>,
+    /// What `[ignore]` left out of the findings and figures.
+    pub ignored: JsonIgnored,
+    /// The `--baseline` the rules were judged against; absent without one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<JsonBaseline>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -60,6 +65,53 @@ pub fn dockerfile(a: &Analysis) -> Option<JsonDockerfile> {
             })
             .collect(),
     })
+}
+
+/// What `[ignore]` left out.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JsonIgnored {
+    /// The globs as configured (empty: nothing ignored).
+    pub paths: Vec<String>,
+    /// Whether the globs were taken out of the waste figures too.
+    pub figures: bool,
+    pub findings: u64,
+    pub finding_bytes: u64,
+    pub wasted_paths: u64,
+    pub wasted_bytes: u64,
+    pub reclaimable_bytes: u64,
+}
+
+/// The baseline of a run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JsonBaseline {
+    /// The image the baseline report was made of.
+    pub reference: String,
+    /// `1000000 bytes` or `1%`.
+    pub tolerance: String,
+    /// Rules that failed but were forgiven (status `forgiven`).
+    pub forgiven: usize,
+}
+
+/// The `ignored` object, shared with `plummet diff`.
+pub fn ignored(i: &crate::analysis::Ignored) -> JsonIgnored {
+    JsonIgnored {
+        paths: i.patterns.clone(),
+        figures: i.figures,
+        findings: i.findings,
+        finding_bytes: i.finding_bytes,
+        wasted_paths: i.wasted_paths,
+        wasted_bytes: i.wasted_bytes,
+        reclaimable_bytes: i.reclaimable_bytes,
+    }
+}
+
+/// The `baseline` object.
+pub fn baseline(b: &super::baseline::Baseline, forgiven: usize) -> JsonBaseline {
+    JsonBaseline {
+        reference: b.reference.clone(),
+        tolerance: b.tolerance.describe(),
+        forgiven,
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -297,6 +349,8 @@ pub fn report(image: &Image, a: &Analysis, rules: &[RuleResult], top: usize) -> 
         rules: self::rules(rules),
         passed: super::rules::passed(rules),
         dockerfile: dockerfile(a),
+        ignored: ignored(&a.ignored),
+        baseline: None,
     }
 }
 

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use super::format::{self, percent, size, truncate};
 use super::rules::{self, RuleResult, RuleStatus};
 use crate::analysis::{Analysis, FindingKind, pull_size};
-use crate::escape::{self, markdown_code, markdown_code_cell, markdown_prose};
+use crate::escape::{self, markdown_code, markdown_code_cell, markdown_prose, markdown_text};
 use crate::image::Image;
 
 /// Renders the report; `top` bounds the lists.
@@ -45,6 +45,9 @@ pub fn render(image: &Image, a: &Analysis, rules: &[RuleResult], top: usize) -> 
         escape::markdown_text(&split.base),
         escape::markdown_text(&split.yours)
     );
+    if let Some(line) = super::ignored::summary(&a.ignored) {
+        let _ = writeln!(o, "**ignored** {}\n", markdown_text(&line));
+    }
     o.push_str(&rules_table(rules));
     if !a.findings.is_empty() {
         let _ = writeln!(
@@ -119,6 +122,14 @@ pub fn render(image: &Image, a: &Analysis, rules: &[RuleResult], top: usize) -> 
     o
 }
 
+/// A rule's name for a table cell: a path budget's path (from the config) as a code span.
+fn rule_name(name: &str) -> String {
+    match name.strip_prefix("maxPathBytes:") {
+        Some(path) => format!("maxPathBytes:{}", markdown_code_cell(path)),
+        None => name.to_string(),
+    }
+}
+
 /// The rules as a Markdown section, shared with `plummet diff`.
 pub fn rules_table(rules: &[RuleResult]) -> String {
     let mut o = String::new();
@@ -131,9 +142,27 @@ pub fn rules_table(rules: &[RuleResult]) -> String {
             RuleStatus::Pass => "✅ pass",
             RuleStatus::Fail => "❌ fail",
             RuleStatus::Skip => "skip",
+            RuleStatus::Forgiven => "☑️ forgiven (baseline)",
         };
         let (measured, threshold) = super::format::rule_values(r.value, r.threshold);
-        let _ = writeln!(o, "| {} | {status} | {measured} | {threshold} |", r.name);
+        let _ = writeln!(
+            o,
+            "| {} | {status} | {measured} | {threshold} |",
+            rule_name(&r.name)
+        );
+    }
+    let forgiven: Vec<_> = rules
+        .iter()
+        .filter(|r| r.status == RuleStatus::Forgiven)
+        .collect();
+    if !forgiven.is_empty() {
+        let _ = writeln!(
+            o,
+            "\nForgiven by the baseline (failed, but on nothing new or worse):\n"
+        );
+        for r in forgiven {
+            let _ = writeln!(o, "- {}: {}", rule_name(&r.name), markdown_text(&r.message));
+        }
     }
     o
 }

@@ -17,6 +17,8 @@ pub struct RuleSet {
     pub max_kind_bytes: BTreeMap<FindingKind, u64>,
     /// Findings-based rules and maxReclaimableBytes count the user's layers only.
     pub user_layers_only: bool,
+    /// Path -> budget for the bytes visible under it (`[rules.max_path_bytes]`).
+    pub max_path_bytes: BTreeMap<String, u64>,
 }
 
 impl Default for RuleSet {
@@ -31,6 +33,7 @@ impl Default for RuleSet {
             non_root: false,
             max_kind_bytes: BTreeMap::new(),
             user_layers_only: false,
+            max_path_bytes: BTreeMap::new(),
         }
     }
 }
@@ -54,6 +57,8 @@ pub enum RuleStatus {
     Fail,
     /// Disabled in the configuration.
     Skip,
+    /// Failed, but on nothing new or worse than `--baseline` had: does not fail the run.
+    Forgiven,
 }
 
 impl RuleStatus {
@@ -62,6 +67,7 @@ impl RuleStatus {
             RuleStatus::Pass => "pass",
             RuleStatus::Fail => "fail",
             RuleStatus::Skip => "skip",
+            RuleStatus::Forgiven => "forgiven",
         }
     }
 }

@@ -52,6 +52,9 @@ pub fn render(
     layers(&mut o, a, style);
     wasted(&mut o, image, a, top, style);
     findings(&mut o, image, a, top, style);
+    if let Some(line) = super::ignored::summary(&a.ignored) {
+        let _ = writeln!(o, "\n{} {}", style.bold("Ignored"), escape::text(&line));
+    }
     super::packages::section(a, top, style.color, &mut o);
     super::dockerfile::section(a, style.color, &mut o);
     rules_and_result(&mut o, rules, style);
@@ -216,16 +219,30 @@ fn rules_and_result(o: &mut String, rules: &[RuleResult], style: Style) {
             RuleStatus::Pass => style.green("PASS"),
             RuleStatus::Fail => style.red("FAIL"),
             RuleStatus::Skip => style.dim("SKIP"),
+            RuleStatus::Forgiven => style.yellow("BASE"),
         };
         let (measured, threshold) = super::format::rule_values(r.value, r.threshold);
         let _ = writeln!(
             o,
             "  {status}  {}: {measured} (threshold {threshold})",
-            r.name
+            escape::text(&r.name)
         );
+        if r.status == RuleStatus::Forgiven {
+            let _ = writeln!(o, "        {}", style.dim(&escape::text(&r.message)));
+        }
     }
     let (failed, enabled) = tally(rules);
-    let _ = if failed == 0 {
+    let forgiven = rules
+        .iter()
+        .filter(|r| r.status == RuleStatus::Forgiven)
+        .count();
+    let _ = if failed == 0 && forgiven > 0 {
+        writeln!(
+            o,
+            "\nResult: {} ({enabled} rules, {forgiven} failed only on what the baseline had)",
+            style.green("PASS")
+        )
+    } else if failed == 0 {
         writeln!(o, "\nResult: {} ({enabled} rules)", style.green("PASS"))
     } else {
         writeln!(

@@ -8,9 +8,10 @@ use std::path::{Path, PathBuf};
 
 use super::dive_config::is_dive_config;
 use super::{ConfigError, ConfigFile, DiveConfig, RuleSet, load_options, parse_size, rules_from};
-use crate::analysis::FindingKind;
+use crate::analysis::{FindingKind, Ignore};
 use crate::cli::{CiArgs, Cli, Command, DiffArgs, ReportArgs, SourceArgs};
 use crate::diff::rules::{DiffRules, Growth};
+use crate::report::baseline::Baseline;
 use crate::source::LoadOptions;
 
 /// What plummet reads from its environment, read once.
@@ -175,6 +176,10 @@ pub struct CiSettings {
     pub quiet: bool,
     /// `--dockerfile PATH`.
     pub dockerfile: Option<PathBuf>,
+    /// `[ignore]` of the config.
+    pub ignore: Ignore,
+    /// `--baseline FILE`, read and checked.
+    pub baseline: Option<Baseline>,
 }
 
 /// `plummet IMAGE`: the terminal UI.
@@ -200,6 +205,8 @@ pub struct DiffSettings {
     pub quiet: bool,
     /// `--ui` without `CI=true`: the terminal UI instead of the reports.
     pub ui: Option<UiStart>,
+    /// `[ignore]` of the config, applied to both images.
+    pub ignore: Ignore,
     /// `--dockerfile PATH`: the Dockerfile of image B.
     pub dockerfile: Option<PathBuf>,
 }
@@ -282,6 +289,11 @@ fn ci(mut args: CiArgs, env: &Environment) -> Result<CiSettings, ConfigError> {
         load: load_options(&args.source, &file)?,
         reports: Reports::new(&args.report, env)?,
         quiet: args.source.quiet,
+        ignore: super::noise::ignore(&file)?,
+        baseline: super::noise::baseline(
+            args.baseline.as_deref(),
+            args.baseline_tolerance.as_deref(),
+        )?,
         dockerfile: args.source.dockerfile.clone(),
     })
 }
@@ -321,6 +333,7 @@ fn diff(args: &DiffArgs, env: &Environment) -> Result<DiffSettings, ConfigError>
         quiet: args.source.quiet,
         ui: (args.ui && !env.ci).then(|| UiStart::new(&args.source, &file, &dive, env)),
         dockerfile: args.source.dockerfile.clone(),
+        ignore: super::noise::ignore(&file)?,
     })
 }
 
