@@ -4,6 +4,7 @@
 
 pub mod files;
 pub mod findings;
+pub mod html;
 pub mod json;
 pub mod layers;
 pub mod load;

@@ -184,6 +184,7 @@ fn ci(s: &CiSettings) -> Result<Outcome, Error> {
                 &results,
             ),
             Format::Sarif => report::sarif::render(&report::issue::all(image, analysis)),
+            Format::Html => report::html::render(image, analysis, &results),
         },
         || report::text::render(image, analysis, &results, r.top, text_style(r)),
     )?;
@@ -225,6 +226,7 @@ fn diff(s: &DiffSettings) -> Result<Outcome, Error> {
                 report::codequality::render("diff", &subject, &new_findings(), &results)
             }
             Format::Sarif => report::sarif::render(&new_findings()),
+            Format::Html => diff::html::render((ia, aa), (ib, ab), &comparison, &results),
         },
         || diff::text::render(aa, ab, &comparison, &results, r.top, text_style(r)),
     )?;

@@ -5,6 +5,7 @@
 pub mod base;
 pub mod codequality;
 pub mod format;
+pub mod html;
 pub mod issue;
 pub mod json;
 pub mod junit;
@@ -13,6 +14,7 @@ pub mod packages;
 pub mod rules;
 pub mod sarif;
 pub mod text;
+pub mod zstd;
 
 #[cfg(test)]
 mod tests;

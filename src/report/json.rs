@@ -22,6 +22,9 @@ pub struct JsonReport {
     pub rules: Vec<JsonRule>,
     /// Whether every enabled rule passed.
     pub passed: bool,
+    /// `--estimate-zstd`: the layers recompressed with zstd; absent without the flag.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zstd_estimate: Option<super::zstd::JsonZstd>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -244,6 +247,7 @@ pub fn report(image: &Image, a: &Analysis, rules: &[RuleResult], top: usize) -> 
         packages: packages(a),
         rules: self::rules(rules),
         passed: super::rules::passed(rules),
+        zstd_estimate: super::zstd::json(image),
     }
 }
 

@@ -53,6 +53,7 @@ pub fn render(
     wasted(&mut o, image, a, top, style);
     findings(&mut o, image, a, top, style);
     super::packages::section(a, top, style.color, &mut o);
+    super::zstd::text(image, a, &mut o);
     rules_and_result(&mut o, rules, style);
     o
 }

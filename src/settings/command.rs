@@ -42,6 +42,7 @@ pub enum Format {
     Junit,
     CodeQuality,
     Sarif,
+    Html,
 }
 
 impl Format {
@@ -53,6 +54,7 @@ impl Format {
             Format::Junit => "--junit",
             Format::CodeQuality => "--gitlab-codequality",
             Format::Sarif => "--sarif",
+            Format::Html => "--html",
         }
     }
 }
@@ -65,6 +67,7 @@ pub struct Reports {
     pub junit: Option<PathBuf>,
     pub gitlab_codequality: Option<PathBuf>,
     pub sarif: Option<PathBuf>,
+    pub html: Option<PathBuf>,
     /// How many of the largest paths to list.
     pub top: usize,
     /// Colours in the text report: stdout is a terminal and `NO_COLOR` is not set.
@@ -80,6 +83,7 @@ impl Reports {
             junit: args.junit.clone(),
             gitlab_codequality: args.gitlab_codequality.clone(),
             sarif: args.sarif.clone(),
+            html: args.html.clone(),
             top: args.top,
             color: env.stdout_is_terminal && !env.no_color,
         };
@@ -104,6 +108,7 @@ impl Reports {
             (Format::Junit, &self.junit),
             (Format::CodeQuality, &self.gitlab_codequality),
             (Format::Sarif, &self.sarif),
+            (Format::Html, &self.html),
         ]
         .into_iter()
         .filter_map(|(format, path)| path.as_deref().map(|p| (format, p)))
@@ -208,7 +213,7 @@ fn ci(args: &CiArgs, env: &Environment) -> Result<CiSettings, ConfigError> {
         image: args.image.clone(),
         base: args.source.base.clone(),
         rules: rules(args, &file)?,
-        load: load_options(&args.source, &file)?,
+        load: estimating(load_options(&args.source, &file)?, &args.report),
         reports: Reports::new(&args.report, env)?,
         quiet: args.source.quiet,
     })
@@ -220,11 +225,17 @@ fn diff(args: &DiffArgs, env: &Environment) -> Result<DiffSettings, ConfigError>
         image_a: args.image_a.clone(),
         image_b: args.image_b.clone(),
         rules: diff_rules(args)?,
-        load: load_options(&args.source, &file)?,
+        load: estimating(load_options(&args.source, &file)?, &args.report),
         reports: Reports::new(&args.report, env)?,
         quiet: args.source.quiet,
         ui: (args.ui && !env.ci).then(|| UiStart::new(&args.source, &file, env)),
     })
+}
+
+/// The load options with `--estimate-zstd` applied: the recompression runs as the layers are read.
+fn estimating(mut load: LoadOptions, report: &ReportArgs) -> LoadOptions {
+    load.index.estimate_zstd = report.estimate_zstd;
+    load
 }
 
 /// Validates the rule flags of `plummet diff`.
