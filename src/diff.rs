@@ -12,6 +12,7 @@ pub mod markdown;
 pub mod packages;
 pub mod rules;
 pub mod text;
+pub mod zstd;
 
 pub use files::{Aspects, DirChange, FileChange, Meta, PathChange};
 pub use findings::FindingChange;

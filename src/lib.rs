@@ -220,7 +220,11 @@ fn diff(s: &DiffSettings) -> Result<Outcome, Error> {
                     diff::json::report((ia, aa), (ib, ab), &comparison, &results, r.top.max(100));
                 diff::json::to_string(&report)
             }
-            Format::Markdown => diff::markdown::render(aa, ab, &comparison, &results, r.top),
+            Format::Markdown => {
+                let mut md = diff::markdown::render(aa, ab, &comparison, &results, r.top);
+                diff::zstd::markdown((ia, aa), (ib, ab), &mut md);
+                md
+            }
             Format::Junit => report::junit::render("plummet diff", &subject, &results),
             Format::CodeQuality => {
                 report::codequality::render("diff", &subject, &new_findings(), &results)
@@ -228,7 +232,11 @@ fn diff(s: &DiffSettings) -> Result<Outcome, Error> {
             Format::Sarif => report::sarif::render(&new_findings()),
             Format::Html => diff::html::render((ia, aa), (ib, ab), &comparison, &results),
         },
-        || diff::text::render(aa, ab, &comparison, &results, r.top, text_style(r)),
+        || {
+            let mut zstd = String::new();
+            diff::zstd::text((ia, aa), (ib, ab), &mut zstd);
+            diff::text::render_with(aa, ab, &comparison, &results, r.top, text_style(r), &zstd)
+        },
     )?;
     Ok(outcome(&results))
 }

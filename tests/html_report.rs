@@ -621,3 +621,53 @@ fn human(bytes: u64) -> String {
     let kb = bytes as f64 / 1000.0;
     format!("{kb:.2} kB")
 }
+
+#[test]
+fn diff_estimate_zstd_gives_both_images() {
+    let tmp = tempfile::tempdir().unwrap();
+    imagegen::write_tar_file(
+        &hostile_spec(false),
+        Form::DockerLegacy,
+        &tmp.path().join("a.tar"),
+    )
+    .unwrap();
+    imagegen::write_tar_file(
+        &hostile_spec(true),
+        Form::DockerLegacy,
+        &tmp.path().join("b.tar"),
+    )
+    .unwrap();
+    let args = ["diff", "-q", "a.tar", "b.tar", "--estimate-zstd"];
+    let o = plummet(
+        &[&args[..], &["--json", "d.json", "--markdown", "d.md"]].concat(),
+        tmp.path(),
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let text = String::from_utf8(o.stdout).unwrap();
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(tmp.path().join("d.json")).unwrap()).unwrap();
+    let z = &json["zstd_estimate"];
+    assert_eq!(z["a"]["layers"].as_array().unwrap().len(), 3, "{z}");
+    assert_eq!(z["b"]["layers"].as_array().unwrap().len(), 4, "{z}");
+    let (a3, b3) = (
+        z["a"]["image"][0]["bytes"].as_u64().unwrap(),
+        z["b"]["image"][0]["bytes"].as_u64().unwrap(),
+    );
+    // B adds 9 kB of random bytes: they do not compress.
+    assert!(b3 > a3 + 8_000, "{a3} {b3}");
+    // The section comes before the rules, so the verdict stays the last line.
+    let at = text
+        .find("zstd estimate (each layer recompressed here)")
+        .expect(&text);
+    assert!(at < text.find("\nRules").unwrap(), "{text}");
+    let md = std::fs::read_to_string(tmp.path().join("d.md")).unwrap();
+    assert!(
+        md.contains("| | pull A | pull B | change | decompress B |"),
+        "{md}"
+    );
+}

@@ -31,6 +31,16 @@ pub struct JsonDiff {
     pub packages: Vec<super::packages::JsonPackageChange>,
     pub rules: Vec<JsonRule>,
     pub passed: bool,
+    /// `--estimate-zstd`: each image's layers recompressed with zstd; absent without the flag.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zstd_estimate: Option<JsonZstdPair>,
+}
+
+/// The zstd estimates of A and B.
+#[derive(Debug, Serialize)]
+pub struct JsonZstdPair {
+    pub a: crate::report::zstd::JsonZstd,
+    pub b: crate::report::zstd::JsonZstd,
 }
 
 #[derive(Debug, Serialize)]
@@ -256,6 +266,9 @@ pub fn report(
         packages: super::packages::json(&super::packages::compare(a.1, b.1)),
         rules: crate::report::json::rules(rules),
         passed: crate::report::rules::passed(rules),
+        zstd_estimate: crate::report::zstd::json(a.0)
+            .zip(crate::report::zstd::json(b.0))
+            .map(|(a, b)| JsonZstdPair { a, b }),
     }
 }
 

@@ -73,7 +73,7 @@ pub fn summary(image: &Image) -> Option<Summary<'_>> {
     })
 }
 
-fn millis(d: Duration) -> String {
+pub fn millis(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
@@ -195,6 +195,15 @@ pub fn html_note(image: &Image, layer: usize) -> String {
         .iter()
         .map(|l| format!(", zstd -{} {}", l.level, size(l.compressed_bytes)))
         .collect()
+}
+
+/// Per level, A's and B's pull sizes and B's decompression time; `None` unless both have estimates.
+pub fn pairs(
+    a: (&Image, &Analysis),
+    b: (&Image, &Analysis),
+) -> Option<Vec<(ImageLevel, ImageLevel)>> {
+    let (sa, sb) = (summary(a.0)?, summary(b.0)?);
+    Some(sa.image.into_iter().zip(sb.image).collect())
 }
 
 /// `zstd_estimate` in the JSON report.
