@@ -20,7 +20,7 @@
     return;
   }
   var nodes = data.nodes;
-  var kids = [], paths = [], byPath = {};
+  var kids = [], paths = [], byPath = Object.create(null);
   var i;
   for (i = 0; i < nodes.length; i++) { kids.push([]); }
   for (i = 0; i < nodes.length; i++) {
