@@ -34,9 +34,12 @@ pub struct ZstdEstimate {
     pub levels: Vec<LevelEstimate>,
 }
 
+/// One encoder thread: where its chunks go, and its outcome.
+type Worker = (SyncSender<Arc<[u8]>>, JoinHandle<io::Result<LevelEstimate>>);
+
 /// The encoder threads of one layer, fed by [`Recompressor::feed`].
 pub struct Recompressor {
-    workers: Vec<(SyncSender<Arc<[u8]>>, JoinHandle<io::Result<LevelEstimate>>)>,
+    workers: Vec<Worker>,
     fed: u64,
 }
 

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use crate::analysis::Analysis;
 use crate::escape;
 use crate::image::Image;
-use crate::tree::{NodeId, ROOT, Snapshot};
+use crate::tree::{NodeId, ROOT, Tree, Visible};
 
 /// At most this many nodes, "other" nodes included, reach the page.
 pub const MAX_NODES: usize = 3000;
@@ -33,10 +33,10 @@ pub const HAS_FINDING: u8 = 8;
 /// none; `other` counts the entries an "other" node stands for, 0 for a real node).
 pub fn data(image: &Image, a: &Analysis) -> Value {
     let tree = &image.tree;
-    let Some(last) = tree.layers.len().checked_sub(1) else {
+    if tree.layers.is_empty() || a.final_state.len() != tree.paths.len() {
         return json!({ "nodes": [], "findings": [], "packages": [], "base_layers": 0 });
-    };
-    let snapshot = Snapshot::at(tree, last);
+    }
+    let snapshot = Final::new(tree, &a.final_state);
     let flags = flags(image, a);
     let finding_of = finding_index(image, a);
     let total = snapshot.total_size();
@@ -144,6 +144,48 @@ pub fn data(image: &Image, a: &Analysis) -> Value {
         "base_layers": base_layers,
         "total": total,
     })
+}
+
+/// The final filesystem's visible entries and the bytes of visible files at and below each node,
+/// from the analysis's final state (no second replay of the layers).
+struct Final<'a> {
+    state: &'a [Option<Visible>],
+    sizes: Vec<u64>,
+}
+
+impl<'a> Final<'a> {
+    fn new(tree: &Tree, state: &'a [Option<Visible>]) -> Final<'a> {
+        let mut sizes = vec![0u64; state.len()];
+        for (node, visible) in state.iter().enumerate() {
+            if let Some(v) = visible {
+                let e = tree.entry_at(node as NodeId, *v);
+                if e.kind.is_file_like() {
+                    sizes[node] = e.size;
+                }
+            }
+        }
+        // Children have larger ids than their parents: a reverse scan folds sizes upwards.
+        for node in (1..state.len()).rev() {
+            if let Some(parent) = tree.paths.parent(node as NodeId) {
+                if state[node].is_some() {
+                    sizes[parent as usize] += sizes[node];
+                }
+            }
+        }
+        Final { state, sizes }
+    }
+
+    fn visible(&self, node: NodeId) -> Option<Visible> {
+        self.state[node as usize]
+    }
+
+    fn size(&self, node: NodeId) -> u64 {
+        self.sizes[node as usize]
+    }
+
+    fn total_size(&self) -> u64 {
+        self.sizes[ROOT as usize]
+    }
 }
 
 /// Per node: wasted and finding flags, inherited downwards and summarised upwards. Parents have
