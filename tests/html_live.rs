@@ -2,11 +2,7 @@
 //! build`, classic builder, COPY steps only so no base image is needed): the page names the
 //! build's `.git` finding and its treemap adds up to the final filesystem, and every layer the
 //! daemon exports gets its zstd figures.
-#![expect(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail on bad input"
-)]
+#![expect(clippy::unwrap_used, reason = "tests fail on bad input")]
 
 use std::process::Command;
 
