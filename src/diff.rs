@@ -4,6 +4,7 @@
 
 pub mod files;
 pub mod findings;
+pub mod html;
 pub mod json;
 pub mod layers;
 pub mod load;
@@ -11,6 +12,7 @@ pub mod markdown;
 pub mod packages;
 pub mod rules;
 pub mod text;
+pub mod zstd;
 
 pub use files::{Aspects, DirChange, FileChange, Meta, PathChange};
 pub use findings::FindingChange;

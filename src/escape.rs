@@ -164,6 +164,44 @@ pub fn markdown_text(s: &str) -> String {
     out
 }
 
+/// Text for HTML, in element content or a quoted attribute: hidden characters escaped as
+/// [`text`] does, then `&`, `<`, `>`, `"` and `'` as character references, so nothing can open
+/// a tag, leave an attribute or start an entity.
+pub fn html(s: &str) -> String {
+    let s = text(s);
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// JSON made safe to sit inside an HTML `<script>` element: `<`, `>` and `&` as `\u` escapes
+/// (so neither `</script>` nor `<!--` can end or bend the script), and U+2028/U+2029, which
+/// older JavaScript reads as line ends, escaped too. Each replaced character can only occur
+/// inside a JSON string, where the escape means the same character.
+pub fn script_json(json: &str) -> String {
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,5 +264,24 @@ mod tests {
         let out = markdown_prose(&format!("drop it: `RUN chmod u-s {path}`"), "");
         assert!(!out.contains("!["), "{out}");
         assert!(!out.contains("http://"), "{out}");
+    }
+
+    #[test]
+    fn html_escapes_markup_quotes_and_controls() {
+        assert_eq!(
+            html("<script>alert('x')</script> & \"q\" `b`\x1b\u{2028}"),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot; `b`\\x1b\\u{2028}"
+        );
+    }
+
+    #[test]
+    fn script_json_cannot_end_the_script() {
+        let json = serde_json::to_string("</script><!--\u{2028}\u{2029}&").unwrap();
+        let out = script_json(&json);
+        assert!(!out.contains('<') && !out.contains('\u{2028}'), "{out}");
+        assert_eq!(
+            serde_json::from_str::<String>(&out).unwrap(),
+            "</script><!--\u{2028}\u{2029}&"
+        );
     }
 }

@@ -7,6 +7,7 @@ pub mod digest;
 pub mod index;
 pub mod manifest;
 pub mod platform;
+pub mod recompress;
 
 pub use blob::{BlobSummary, Compression, Expected};
 pub use config::{History, ImageConfig};

@@ -240,6 +240,7 @@ fn ci(s: &CiSettings) -> Result<Outcome, Error> {
                 &results,
             ),
             Format::Sarif => report::sarif::render(&report::issue::all(image, analysis)),
+            Format::Html => report::html::render(image, analysis, &results),
         },
         || report::text::render(image, analysis, &results, r.top, text_style(r)),
     )?;
@@ -283,14 +284,23 @@ fn diff(s: &DiffSettings) -> Result<Outcome, Error> {
                     diff::json::report((ia, aa), (ib, ab), &comparison, &results, r.top.max(100));
                 diff::json::to_string(&report)
             }
-            Format::Markdown => diff::markdown::render(aa, ab, &comparison, &results, r.top),
+            Format::Markdown => {
+                let mut md = diff::markdown::render(aa, ab, &comparison, &results, r.top);
+                diff::zstd::markdown((ia, aa), (ib, ab), &mut md);
+                md
+            }
             Format::Junit => report::junit::render("plummet diff", &subject, &results),
             Format::CodeQuality => {
                 report::codequality::render("diff", &subject, &new_findings(), &results)
             }
             Format::Sarif => report::sarif::render(&new_findings()),
+            Format::Html => diff::html::render((ia, aa), (ib, ab), &comparison, &results),
         },
-        || diff::text::render(aa, ab, &comparison, &results, r.top, text_style(r)),
+        || {
+            let mut zstd = String::new();
+            diff::zstd::text((ia, aa), (ib, ab), &mut zstd);
+            diff::text::render_with(aa, ab, &comparison, &results, r.top, text_style(r), &zstd)
+        },
     )?;
     Ok(outcome(&results))
 }

@@ -9,6 +9,7 @@ pub mod codequality;
 pub mod dockerfile;
 pub mod fix;
 pub mod format;
+pub mod html;
 pub mod ignored;
 pub mod issue;
 pub mod json;
@@ -18,6 +19,7 @@ pub mod packages;
 pub mod rules;
 pub mod sarif;
 pub mod text;
+pub mod zstd;
 
 #[cfg(test)]
 mod tests;

@@ -33,6 +33,9 @@ pub struct JsonDiff {
     pub passed: bool,
     /// What `[ignore]` left out of each image (the `ignored` object of `plummet ci`).
     pub ignored: JsonIgnoredPair,
+    /// `--estimate-zstd`: each image's layers recompressed with zstd; absent without the flag.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zstd_estimate: Option<JsonZstdPair>,
 }
 
 /// `[ignore]`'s tally for A and for B.
@@ -40,6 +43,13 @@ pub struct JsonDiff {
 pub struct JsonIgnoredPair {
     pub a: crate::report::json::JsonIgnored,
     pub b: crate::report::json::JsonIgnored,
+}
+
+/// The zstd estimates of A and B.
+#[derive(Debug, Serialize)]
+pub struct JsonZstdPair {
+    pub a: crate::report::zstd::JsonZstd,
+    pub b: crate::report::zstd::JsonZstd,
 }
 
 #[derive(Debug, Serialize)]
@@ -269,6 +279,9 @@ pub fn report(
             a: crate::report::json::ignored(&a.1.ignored),
             b: crate::report::json::ignored(&b.1.ignored),
         },
+        zstd_estimate: crate::report::zstd::json(a.0)
+            .zip(crate::report::zstd::json(b.0))
+            .map(|(a, b)| JsonZstdPair { a, b }),
     }
 }
 

@@ -103,6 +103,19 @@ pub fn render(
     top: usize,
     style: Style,
 ) -> String {
+    render_with(a, b, c, rules, top, style, "")
+}
+
+/// As [`render`], with `extra` (already escaped text, e.g. the zstd estimate) before the rules.
+pub fn render_with(
+    a: &Analysis,
+    b: &Analysis,
+    c: &Comparison,
+    rules: &[RuleResult],
+    top: usize,
+    style: Style,
+    extra: &str,
+) -> String {
     let mut o = String::new();
     summary(&mut o, a, b, c, style);
     layers(&mut o, c, style);
@@ -123,6 +136,7 @@ pub fn render(
         top,
         |t| paint(style, "1", t),
     ));
+    o.push_str(extra);
     rules_and_result(&mut o, rules, style);
     o
 }

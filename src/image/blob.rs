@@ -56,6 +56,8 @@ pub struct BlobSummary {
     pub diff_id: Option<Digest>,
     pub compressed_bytes: u64,
     pub uncompressed_bytes: u64,
+    /// What zstd recompression would give (`--estimate-zstd`); `None` when not asked for.
+    pub zstd: Option<super::recompress::ZstdEstimate>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -256,6 +258,7 @@ impl<R: Read> Blob<R> {
             diff_id,
             compressed_bytes: raw.bytes,
             uncompressed_bytes: self.uncompressed_bytes,
+            zstd: None,
         })
     }
 }

@@ -10,7 +10,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use self::cache::{Hit, LayerCache};
 use self::store::{DiskCache, Lookup, admit, persistent_key};
-use super::blob::{Blob, BlobOptions, BlobSummary, Expected, READ_BUFFER};
+use super::blob::{Blob, BlobError, BlobOptions, BlobSummary, Expected, READ_BUFFER};
+use super::recompress::{Recompressor, Tee};
 use super::{ImageError, LayerError};
 use crate::layer::{self, Budget, CaptureRule, Keep, LayerIndex, Limits};
 
@@ -39,6 +40,9 @@ pub struct IndexOptions {
     /// The persistent layer-index cache (`--cache-dir`), consulted before reading a layer whose
     /// digest is known and filled with every verified layer read (see [`store`]).
     pub disk_cache: Option<Arc<DiskCache>>,
+    /// Recompress every layer with zstd as it is read, to estimate the pull size and
+    /// decompression time zstd would give (`--estimate-zstd`; costly, so off by default).
+    pub estimate_zstd: bool,
 }
 
 impl Default for IndexOptions {
@@ -52,6 +56,7 @@ impl Default for IndexOptions {
             content_digests: false,
             layer_cache: None,
             disk_cache: None,
+            estimate_zstd: false,
         }
     }
 }
@@ -175,11 +180,19 @@ pub fn index_blob<R: Read>(
             progress: counter,
         },
     )?;
-    let metered = Metered {
-        inner: blob,
-        budget,
+    let recompressor = if options.estimate_zstd {
+        Some(Recompressor::start().map_err(BlobError::from)?)
+    } else {
+        None
     };
-    let (index, reader) = layer::index(
+    let metered = Tee {
+        inner: Metered {
+            inner: blob,
+            budget,
+        },
+        recompressor,
+    };
+    let (index, mut reader) = layer::index(
         BufReader::with_capacity(READ_BUFFER, metered),
         budget,
         Keep {
@@ -187,8 +200,16 @@ pub fn index_blob<R: Read>(
             fingerprints: options.content_digests,
         },
     )?;
+    if options.estimate_zstd {
+        // The estimate covers the whole tar, padding after its end included, as a blob would.
+        io::copy(&mut reader, &mut io::sink()).map_err(BlobError::from)?;
+    }
     // Bytes still buffered were already hashed when they left the decompressor.
-    let blob = reader.into_inner().inner.finish()?;
+    let tee = reader.into_inner();
+    let mut blob = tee.inner.inner.finish()?;
+    if let Some(r) = tee.recompressor {
+        blob.zstd = Some(r.finish().map_err(BlobError::from)?);
+    }
     Ok(IndexedLayer { index, blob })
 }
 

@@ -30,6 +30,9 @@ pub struct JsonReport {
     /// The `--baseline` the rules were judged against; absent without one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub baseline: Option<JsonBaseline>,
+    /// `--estimate-zstd`: the layers recompressed with zstd; absent without the flag.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zstd_estimate: Option<super::zstd::JsonZstd>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -351,6 +354,7 @@ pub fn report(image: &Image, a: &Analysis, rules: &[RuleResult], top: usize) -> 
         dockerfile: dockerfile(a),
         ignored: ignored(&a.ignored),
         baseline: None,
+        zstd_estimate: super::zstd::json(image),
     }
 }
 

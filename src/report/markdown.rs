@@ -100,6 +100,7 @@ pub fn render(image: &Image, a: &Analysis, rules: &[RuleResult], top: usize) -> 
     }
     let _ = writeln!(o, "\n</details>");
     super::dockerfile::markdown(a, &mut o);
+    super::zstd::markdown(image, a, &mut o);
     o.push_str(&super::packages::markdown(a, top));
     if !a.wasted.is_empty() {
         let _ = writeln!(

@@ -57,6 +57,7 @@ pub fn render(
     }
     super::packages::section(a, top, style.color, &mut o);
     super::dockerfile::section(a, style.color, &mut o);
+    super::zstd::text(image, a, &mut o);
     rules_and_result(&mut o, rules, style);
     o
 }

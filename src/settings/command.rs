@@ -44,6 +44,7 @@ pub enum Format {
     Junit,
     CodeQuality,
     Sarif,
+    Html,
 }
 
 impl Format {
@@ -55,6 +56,7 @@ impl Format {
             Format::Junit => "--junit",
             Format::CodeQuality => "--gitlab-codequality",
             Format::Sarif => "--sarif",
+            Format::Html => "--html",
         }
     }
 }
@@ -67,6 +69,7 @@ pub struct Reports {
     pub junit: Option<PathBuf>,
     pub gitlab_codequality: Option<PathBuf>,
     pub sarif: Option<PathBuf>,
+    pub html: Option<PathBuf>,
     /// How many of the largest paths to list.
     pub top: usize,
     /// Colours in the text report: stdout is a terminal and `NO_COLOR` is not set.
@@ -82,6 +85,7 @@ impl Reports {
             junit: args.junit.clone(),
             gitlab_codequality: args.gitlab_codequality.clone(),
             sarif: args.sarif.clone(),
+            html: args.html.clone(),
             top: args.top,
             color: env.stdout_is_terminal && !env.no_color,
         };
@@ -106,6 +110,7 @@ impl Reports {
             (Format::Junit, &self.junit),
             (Format::CodeQuality, &self.gitlab_codequality),
             (Format::Sarif, &self.sarif),
+            (Format::Html, &self.html),
         ]
         .into_iter()
         .filter_map(|(format, path)| path.as_deref().map(|p| (format, p)))
@@ -286,7 +291,7 @@ fn ci(mut args: CiArgs, env: &Environment) -> Result<CiSettings, ConfigError> {
         image: args.image.clone(),
         base: args.source.base.clone(),
         rules: rules_from(dive.rule_base(), &args, &file)?,
-        load: load_options(&args.source, &file)?,
+        load: estimating(load_options(&args.source, &file)?, &args.report),
         reports: Reports::new(&args.report, env)?,
         quiet: args.source.quiet,
         ignore: super::noise::ignore(&file)?,
@@ -328,13 +333,19 @@ fn diff(args: &DiffArgs, env: &Environment) -> Result<DiffSettings, ConfigError>
         image_a: args.image_a.clone(),
         image_b: args.image_b.clone(),
         rules: diff_rules(args)?,
-        load: load_options(&args.source, &file)?,
+        load: estimating(load_options(&args.source, &file)?, &args.report),
         reports: Reports::new(&args.report, env)?,
         quiet: args.source.quiet,
         ui: (args.ui && !env.ci).then(|| UiStart::new(&args.source, &file, &dive, env)),
         dockerfile: args.source.dockerfile.clone(),
         ignore: super::noise::ignore(&file)?,
     })
+}
+
+/// The load options with `--estimate-zstd` applied: the recompression runs as the layers are read.
+fn estimating(mut load: LoadOptions, report: &ReportArgs) -> LoadOptions {
+    load.index.estimate_zstd = report.estimate_zstd;
+    load
 }
 
 /// Validates the rule flags of `plummet diff`.

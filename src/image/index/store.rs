@@ -230,6 +230,11 @@ pub(super) fn persistent_key<'o>(
     options: &'o IndexOptions,
 ) -> Option<(&'o DiskCache, Digest, Profile)> {
     let cache = options.disk_cache.as_deref()?;
+    // `--estimate-zstd` recompresses the layer as it is read: a cached index has no blob to
+    // recompress, so that run reads every layer (and writes nothing it could not also read).
+    if options.estimate_zstd {
+        return None;
+    }
     let key = expected
         .digest
         .clone()

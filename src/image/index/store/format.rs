@@ -202,6 +202,7 @@ pub fn decode(reader: impl Read, file_len: u64) -> Result<Decoded, DecodeError> 
                 diff_id,
                 compressed_bytes,
                 uncompressed_bytes,
+                zstd: None,
             },
         },
     })
