@@ -5,8 +5,10 @@
 
 pub mod analysis;
 pub mod cli;
+pub mod content;
 pub mod diff;
 pub mod escape;
+mod files;
 pub mod image;
 pub mod layer;
 mod output;
@@ -51,6 +53,8 @@ pub enum Error {
     Usage(String),
     #[error(transparent)]
     Ui(#[from] ui::UiError),
+    #[error(transparent)]
+    Content(#[from] content::ContentError),
 }
 
 impl Error {
@@ -112,6 +116,8 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
         Some(Settings::Ci(s)) => ci(&s),
         Some(Settings::Explore(s)) => explore(s),
         Some(Settings::Diff(s)) => diff(&s),
+        Some(Settings::Cat(s)) => files::cat(&s),
+        Some(Settings::Extract(s)) => files::extract(&s),
         None => Err(Error::Usage(
             "no image given: try `plummet IMAGE` or `plummet ci IMAGE` (see --help)".into(),
         )),
@@ -162,19 +168,26 @@ pub fn load_and_analyze(
 
 fn ci(s: &CiSettings) -> Result<Outcome, Error> {
     output::check_targets(&s.reports)?;
+    if let Some(path) = &s.files_csv {
+        files::check_files_csv(path)?;
+    }
     let inspected = load_and_analyze(&s.image, s.base.as_deref(), &s.load, s.quiet)?;
     let (image, analysis) = inspected.parts();
+    if let Some(path) = &s.files_csv {
+        files::write_files_csv(image, path)?;
+    }
     let results = report::rules::evaluate(analysis, &s.rules);
     let r = &s.reports;
     output::write_reports(
         r,
         |format| match format {
-            Format::Json => report::json::to_string(&report::json::report(
-                image,
-                analysis,
-                &results,
-                r.top.max(100),
-            )),
+            Format::Json => {
+                let mut json = report::json::report(image, analysis, &results, r.top.max(100));
+                if s.json_files {
+                    json.files = Some(report::json::files(image));
+                }
+                report::json::to_string(&json)
+            }
             Format::Markdown => report::markdown::render(image, analysis, &results, r.top),
             Format::Junit => report::junit::render("plummet ci", &analysis.reference, &results),
             Format::CodeQuality => report::codequality::render(
@@ -191,6 +204,9 @@ fn ci(s: &CiSettings) -> Result<Outcome, Error> {
 }
 
 fn diff(s: &DiffSettings) -> Result<Outcome, Error> {
+    if let Some(path) = &s.file {
+        return files::diff_file(s, path);
+    }
     if let Some(ui) = &s.ui {
         require_terminal(ui, "`plummet diff A B` without --ui for a report")?;
         return diff_ui(s, ui);

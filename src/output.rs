@@ -87,3 +87,8 @@ fn write_output(path: &Path, text: &str) -> Result<bool, Error> {
     })?;
     Ok(false)
 }
+
+/// Writes `text` to stdout; a closed pipe (`| head`) is not an error.
+pub(crate) fn write_stdout(text: &str) -> Result<(), Error> {
+    write_output(Path::new("-"), text).map(|_| ())
+}

@@ -4,6 +4,7 @@
 mod command;
 mod dive;
 mod dive_ci;
+mod files;
 mod size;
 
 use std::collections::BTreeMap;
@@ -15,6 +16,7 @@ pub use command::{
     CiSettings, DiffSettings, Environment, ExploreSettings, Format, Reports, Settings, UiStart,
     diff_rules, for_command, parse_growth, parse_kinds,
 };
+pub use files::{CatSettings, ExtractSettings};
 pub use size::parse_size;
 
 pub use crate::report::rules::RuleSet;

@@ -22,6 +22,9 @@ pub struct JsonReport {
     pub rules: Vec<JsonRule>,
     /// Whether every enabled rule passed.
     pub passed: bool,
+    /// Every layer's entries (`ci --json-files`); absent unless asked for, since it is big.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub files: Option<Vec<JsonFile>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -244,6 +247,7 @@ pub fn report(image: &Image, a: &Analysis, rules: &[RuleResult], top: usize) -> 
         packages: packages(a),
         rules: self::rules(rules),
         passed: super::rules::passed(rules),
+        files: None,
     }
 }
 
@@ -265,6 +269,50 @@ pub fn rules(rules: &[RuleResult]) -> Vec<JsonRule> {
             value: number(r.value),
             threshold: r.threshold.map(number),
             message: r.message.clone(),
+        })
+        .collect()
+}
+
+/// One entry of one layer's tar, for `ci --json-files`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JsonFile {
+    /// Absolute path (bytes that are not UTF-8 shown as U+FFFD, as every JSON path).
+    pub path: String,
+    pub layer: usize,
+    /// `added`, `modified`, `unchanged` (a directory repeated as it was), `removed` (a
+    /// whiteout) or `opaque` (an opaque-directory marker).
+    pub status: &'static str,
+    /// `file`, `dir`, `symlink`, `hardlink`, `char`, `block`, `fifo`, `whiteout` or `opaque`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub size: u64,
+    /// Permission bits with setuid, setgid and sticky (`mode & 0o7777`), as a number.
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+    /// Symlink or hardlink target; null otherwise.
+    pub link_target: Option<String>,
+}
+
+/// Every layer's file list, in image order and tar order within a layer.
+pub fn files(image: &Image) -> Vec<JsonFile> {
+    use crate::content::listing;
+    listing::rows(&image.tree)
+        .into_iter()
+        .map(|r| JsonFile {
+            path: format!("/{}", String::from_utf8_lossy(&r.path)),
+            layer: r.layer,
+            status: r.status.name(),
+            kind: listing::type_name(r.kind),
+            size: r.size,
+            mode: r.mode & 0o7777,
+            uid: r.uid,
+            gid: r.gid,
+            link_target: matches!(
+                r.kind,
+                crate::layer::EntryKind::Symlink | crate::layer::EntryKind::Hardlink
+            )
+            .then(|| String::from_utf8_lossy(&r.link).into_owned()),
         })
         .collect()
 }

@@ -140,6 +140,10 @@ pub struct CiSettings {
     pub rules: RuleSet,
     pub reports: Reports,
     pub quiet: bool,
+    /// `--files-csv FILE`: every layer's file list as CSV.
+    pub files_csv: Option<PathBuf>,
+    /// `--json-files`: the file list in the JSON report too.
+    pub json_files: bool,
 }
 
 /// `plummet IMAGE`: the terminal UI.
@@ -163,6 +167,8 @@ pub struct DiffSettings {
     pub quiet: bool,
     /// `--ui` without `CI=true`: the terminal UI instead of the reports.
     pub ui: Option<UiStart>,
+    /// `--file PATH`: compare this one file instead of the images.
+    pub file: Option<String>,
 }
 
 /// One command, ready to run.
@@ -171,6 +177,8 @@ pub enum Settings {
     Ci(CiSettings),
     Explore(ExploreSettings),
     Diff(DiffSettings),
+    Cat(super::CatSettings),
+    Extract(super::ExtractSettings),
 }
 
 /// Builds the settings of the command line's command. `None` when no image is given.
@@ -179,6 +187,10 @@ pub fn for_command(cli: Cli, env: &Environment) -> Result<Option<Settings>, Conf
         Some(Command::Ci(args)) => return ci(&args, env).map(|s| Some(Settings::Ci(s))),
         Some(Command::Diff(args)) => return diff(&args, env).map(|s| Some(Settings::Diff(s))),
         Some(Command::Explore(args)) => (args.image, args.source),
+        Some(Command::Cat(args)) => return super::files::cat(args).map(|s| Some(Settings::Cat(s))),
+        Some(Command::Extract(args)) => {
+            return super::files::extract(args).map(|s| Some(Settings::Extract(s)));
+        }
         None => match cli.image {
             Some(image) => (image, cli.source),
             None => return Ok(None),
@@ -211,6 +223,8 @@ fn ci(args: &CiArgs, env: &Environment) -> Result<CiSettings, ConfigError> {
         load: load_options(&args.source, &file)?,
         reports: Reports::new(&args.report, env)?,
         quiet: args.source.quiet,
+        files_csv: args.files_csv.clone(),
+        json_files: args.json_files,
     })
 }
 
@@ -224,6 +238,7 @@ fn diff(args: &DiffArgs, env: &Environment) -> Result<DiffSettings, ConfigError>
         reports: Reports::new(&args.report, env)?,
         quiet: args.source.quiet,
         ui: (args.ui && !env.ci).then(|| UiStart::new(&args.source, &file, env)),
+        file: args.file.clone(),
     })
 }
 
