@@ -13,7 +13,7 @@ pub mod listing;
 pub mod locate;
 pub mod spool;
 
-pub use fetch::{FetchError, ReadOptions, Wanted};
+pub use fetch::{Blobs, FetchError, ReadOptions, Wanted};
 pub use locate::{Found, LookupError, Member};
 pub use spool::Spool;
 
@@ -54,7 +54,7 @@ pub fn find_file(image: &Image, snapshot: &Snapshot, path: &[u8]) -> Result<Memb
 
 /// Reads `member`'s bytes into `spool`, returning once the blob is verified (see [`fetch`]).
 pub fn read_member(
-    image: &Image,
+    blobs: &Blobs,
     member: &Member,
     spool: &mut Spool,
     options: ReadOptions,
@@ -63,7 +63,7 @@ pub fn read_member(
         path: member.path.clone(),
         occurrence: member.occurrence,
     }];
-    fetch::read_members(image, member.layer, &wanted, options, &mut |_, r| {
+    fetch::read_members(blobs, member.layer, &wanted, options, &mut |_, r| {
         spool.fill(r)
     })
 }
@@ -79,7 +79,7 @@ pub fn read_file(
     let layer = layer_or_last(image, layer)?;
     let snapshot = Snapshot::at(&image.tree, layer);
     let member = find_file(image, &snapshot, path)?;
-    read_member(image, &member, spool, options)?;
+    read_member(&Blobs::of(image), &member, spool, options)?;
     Ok(member)
 }
 

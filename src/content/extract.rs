@@ -296,7 +296,7 @@ impl Writer<'_> {
                 open.push(files);
             }
             let mut written = 0u64;
-            fetch::read_members(image, layer, wanted, self.options.read, &mut |i, member| {
+            fetch::read_members(&fetch::Blobs::of(image), layer, wanted, self.options.read, &mut |i, member| {
                 let files = open.get_mut(i).ok_or_else(|| io::Error::other("no output"))?;
                 let mut buf = vec![0u8; 256 * 1024];
                 loop {

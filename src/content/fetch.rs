@@ -65,23 +65,42 @@ pub struct Wanted {
     pub occurrence: u32,
 }
 
-/// How errors name layer `layer`: its digest, else its diff_id, else its position.
-pub fn layer_name(image: &Image, layer: usize) -> String {
-    let meta = image.meta.layers.get(layer);
-    meta.and_then(|m| m.digest.as_ref().or(m.diff_id.as_ref()))
-        .map_or_else(|| format!("layer {layer}"), ToString::to_string)
+/// What reading an image's layers again needs, apart from the tree: cheap to clone into a
+/// worker thread (the viewer reads on one so that the UI never waits).
+#[derive(Debug, Clone)]
+pub struct Blobs {
+    reopen: Option<std::sync::Arc<dyn crate::image::Reopen>>,
+    layers: Vec<crate::image::LayerMeta>,
+    source: String,
+}
+
+impl Blobs {
+    pub fn of(image: &Image) -> Blobs {
+        Blobs {
+            reopen: image.reopen.clone(),
+            layers: image.meta.layers.clone(),
+            source: image.meta.source.clone(),
+        }
+    }
+
+    /// How errors name layer `layer`: its digest, else its diff_id, else its position.
+    pub fn layer_name(&self, layer: usize) -> String {
+        let meta = self.layers.get(layer);
+        meta.and_then(|m| m.digest.as_ref().or(m.diff_id.as_ref()))
+            .map_or_else(|| format!("layer {layer}"), ToString::to_string)
+    }
 }
 
 /// Streams layer `layer` and calls `sink(i, member)` for each `wanted[i]` as it passes, with a
 /// reader of exactly the member's bytes. Errors of the sink are [`FetchError::Output`].
 pub fn read_members(
-    image: &Image,
+    image: &Blobs,
     layer: usize,
     wanted: &[Wanted],
     options: ReadOptions,
     sink: &mut dyn FnMut(usize, &mut dyn Read) -> io::Result<()>,
 ) -> Result<(), FetchError> {
-    let name = layer_name(image, layer);
+    let name = image.layer_name(layer);
     let fail = |message: String| FetchError::Layer {
         layer,
         name: name.clone(),
@@ -90,8 +109,8 @@ pub fn read_members(
     let reopen = image
         .reopen
         .as_ref()
-        .ok_or_else(|| FetchError::Unavailable(image.meta.source.clone()))?;
-    let expected = match (options.verify, image.meta.layers.get(layer)) {
+        .ok_or_else(|| FetchError::Unavailable(image.source.clone()))?;
+    let expected = match (options.verify, image.layers.get(layer)) {
         (true, Some(meta)) => Expected {
             digest: meta.digest.clone(),
             diff_id: meta.diff_id.clone(),

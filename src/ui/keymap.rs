@@ -119,6 +119,20 @@ pub const BINDINGS: &[Binding] = &[
     ),
     b(Action::NextMatch, "next_match", &["n"], "next match"),
     b(Action::PrevMatch, "prev_match", &["N"], "previous match"),
+    b(
+        Action::View,
+        "view",
+        &["v"],
+        "view the file as of the layer (enter on a file too)",
+    ),
+    b(
+        Action::ViewDiff,
+        "view_diff",
+        &["d"],
+        "viewer: diff against the previous version",
+    ),
+    b(Action::ViewWrap, "view_wrap", &["W"], "viewer: wrap long lines"),
+    b(Action::ViewClose, "view_close", &["esc"], "viewer: close"),
 ];
 
 const fn b(

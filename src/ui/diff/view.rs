@@ -233,6 +233,8 @@ fn diff_help(action: Action, help: &'static str) -> Option<&'static str> {
         Action::FilterUnchanged => "show or hide unchanged paths",
         Action::Sort => "sort by name / by size change",
         Action::WastedOnly => return None,
+        // The file viewer is the single-image UI's.
+        Action::View | Action::ViewDiff | Action::ViewWrap | Action::ViewClose => return None,
         _ => help,
     })
 }
