@@ -140,7 +140,9 @@ impl Viewer {
         match self.matches.first() {
             Some(&line) => {
                 self.show(line);
-                format!("{} lines match {}", self.matches.len(), crate::escape::text(text))
+                let n = self.matches.len();
+                let lines = if n == 1 { "line matches" } else { "lines match" };
+                format!("{n} {lines} {}", crate::escape::text(text))
             }
             None => format!("no line matches {}", crate::escape::text(text)),
         }

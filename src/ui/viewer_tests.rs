@@ -125,5 +125,5 @@ fn viewer_search_finds_lines() {
     keys(&mut app, "/host\n");
     let v = app.viewer.as_ref().unwrap();
     assert_eq!(v.matches, vec![2]);
-    assert_eq!(app.chrome.message.as_deref(), Some("1 lines match host"));
+    assert_eq!(app.chrome.message.as_deref(), Some("1 line matches host"));
 }
