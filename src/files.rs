@@ -36,7 +36,9 @@ fn read_options(load: &LoadOptions) -> ReadOptions {
 /// than newline and tab (a binary, or escape sequences that would drive the terminal) are
 /// refused with a hint to redirect; through a pipe or into a file every byte is written as is.
 pub fn cat(s: &CatSettings) -> Result<Outcome, Error> {
+    let started = std::time::Instant::now();
     let image = load(&s.image, &s.load, s.quiet)?;
+    let loaded = started.elapsed();
     let mut spool = Spool::unbounded();
     content::read_file(
         &image,
@@ -45,6 +47,13 @@ pub fn cat(s: &CatSettings) -> Result<Outcome, Error> {
         &mut spool,
         read_options(&s.load),
     )?;
+    // bench/files reads these: the index pass, then the file's own read.
+    tracing::debug!(
+        load_ms = loaded.as_millis() as u64,
+        read_ms = (started.elapsed() - loaded).as_millis() as u64,
+        bytes = spool.total(),
+        "cat"
+    );
     let mut stdout = std::io::stdout().lock();
     if stdout.is_terminal() && !spool.bytes().is_some_and(terminal_safe) {
         return Err(Error::Usage(format!(

@@ -89,7 +89,11 @@ fn cat_reads_each_version_from_every_form_and_compression() {
             let o = plummet(&["cat", "-q", image, "etc/app.conf", "--layer", "0"]);
             assert_eq!(o.stdout, b"port=80\nhost=a\n", "{}", stderr(&o));
             let o = plummet(&["cat", "-q", image, "/opt/link"]);
-            assert!(o.stdout == big(), "{compression:?} {form:?}: {}", stderr(&o));
+            assert!(
+                o.stdout == big(),
+                "{compression:?} {form:?}: {}",
+                stderr(&o)
+            );
             let o = plummet(&["cat", "-q", image, "/old", "--layer", "0"]);
             assert_eq!(o.stdout, b"old\n");
         }
@@ -104,7 +108,10 @@ fn cat_bad_input_is_one_line_naming_what_is_wrong() {
     let o = plummet(&["cat", "-q", image, "/old"]);
     assert_error(
         &o,
-        &["/old: no such file or directory as of layer 1", "nearest existing parent is /"],
+        &[
+            "/old: no such file or directory as of layer 1",
+            "nearest existing parent is /",
+        ],
     );
     let o = plummet(&["cat", "-q", image, "/etc/nope/x"]);
     assert_error(&o, &["/etc/nope/x", "nearest existing parent is /etc"]);
@@ -113,7 +120,10 @@ fn cat_bad_input_is_one_line_naming_what_is_wrong() {
     let o = plummet(&["cat", "-q", image, "/etc/app.conf", "--layer", "2"]);
     assert_error(&o, &["--layer 2: the image has 2 layers (0 to 1)"]);
     let o = plummet(&["cat", "-q", image, "/opt/escape"]);
-    assert_error(&o, &["/opt/escape is a symlink to /etc/passwd, which does not exist"]);
+    assert_error(
+        &o,
+        &["/opt/escape is a symlink to /etc/passwd, which does not exist"],
+    );
     let o = plummet(&["cat", "-q", &format!("{image}.missing"), "/etc"]);
     assert_error(&o, &["no such file or directory"]);
 }
@@ -124,13 +134,26 @@ fn extract_writes_files_symlinks_and_modes_beneath_dir_only() {
     let image = write(tmp.path(), &spec(Compression::Zstd), Form::Oci);
     let image = image.to_str().unwrap();
     let out = tmp.path().join("out");
-    let o = plummet(&["extract", image, "/opt", "/etc/app.conf", "-o", out.to_str().unwrap()]);
+    let o = plummet(&[
+        "extract",
+        image,
+        "/opt",
+        "/etc/app.conf",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stderr(&o).contains("extracted 3 files"), "{}", stderr(&o));
-    assert_eq!(std::fs::read(out.join("etc/app.conf")).unwrap(), b"port=8080\nhost=a\n");
+    assert_eq!(
+        std::fs::read(out.join("etc/app.conf")).unwrap(),
+        b"port=8080\nhost=a\n"
+    );
     assert!(std::fs::read(out.join("opt/big.bin")).unwrap() == big());
     use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(out.join("opt/run")).unwrap().permissions().mode();
+    let mode = std::fs::metadata(out.join("opt/run"))
+        .unwrap()
+        .permissions()
+        .mode();
     assert_eq!(mode & 0o7777, 0o755, "no setuid bit");
     // Symlinks are written as they are, never followed.
     assert_eq!(
@@ -138,7 +161,14 @@ fn extract_writes_files_symlinks_and_modes_beneath_dir_only() {
         Path::new("../../../../etc/passwd")
     );
     // Asked again, nothing is overwritten.
-    let o = plummet(&["extract", "-q", image, "/etc/app.conf", "-o", out.to_str().unwrap()]);
+    let o = plummet(&[
+        "extract",
+        "-q",
+        image,
+        "/etc/app.conf",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     assert_error(&o, &["refusing to write /etc/app.conf", "already there"]);
     // A symlink in DIR where the image has a directory is never written through.
     let out2 = tmp.path().join("out2");
@@ -172,14 +202,20 @@ fn diff_file_prints_a_unified_diff_between_two_images() {
     );
     let o = plummet(&["diff", "-q", a, b, "--file", "/opt/big.bin"]);
     let out = String::from_utf8(o.stdout).unwrap();
-    assert!(out.starts_with("binary files differ\n--- a/opt/big.bin: 307200 bytes, xxh3 "), "{out}");
+    assert!(
+        out.starts_with("binary files differ\n--- a/opt/big.bin: 307200 bytes, xxh3 "),
+        "{out}"
+    );
     assert!(out.contains("+++ b/opt/big.bin: 9 bytes, xxh3 "), "{out}");
     let o = plummet(&["diff", "-q", a, b, "--file", "/opt/run"]);
     let out = String::from_utf8(o.stdout).unwrap();
     assert!(out.contains("+++ b/opt/run (absent ("), "{out}");
     assert!(out.contains("\n-#!/bin/sh\n"), "{out}");
     let o = plummet(&["diff", "-q", a, a, "--file", "/etc/app.conf"]);
-    assert_eq!(String::from_utf8(o.stdout).unwrap(), "/etc/app.conf: the same in both images\n");
+    assert_eq!(
+        String::from_utf8(o.stdout).unwrap(),
+        "/etc/app.conf: the same in both images\n"
+    );
 }
 
 #[test]
@@ -201,13 +237,27 @@ fn ci_files_csv_lists_every_layers_entries() {
     assert!(o.status.code().is_some_and(|c| c < 2), "{}", stderr(&o));
     let text = std::fs::read_to_string(&csv).unwrap();
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines[0], "path,layer,status,type,size,mode,uid,gid,link_target");
-    assert!(lines.contains(&"/opt/run,0,added,file,10,4755,0,0,"), "{text}");
-    assert!(lines.contains(&"/opt/link,0,added,symlink,0,0777,0,0,big.bin"), "{text}");
-    assert!(lines.contains(&"/etc/app.conf,1,modified,file,17,0644,0,0,"), "{text}");
-    assert!(lines.contains(&"/old,1,removed,whiteout,0,0644,0,0,"), "{text}");
-    let report: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(
+        lines[0],
+        "path,layer,status,type,size,mode,uid,gid,link_target"
+    );
+    assert!(
+        lines.contains(&"/opt/run,0,added,file,10,4755,0,0,"),
+        "{text}"
+    );
+    assert!(
+        lines.contains(&"/opt/link,0,added,symlink,0,0777,0,0,big.bin"),
+        "{text}"
+    );
+    assert!(
+        lines.contains(&"/etc/app.conf,1,modified,file,17,0644,0,0,"),
+        "{text}"
+    );
+    assert!(
+        lines.contains(&"/old,1,removed,whiteout,0,0644,0,0,"),
+        "{text}"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     let files = report["files"].as_array().unwrap();
     assert_eq!(files.len(), lines.len() - 1);
     let link = files.iter().find(|f| f["path"] == "/opt/link").unwrap();

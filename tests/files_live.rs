@@ -81,13 +81,7 @@ fn setup() -> Option<(String, String)> {
 
 /// The layer of the image that a `RUN` of the Dockerfile made: busybox's layers come first.
 fn layers(host: &str) -> usize {
-    let out = run(docker(host).args([
-        "image",
-        "inspect",
-        "-f",
-        "{{len .RootFS.Layers}}",
-        TAG,
-    ]));
+    let out = run(docker(host).args(["image", "inspect", "-f", "{{len .RootFS.Layers}}", TAG]));
     out.trim().parse().unwrap()
 }
 
@@ -102,9 +96,17 @@ fn cat_from_the_layer_store_and_the_export() {
         if export {
             args.push("--export");
         }
-        assert_eq!(ok(&plummet(&args)), b"port=8080\nname=one\n", "export {export}");
+        assert_eq!(
+            ok(&plummet(&args)),
+            b"port=8080\nname=one\n",
+            "export {export}"
+        );
         args.extend(["--layer", &first]);
-        assert_eq!(ok(&plummet(&args)), b"port=80\nname=one\n", "export {export}");
+        assert_eq!(
+            ok(&plummet(&args)),
+            b"port=80\nname=one\n",
+            "export {export}"
+        );
     }
     let o = plummet(&["cat", "-q", "--host", &host, &image, "/srv/app/old"]);
     let err = String::from_utf8_lossy(&o.stderr);

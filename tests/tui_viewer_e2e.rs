@@ -3,7 +3,6 @@
 //! the previous layer's version, and goes back to the tree with esc.
 #![expect(
     clippy::expect_used,
-    clippy::unwrap_used,
     clippy::panic,
     reason = "the helpers of a test fail it loudly"
 )]
@@ -47,13 +46,22 @@ fn open_a_file_search_it_diff_it_and_go_back() {
     session.keys(&["/", "a", "p", "p", "Enter"]);
     session.wait_for("matches `app`");
     session.keys(&["v"]);
-    session.wait_for_all(&["/etc/app.conf as of layer 1", "1 listen=8080", "3 timeout=30"]);
+    session.wait_for_all(&[
+        "/etc/app.conf as of layer 1",
+        "1 listen=8080",
+        "3 timeout=30",
+    ]);
 
     session.keys(&["/", "w", "o", "r", "k", "Enter"]);
     session.wait_for("1 line matches work");
 
     session.keys(&["d"]);
-    session.wait_for_all(&["changes in layer 1", "-listen=80", "+listen=8080", "+timeout=30"]);
+    session.wait_for_all(&[
+        "changes in layer 1",
+        "-listen=80",
+        "+listen=8080",
+        "+timeout=30",
+    ]);
 
     session.keys(&["Escape"]);
     session.wait_for("Files: all up to layer 1");

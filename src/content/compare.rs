@@ -55,16 +55,19 @@ pub fn escape_line(line: &str) -> String {
 
 /// The comparison as text: `--- a` / `+++ b` headers, then hunks or a binary summary. Empty
 /// string when both versions are the same file.
-pub fn render(label_a: &str, a: &mut Version, label_b: &str, b: &mut Version) -> io::Result<String> {
+pub fn render(
+    label_a: &str,
+    a: &mut Version,
+    label_b: &str,
+    b: &mut Version,
+) -> io::Result<String> {
     let mut out = String::new();
     match (&mut *a, &mut *b) {
         (Version::Absent(why_a), Version::Absent(why_b)) => {
             out.push_str(&format!("{label_a}: {why_a}\n{label_b}: {why_b}\n"));
         }
         (Version::File(sa), Version::File(sb)) => {
-            let text = |s: &Spool| {
-                s.total() <= MAX_TEXT_DIFF && s.bytes().is_some_and(is_text)
-            };
+            let text = |s: &Spool| s.total() <= MAX_TEXT_DIFF && s.bytes().is_some_and(is_text);
             if text(sa) && text(sb) {
                 let (ta, tb) = (as_text(sa), as_text(sb));
                 if ta == tb {
@@ -118,9 +121,19 @@ fn one_sided(
         return Ok(());
     }
     let (a, b, la, lb) = if sign == '+' {
-        ("", as_text(s), format!("{absent_label} ({why})"), present_label.to_string())
+        (
+            "",
+            as_text(s),
+            format!("{absent_label} ({why})"),
+            present_label.to_string(),
+        )
     } else {
-        (as_text(s), "", present_label.to_string(), format!("{absent_label} ({why})"))
+        (
+            as_text(s),
+            "",
+            present_label.to_string(),
+            format!("{absent_label} ({why})"),
+        )
     };
     unified(out, &la, a, &lb, b);
     Ok(())
@@ -133,7 +146,10 @@ fn unified(out: &mut String, label_a: &str, a: &str, label_b: &str, b: &str) {
         let (Some(first), Some(last)) = (group.first(), group.last()) else {
             continue;
         };
-        let (ra, rb) = (first.old_range().start..last.old_range().end, first.new_range().start..last.new_range().end);
+        let (ra, rb) = (
+            first.old_range().start..last.old_range().end,
+            first.new_range().start..last.new_range().end,
+        );
         out.push_str(&format!(
             "@@ -{} +{} @@\n",
             hunk_range(ra.start, ra.len()),
@@ -204,7 +220,10 @@ mod tests {
         let mut a = file(b"\x7fELF\0\0\x01");
         let mut b = file(b"\x7fELF\0\0\x02\x03");
         let out = render("a", &mut a, "b", &mut b).unwrap();
-        assert!(out.starts_with("binary files differ\n--- a: 7 bytes, xxh3 "), "{out}");
+        assert!(
+            out.starts_with("binary files differ\n--- a: 7 bytes, xxh3 "),
+            "{out}"
+        );
         assert!(out.contains("+++ b: 8 bytes, xxh3 "), "{out}");
     }
 

@@ -17,9 +17,9 @@ use std::path::Path;
 use rustix::fs::{AtFlags, Mode, OFlags, ResolveFlags};
 use rustix::io::Errno;
 
+use super::ContentError;
 use super::fetch::{self, ReadOptions, Wanted};
 use super::locate::{self, kind_name};
-use super::ContentError;
 use crate::image::Image;
 use crate::layer::EntryKind;
 use crate::tree::{NodeId, Snapshot};
@@ -72,11 +72,7 @@ pub fn extract(
         Mode::empty(),
     )
     .map_err(|e| out_err(dir, &e.to_string()))?;
-    let writer = Writer {
-        root,
-        dir,
-        options,
-    };
+    let writer = Writer { root, dir, options };
     let mut summary = Summary::default();
     // Member -> the files it becomes, per layer (a hardlinked file may be asked for twice).
     let mut members: BTreeMap<usize, BTreeMap<Wanted, Vec<Output>>> = BTreeMap::new();
@@ -217,9 +213,7 @@ impl Writer<'_> {
             ResolveFlags::BENEATH | ResolveFlags::NO_SYMLINKS,
         )
         .map_err(|e| match e {
-            Errno::LOOP | Errno::NOTDIR => {
-                self.refuse(rel, "a symlink or file is already there")
-            }
+            Errno::LOOP | Errno::NOTDIR => self.refuse(rel, "a symlink or file is already there"),
             other => self.failed(rel, other),
         })?;
         // Owner rwx, so the directory can be filled; no setgid or sticky bit.
@@ -243,7 +237,10 @@ impl Writer<'_> {
     fn symlink(&self, rel: &[u8], target: &[u8], uid: u32, gid: u32) -> Result<(), ContentError> {
         let (parent, name) = self.parent(rel)?;
         rustix::fs::symlinkat(target, &parent, name.as_slice()).map_err(|e| match e {
-            Errno::EXIST => self.refuse(rel, "something is already there (extract does not overwrite)"),
+            Errno::EXIST => self.refuse(
+                rel,
+                "something is already there (extract does not overwrite)",
+            ),
             other => self.failed(rel, other),
         })?;
         if self.options.same_owner {
@@ -263,7 +260,10 @@ impl Writer<'_> {
     fn create(&self, rel: &[u8]) -> Result<(OwnedFd, Vec<u8>, File), ContentError> {
         let (parent, name) = self.parent(rel)?;
         if rustix::fs::statat(&parent, name.as_slice(), AtFlags::SYMLINK_NOFOLLOW).is_ok() {
-            return Err(self.refuse(rel, "something is already there (extract does not overwrite)"));
+            return Err(self.refuse(
+                rel,
+                "something is already there (extract does not overwrite)",
+            ));
         }
         let mut temp = name.clone();
         temp.extend_from_slice(PARTIAL);
@@ -296,21 +296,29 @@ impl Writer<'_> {
                 open.push(files);
             }
             let mut written = 0u64;
-            fetch::read_members(&fetch::Blobs::of(image), layer, wanted, self.options.read, &mut |i, member| {
-                let files = open.get_mut(i).ok_or_else(|| io::Error::other("no output"))?;
-                let mut buf = vec![0u8; 256 * 1024];
-                loop {
-                    let n = member.read(&mut buf)?;
-                    if n == 0 {
-                        break;
+            fetch::read_members(
+                &fetch::Blobs::of(image),
+                layer,
+                wanted,
+                self.options.read,
+                &mut |i, member| {
+                    let files = open
+                        .get_mut(i)
+                        .ok_or_else(|| io::Error::other("no output"))?;
+                    let mut buf = vec![0u8; 256 * 1024];
+                    loop {
+                        let n = member.read(&mut buf)?;
+                        if n == 0 {
+                            break;
+                        }
+                        for (_, _, f) in files.iter_mut() {
+                            f.write_all(&buf[..n])?;
+                        }
+                        written += n as u64;
                     }
-                    for (_, _, f) in files.iter_mut() {
-                        f.write_all(&buf[..n])?;
-                    }
-                    written += n as u64;
-                }
-                Ok(())
-            })?;
+                    Ok(())
+                },
+            )?;
             Ok::<u64, ContentError>(written)
         })();
         // Verified (or failed): give each file its name, or remove what was written.

@@ -16,7 +16,11 @@ fn image() -> Image {
                 .special("app/null", tar::EntryType::Char, 0o666)
                 .finish(),
         ),
-        gzip(&TarBuilder::new().file_owned("app/conf", b"key=2\n", 0, 0).finish()),
+        gzip(
+            &TarBuilder::new()
+                .file_owned("app/conf", b"key=2\n", 0, 0)
+                .finish(),
+        ),
     ])
 }
 
@@ -38,7 +42,10 @@ fn writes_files_dirs_and_symlinks_without_special_bits_or_devices() {
     assert_eq!(std::fs::read(app.join("conf")).unwrap(), b"key=2\n");
     // The hardlink keeps the bytes of its layer's member.
     assert_eq!(std::fs::read(app.join("conf2")).unwrap(), b"key=1\n");
-    let mode = std::fs::metadata(app.join("run")).unwrap().permissions().mode();
+    let mode = std::fs::metadata(app.join("run"))
+        .unwrap()
+        .permissions()
+        .mode();
     assert_eq!(mode & 0o7777, 0o755, "setuid dropped");
     let mode = std::fs::metadata(&app).unwrap().permissions().mode();
     assert_eq!(mode & 0o7777, 0o775, "setgid dropped");
@@ -48,9 +55,11 @@ fn writes_files_dirs_and_symlinks_without_special_bits_or_devices() {
     );
     assert!(!app.join("null").exists());
     assert!(
-        std::fs::read_dir(&app)
+        std::fs::read_dir(&app).unwrap().all(|e| !e
             .unwrap()
-            .all(|e| !e.unwrap().file_name().to_string_lossy().contains("partial"))
+            .file_name()
+            .to_string_lossy()
+            .contains("partial"))
     );
 }
 
@@ -61,18 +70,40 @@ fn refuses_to_write_through_a_symlink_and_does_not_overwrite() {
     let outside = tempfile::tempdir().unwrap();
     // A symlink already in DIR where the image has a directory.
     std::os::unix::fs::symlink(outside.path(), out.path().join("app")).unwrap();
-    let err = extract(&image, 1, &[b"/app/conf".to_vec()], out.path(), ExtractOptions::default())
-        .unwrap_err()
-        .to_string();
-    assert!(err.starts_with("refusing to write /app/conf under "), "{err}");
+    let err = extract(
+        &image,
+        1,
+        &[b"/app/conf".to_vec()],
+        out.path(),
+        ExtractOptions::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.starts_with("refusing to write /app/conf under "),
+        "{err}"
+    );
     assert!(err.contains("could lead outside it"), "{err}");
     assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
 
     let out = tempfile::tempdir().unwrap();
-    extract(&image, 1, &[b"/app/conf".to_vec()], out.path(), ExtractOptions::default()).unwrap();
-    let err = extract(&image, 1, &[b"/app/conf".to_vec()], out.path(), ExtractOptions::default())
-        .unwrap_err()
-        .to_string();
+    extract(
+        &image,
+        1,
+        &[b"/app/conf".to_vec()],
+        out.path(),
+        ExtractOptions::default(),
+    )
+    .unwrap();
+    let err = extract(
+        &image,
+        1,
+        &[b"/app/conf".to_vec()],
+        out.path(),
+        ExtractOptions::default(),
+    )
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("already there"), "{err}");
 }
 
@@ -82,13 +113,29 @@ fn a_file_below_an_extracted_symlink_is_refused() {
     // layer where `d` is a directory, a file below it must not write outside.
     let image = image_of_blobs(vec![
         TarBuilder::new().symlink("d", "/tmp").finish(),
-        TarBuilder::new().whiteout("d").file_owned("d/x", b"x", 0, 0).finish(),
+        TarBuilder::new()
+            .whiteout("d")
+            .file_owned("d/x", b"x", 0, 0)
+            .finish(),
     ]);
     let out = tempfile::tempdir().unwrap();
-    extract(&image, 0, &[b"/d".to_vec()], out.path(), ExtractOptions::default()).unwrap();
-    let err = extract(&image, 1, &[b"/d/x".to_vec()], out.path(), ExtractOptions::default())
-        .unwrap_err()
-        .to_string();
+    extract(
+        &image,
+        0,
+        &[b"/d".to_vec()],
+        out.path(),
+        ExtractOptions::default(),
+    )
+    .unwrap();
+    let err = extract(
+        &image,
+        1,
+        &[b"/d/x".to_vec()],
+        out.path(),
+        ExtractOptions::default(),
+    )
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("refusing to write /d/x"), "{err}");
 }
 
@@ -96,9 +143,15 @@ fn a_file_below_an_extracted_symlink_is_refused() {
 fn a_missing_path_is_an_error_before_anything_is_written() {
     let image = image();
     let out = tempfile::tempdir().unwrap();
-    let err = extract(&image, 0, &[b"/app/nope".to_vec()], out.path(), ExtractOptions::default())
-        .unwrap_err()
-        .to_string();
+    let err = extract(
+        &image,
+        0,
+        &[b"/app/nope".to_vec()],
+        out.path(),
+        ExtractOptions::default(),
+    )
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("nearest existing parent is /app"), "{err}");
     assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0);
 }

@@ -10,8 +10,8 @@
 use std::collections::HashMap;
 use std::io::{self, BufReader, Read};
 
-use crate::image::blob::{Blob, BlobOptions, Expected, READ_BUFFER};
 use crate::image::Image;
+use crate::image::blob::{Blob, BlobOptions, Expected, READ_BUFFER};
 use crate::layer::clean_path;
 
 /// How layers are read again.
@@ -172,9 +172,10 @@ pub fn read_members(
         }
     }
     if left > 0 {
-        let missing = wanted
-            .iter()
-            .find(|w| seen.get(w.path.as_slice()).is_none_or(|&n| n <= w.occurrence));
+        let missing = wanted.iter().find(|w| {
+            seen.get(w.path.as_slice())
+                .is_none_or(|&n| n <= w.occurrence)
+        });
         if let Some(w) = missing {
             return Err(FetchError::Gone {
                 layer,

@@ -6,7 +6,13 @@ use crate::testutil::{TarBuilder, gzip, image_of_blobs, zstd};
 
 fn cat(image: &Image, layer: Option<usize>, path: &str) -> Result<Vec<u8>, ContentError> {
     let mut spool = Spool::unbounded();
-    read_file(image, layer, path.as_bytes(), &mut spool, ReadOptions::default())?;
+    read_file(
+        image,
+        layer,
+        path.as_bytes(),
+        &mut spool,
+        ReadOptions::default(),
+    )?;
     let mut out = Vec::new();
     spool.copy_to(&mut out).unwrap();
     Ok(out)
@@ -71,11 +77,21 @@ fn a_missing_path_names_the_nearest_existing_parent() {
         err,
         "/etc/gone: no such file or directory as of layer 1; the nearest existing parent is /etc"
     );
-    let err = cat(&image, Some(1), "/var/cache/x").unwrap_err().to_string();
-    assert!(err.contains("nearest existing parent is /var/cache"), "{err}");
+    let err = cat(&image, Some(1), "/var/cache/x")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("nearest existing parent is /var/cache"),
+        "{err}"
+    );
     let err = cat(&image, None, "/no/such/dir").unwrap_err().to_string();
-    assert!(err.contains("nearest existing parent is /\n") || err.ends_with("parent is /"), "{err}");
-    let err = cat(&image, None, "/etc/app.conf/x").unwrap_err().to_string();
+    assert!(
+        err.contains("nearest existing parent is /\n") || err.ends_with("parent is /"),
+        "{err}"
+    );
+    let err = cat(&image, None, "/etc/app.conf/x")
+        .unwrap_err()
+        .to_string();
     assert!(err.ends_with("/etc/app.conf (not a directory)"), "{err}");
 }
 
@@ -87,7 +103,9 @@ fn a_directory_says_to_use_extract_and_a_bad_layer_says_how_many_there_are() {
         err,
         "/etc is a directory: use `plummet extract IMAGE /etc -o DIR` for its files"
     );
-    let err = cat(&image, Some(7), "/etc/app.conf").unwrap_err().to_string();
+    let err = cat(&image, Some(7), "/etc/app.conf")
+        .unwrap_err()
+        .to_string();
     assert_eq!(err, "--layer 7: the image has 3 layers (0 to 2)");
 }
 
@@ -111,9 +129,7 @@ fn dangling_symlinks_and_loops_are_named() {
 
 #[test]
 fn paths_from_the_image_are_escaped_in_errors() {
-    let image = image_of_blobs(vec![
-        TarBuilder::new().dir("d\x1b[2J").finish(),
-    ]);
+    let image = image_of_blobs(vec![TarBuilder::new().dir("d\x1b[2J").finish()]);
     let err = cat(&image, None, "/d\x1b[2J").unwrap_err().to_string();
     assert!(!err.contains('\x1b'), "{err}");
     assert!(err.contains("/d\\x1b[2J is a directory"), "{err}");

@@ -214,9 +214,10 @@ struct ArchiveBlobs {
 
 impl crate::image::Reopen for ArchiveBlobs {
     fn blob(&self, position: usize) -> std::io::Result<Box<dyn std::io::Read + Send>> {
-        let name = self.names.get(position).ok_or_else(|| {
-            std::io::Error::new(std::io::ErrorKind::NotFound, "no such layer")
-        })?;
+        let name = self
+            .names
+            .get(position)
+            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "no such layer"))?;
         let open = self.members.opener(name).map_err(std::io::Error::other)?;
         open()
     }

@@ -131,7 +131,12 @@ pub const BINDINGS: &[Binding] = &[
         &["d"],
         "viewer: diff against the previous version",
     ),
-    b(Action::ViewWrap, "view_wrap", &["W"], "viewer: wrap long lines"),
+    b(
+        Action::ViewWrap,
+        "view_wrap",
+        &["W"],
+        "viewer: wrap long lines",
+    ),
     b(Action::ViewClose, "view_close", &["esc"], "viewer: close"),
 ];
 

@@ -141,7 +141,11 @@ impl Viewer {
             Some(&line) => {
                 self.show(line);
                 let n = self.matches.len();
-                let lines = if n == 1 { "line matches" } else { "lines match" };
+                let lines = if n == 1 {
+                    "line matches"
+                } else {
+                    "lines match"
+                };
                 format!("{n} {lines} {}", crate::escape::text(text))
             }
             None => format!("no line matches {}", crate::escape::text(text)),

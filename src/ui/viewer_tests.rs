@@ -24,13 +24,23 @@ fn app(layer: usize) -> App {
     let image = image_of_blobs(vec![
         gzip(
             &TarBuilder::new()
-                .file_owned("etc/app.conf", b"# app\nport=80\nhost=a\n\tindented\n", 0, 0)
+                .file_owned(
+                    "etc/app.conf",
+                    b"# app\nport=80\nhost=a\n\tindented\n",
+                    0,
+                    0,
+                )
                 .file_owned("bin/tool", &elf(), 0, 0)
                 .finish(),
         ),
         gzip(
             &TarBuilder::new()
-                .file_owned("etc/app.conf", b"# app\nport=8080\nhost=a\n\tindented\nesc=\x1b[31m\n", 0, 0)
+                .file_owned(
+                    "etc/app.conf",
+                    b"# app\nport=8080\nhost=a\n\tindented\nesc=\x1b[31m\n",
+                    0,
+                    0,
+                )
                 .finish(),
         ),
     ]);
@@ -56,7 +66,14 @@ fn key(app: &mut App, code: KeyCode) {
 
 fn keys(app: &mut App, text: &str) {
     for c in text.chars() {
-        key(app, if c == '\n' { KeyCode::Enter } else { KeyCode::Char(c) });
+        key(
+            app,
+            if c == '\n' {
+                KeyCode::Enter
+            } else {
+                KeyCode::Char(c)
+            },
+        );
     }
 }
 
@@ -70,7 +87,10 @@ fn open(app: &mut App, path: &str, then: &str) {
 fn settle(app: &mut App) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while app.working() {
-        assert!(std::time::Instant::now() < deadline, "the viewer never loaded");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the viewer never loaded"
+        );
         app.poll_work();
         std::thread::sleep(std::time::Duration::from_millis(5));
     }

@@ -95,7 +95,9 @@ fn seek_member(stream: &mut dyn Read, wanted: &str) -> io::Result<u64> {
             };
             continue;
         }
-        let name = long_name.take().unwrap_or_else(|| header.path_bytes().into_owned());
+        let name = long_name
+            .take()
+            .unwrap_or_else(|| header.path_bytes().into_owned());
         if (kind.is_file() || kind == tar::EntryType::Continuous)
             && normalise(&String::from_utf8_lossy(&name)) == *wanted
         {

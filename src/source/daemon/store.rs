@@ -210,9 +210,10 @@ struct StoreBlobs {
 
 impl crate::image::Reopen for StoreBlobs {
     fn blob(&self, position: usize) -> std::io::Result<Box<dyn Read + Send>> {
-        let layer = self.layers.get(position).ok_or_else(|| {
-            std::io::Error::new(std::io::ErrorKind::NotFound, "no such layer")
-        })?;
+        let layer = self
+            .layers
+            .get(position)
+            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "no such layer"))?;
         Ok(Box::new(Reassembled::open(&layer.tar_split, &layer.diff)?))
     }
 }

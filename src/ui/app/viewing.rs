@@ -58,10 +58,20 @@ impl App {
                 format!("b{shown} (layer {layer})"),
             );
             let title = format!("{shown}: changes in layer {layer}");
-            (title, Request::Diff { before, after: now, labels })
+            (
+                title,
+                Request::Diff {
+                    before,
+                    after: now,
+                    labels,
+                },
+            )
         } else {
             match now {
-                Ok(member) => (format!("{shown} as of layer {layer}"), Request::View(member)),
+                Ok(member) => (
+                    format!("{shown} as of layer {layer}"),
+                    Request::View(member),
+                ),
                 Err(why) => {
                     self.chrome.message = Some(why);
                     return;
@@ -82,7 +92,9 @@ impl App {
     /// Keys while the viewer is open.
     pub(super) fn update_viewer(&mut self, action: Action) {
         let height = self.viewer_height();
-        let Some(v) = self.viewer.as_mut() else { return };
+        let Some(v) = self.viewer.as_mut() else {
+            return;
+        };
         v.height = height;
         match action {
             Action::ViewClose | Action::View | Action::Left => self.viewer = None,

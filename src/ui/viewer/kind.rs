@@ -123,7 +123,10 @@ mod tests {
         elf.resize(20, 0);
         elf[16] = 3;
         elf[18] = 0x3e;
-        assert_eq!(describe(&elf), "ELF 64-bit LSB shared object or PIE executable, x86-64");
+        assert_eq!(
+            describe(&elf),
+            "ELF 64-bit LSB shared object or PIE executable, x86-64"
+        );
         assert_eq!(describe(&[0x1f, 0x8b, 8]), "gzip compressed data");
         assert_eq!(describe(b"\x89PNG\r\n\x1a\n...."), "PNG image");
         assert_eq!(describe(b"\x00\x01"), "binary data");

@@ -21,7 +21,11 @@ pub enum Request {
 }
 
 /// Starts reading on a worker thread; the answer arrives on the receiver.
-pub fn spawn(blobs: Blobs, request: Request, options: ReadOptions) -> Receiver<Result<Body, String>> {
+pub fn spawn(
+    blobs: Blobs,
+    request: Request,
+    options: ReadOptions,
+) -> Receiver<Result<Body, String>> {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         let _ = tx.send(build(&blobs, request, options));
@@ -54,8 +58,8 @@ pub fn build(blobs: &Blobs, request: Request, options: ReadOptions) -> Result<Bo
                 }
             };
             let (mut a, mut b) = (version(before)?, version(after)?);
-            let text = compare::render(&labels.0, &mut a, &labels.1, &mut b)
-                .map_err(|e| e.to_string())?;
+            let text =
+                compare::render(&labels.0, &mut a, &labels.1, &mut b).map_err(|e| e.to_string())?;
             let lines: Vec<String> = text.lines().map(|l| l.replace('\t', "    ")).collect();
             Ok(Body {
                 style: Style::Diff,
@@ -88,14 +92,22 @@ fn view(spool: &Spool) -> Body {
             .collect();
         return Body {
             style: Style::Text,
-            note: format!("text, {total} bytes, {} lines{}", lines.len(), cut(bytes.len() as u64)),
+            note: format!(
+                "text, {total} bytes, {} lines{}",
+                lines.len(),
+                cut(bytes.len() as u64)
+            ),
             lines,
         };
     }
     let shown = &bytes[..bytes.len().min(HEX_LIMIT as usize)];
     Body {
         style: Style::Hex,
-        note: format!("{}, {total} bytes{}", kind::describe(bytes), cut(shown.len() as u64)),
+        note: format!(
+            "{}, {total} bytes{}",
+            kind::describe(bytes),
+            cut(shown.len() as u64)
+        ),
         lines: kind::hex_lines(shown),
     }
 }
