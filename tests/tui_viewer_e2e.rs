@@ -70,3 +70,36 @@ fn open_a_file_search_it_diff_it_and_go_back() {
     let status = session.wait_for_exit();
     assert_eq!(status, "0", "plummet exited with {status}");
 }
+
+/// `plummet cat` on a terminal writes text but refuses a binary file (its bytes would drive the
+/// terminal), with a hint to redirect.
+#[test]
+fn cat_to_a_terminal_writes_text_and_refuses_binary() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        return skip("tui_viewer_e2e", "tmux is not installed");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let image = dir.path().join("cat.tar");
+    let spec = ImageSpec::new(
+        "cat",
+        vec![LayerSpec::new(vec![
+            Op::bytes("/etc/motd", b"hello from the image\n"),
+            Op::bytes("/bin/blob", b"\x7fELF\x1b]0;pwned\x07\0\0"),
+        ])],
+    );
+    imagegen::write_tar_file(&spec, Form::Oci, &image).unwrap();
+    let plummet = Path::new(env!("CARGO_BIN_EXE_plummet"));
+    let args = |path: &str| -> Vec<std::path::PathBuf> {
+        vec!["cat".into(), "-q".into(), image.clone(), path.into()]
+    };
+    let text = args("/etc/motd");
+    let text: Vec<&Path> = text.iter().map(|p| p.as_path()).collect();
+    let session = Session::start_held("cat-text", plummet, &text);
+    assert_eq!(session.wait_for_exit(), "0");
+    session.wait_for("hello from the image");
+    let binary = args("/bin/blob");
+    let binary: Vec<&Path> = binary.iter().map(|p| p.as_path()).collect();
+    let session = Session::start_held("cat-binary", plummet, &binary);
+    assert_eq!(session.wait_for_exit(), "2");
+    session.wait_for("not written to the terminal");
+}
