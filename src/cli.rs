@@ -115,6 +115,43 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the man page (roff) on standard output, e.g. `plummet man > plummet.1`.
     Man,
+    /// Write one file's bytes to standard output, as of the final filesystem or a layer.
+    Cat(CatArgs),
+    /// Write files and directories of an image beneath a directory.
+    Extract(ExtractArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CatArgs {
+    /// The image to read.
+    pub image: String,
+    /// The file's path in the image (symlinks are followed inside the image).
+    pub path: String,
+    /// Read the file as of this layer (indexes from 0, as in the JSON report); default the last.
+    #[arg(long, value_name = "N")]
+    pub layer: Option<usize>,
+    #[command(flatten)]
+    pub source: SourceArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ExtractArgs {
+    /// The image to read.
+    pub image: String,
+    /// Paths in the image: files, symlinks (written as symlinks) and whole directories.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<String>,
+    /// The directory to write into (created if missing); files keep their paths in the image.
+    #[arg(short, long, value_name = "DIR")]
+    pub output: PathBuf,
+    /// Extract as of this layer (indexes from 0, as in the JSON report); default the last.
+    #[arg(long, value_name = "N")]
+    pub layer: Option<usize>,
+    /// Give files the owners (uid:gid) they have in the image.
+    #[arg(long)]
+    pub same_owner: bool,
+    #[command(flatten)]
+    pub source: SourceArgs,
 }
 
 #[derive(Debug, Args)]
@@ -287,6 +324,14 @@ pub struct CiArgs {
     /// of the baseline's figure (default 1MB).
     #[arg(long, value_name = "SIZE|PERCENT", requires = "baseline")]
     pub baseline_tolerance: Option<String>,
+    /// Write every layer's file list as CSV to FILE: path, layer, status, type, size, mode,
+    /// uid, gid, link target.
+    #[arg(long, value_name = "FILE")]
+    pub files_csv: Option<PathBuf>,
+
+    /// Add every layer's file list to the JSON report (`files`); it can be large.
+    #[arg(long)]
+    pub json_files: bool,
 }
 
 /// How many of the largest paths a report lists unless `--top` says otherwise.
@@ -377,6 +422,10 @@ pub struct DiffArgs {
 
     #[command(flatten)]
     pub report: ReportArgs,
+    /// Compare one file (its final version in each image) instead of the images: a unified
+    /// diff for text, sizes and fingerprints for binary files.
+    #[arg(long, value_name = "PATH", conflicts_with = "ui")]
+    pub file: Option<String>,
 }
 
 #[derive(Debug, Args)]

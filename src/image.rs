@@ -55,6 +55,16 @@ pub struct Image {
     pub meta: ImageMeta,
     pub tree: Tree,
     pub blobs: Vec<BlobSummary>,
+    /// How to read a layer's blob again, for file contents (`plummet cat`, the viewer); `None`
+    /// for images built in memory.
+    pub reopen: Option<std::sync::Arc<dyn Reopen>>,
+}
+
+/// Opens a layer's blob again after the image was indexed, from where the source found it:
+/// the archive member, the registry blob, the engine's layer store.
+pub trait Reopen: Send + Sync + std::fmt::Debug {
+    /// Layer `position`'s blob as stored (compressed or not), from its first byte.
+    fn blob(&self, position: usize) -> std::io::Result<Box<dyn std::io::Read + Send>>;
 }
 
 impl Image {
@@ -65,7 +75,18 @@ impl Image {
             blobs.push(l.blob);
             l.index
         }));
-        Image { meta, tree, blobs }
+        Image {
+            meta,
+            tree,
+            blobs,
+            reopen: None,
+        }
+    }
+
+    /// The image with a way to read its layers' blobs again.
+    pub fn with_reopen(mut self, reopen: std::sync::Arc<dyn Reopen>) -> Image {
+        self.reopen = Some(reopen);
+        self
     }
 }
 

@@ -5,9 +5,11 @@
 
 pub mod analysis;
 pub mod cli;
+pub mod content;
 pub mod diff;
 pub mod dockerfile;
 pub mod escape;
+mod files;
 pub mod fleet;
 pub mod image;
 pub mod layer;
@@ -58,6 +60,8 @@ pub enum Error {
     Usage(String),
     #[error(transparent)]
     Ui(#[from] ui::UiError),
+    #[error(transparent)]
+    Content(#[from] content::ContentError),
 }
 
 impl Error {
@@ -141,6 +145,8 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
         Some(Settings::Diff(s)) => diff(&s),
         Some(Settings::Fix(s)) => patch::run(&s),
         Some(Settings::Scan(s)) => fleet::run::run(&s),
+        Some(Settings::Cat(s)) => files::cat(&s),
+        Some(Settings::Extract(s)) => files::extract(&s),
         None => Err(Error::Usage(
             "no image given: try `plummet IMAGE` or `plummet ci IMAGE` (see --help)".into(),
         )),
@@ -202,12 +208,18 @@ pub fn load_and_analyze(
 fn ci(s: &CiSettings) -> Result<Outcome, Error> {
     output::check_targets(&s.reports)?;
     let dockerfile = s.dockerfile.as_deref().map(patch::read).transpose()?;
+    if let Some(path) = &s.files_csv {
+        files::check_files_csv(path)?;
+    }
     let mut inspected = load_and_analyze(&s.image, s.base.as_deref(), &s.load, s.quiet)?;
     analysis::ignore::apply(&mut inspected.analysis, &inspected.image.tree, &s.ignore);
     if let Some(read) = &dockerfile {
         patch::attach(read, &mut inspected.analysis);
     }
     let (image, analysis) = inspected.parts();
+    if let Some(path) = &s.files_csv {
+        files::write_files_csv(image, path)?;
+    }
     let mut results = report::rules::evaluate(analysis, &s.rules);
     results.extend(report::budgets::evaluate(
         &image.tree,
@@ -229,6 +241,9 @@ fn ci(s: &CiSettings) -> Result<Outcome, Error> {
                     .as_ref()
                     .zip(forgiven)
                     .map(|(b, n)| report::json::baseline(b, n));
+                if s.json_files {
+                    json.files = Some(report::json::files(image));
+                }
                 report::json::to_string(&json)
             }
             Format::Markdown => report::markdown::render(image, analysis, &results, r.top),
@@ -248,6 +263,9 @@ fn ci(s: &CiSettings) -> Result<Outcome, Error> {
 }
 
 fn diff(s: &DiffSettings) -> Result<Outcome, Error> {
+    if let Some(path) = &s.file {
+        return files::diff_file(s, path);
+    }
     if let Some(ui) = &s.ui {
         require_terminal(ui, "`plummet diff A B` without --ui for a report")?;
         return diff_ui(s, ui);

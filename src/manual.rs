@@ -61,7 +61,9 @@ mod tests {
                     | Settings::Explore(_)
                     | Settings::Diff(_)
                     | Settings::Fix(_)
-                    | Settings::Scan(_),
+                    | Settings::Scan(_)
+                    | Settings::Cat(_)
+                    | Settings::Extract(_),
                 )) => {}
                 Ok(None) => assert!(line.starts_with("completions") || line.starts_with("man")),
                 Err(e) => panic!("{line}: {e}"),

@@ -88,6 +88,11 @@ fn write_output(path: &Path, text: &str) -> Result<bool, Error> {
     Ok(false)
 }
 
+/// Writes `text` to stdout; a closed pipe (`| head`) is not an error.
+pub(crate) fn write_stdout(text: &str) -> Result<(), Error> {
+    write_output(Path::new("-"), text).map(|_| ())
+}
+
 /// Writes `bytes` to `path` so that an existing file is replaced only once the new one is
 /// whole: written beside it under a temporary name, then renamed over it (a full disk leaves
 /// last run's report as it was). A path that is not a regular file (`/dev/stdout`, a FIFO) is

@@ -7,6 +7,7 @@ mod dive;
 mod dive_ci;
 mod dive_config;
 mod dive_flags;
+mod files;
 mod noise;
 mod scan;
 mod size;
@@ -23,6 +24,7 @@ pub use command::{
     diff_rules, for_command, parse_growth, parse_kinds,
 };
 pub use dive_config::DiveConfig;
+pub use files::{CatSettings, ExtractSettings};
 pub use scan::ScanSettings;
 pub use size::parse_size;
 

@@ -197,3 +197,50 @@ pub fn app_user() -> crate::image::ImageConfig {
         ..Default::default()
     }
 }
+
+/// Layer blobs kept in memory, opened again for file contents.
+#[derive(Debug)]
+pub struct MemoryBlobs(pub Vec<Vec<u8>>);
+
+impl crate::image::Reopen for MemoryBlobs {
+    fn blob(&self, position: usize) -> std::io::Result<Box<dyn std::io::Read + Send>> {
+        Ok(Box::new(std::io::Cursor::new(self.0[position].clone())))
+    }
+}
+
+/// Indexes layer blobs (plain, gzip or zstd) into an image that can read its files again, with
+/// each layer's digest and diff_id in its metadata as a real source records them.
+pub fn image_of_blobs(blobs: Vec<Vec<u8>>) -> crate::image::Image {
+    use crate::image::{Digest, Expected, LayerMeta};
+    let budget = crate::layer::Budget::default();
+    let options = crate::image::IndexOptions::default();
+    let mut metas = Vec::new();
+    let indexed = blobs
+        .iter()
+        .map(|blob| {
+            let layer = crate::image::index::index_blob(
+                blob.as_slice(),
+                Expected::default(),
+                &options,
+                &budget,
+                None,
+            )
+            .unwrap();
+            metas.push(LayerMeta {
+                digest: Some(Digest::sha256_of(blob)),
+                diff_id: layer.blob.diff_id.clone(),
+                media_type: None,
+                blob_size: Some(blob.len() as u64),
+            });
+            layer
+        })
+        .collect();
+    let meta = crate::image::ImageMeta {
+        reference: "test".into(),
+        source: "test".into(),
+        layers: metas,
+        ..Default::default()
+    };
+    crate::image::Image::assemble(meta, indexed)
+        .with_reopen(std::sync::Arc::new(MemoryBlobs(blobs)))
+}

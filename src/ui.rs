@@ -18,6 +18,7 @@ mod terminal;
 pub mod theme;
 pub mod treeview;
 pub mod view;
+pub mod viewer;
 
 use std::collections::HashMap;
 use std::io;
@@ -124,7 +125,17 @@ impl Screen for App {
     fn chrome(&self) -> &Chrome {
         &self.chrome
     }
+    fn working(&self) -> bool {
+        self.viewer.as_ref().is_some_and(viewer::Viewer::loading)
+    }
+    fn poll_work(&mut self) -> bool {
+        self.viewer.as_mut().is_some_and(viewer::Viewer::poll)
+    }
 }
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+#[path = "ui/viewer_tests.rs"]
+mod viewer_tests;

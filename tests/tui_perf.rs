@@ -43,6 +43,7 @@ fn synthetic_image() -> Image {
         meta: ImageMeta::default(),
         tree: Tree::build([base, update, cleanup]),
         blobs: Vec::new(),
+        reopen: None,
     }
 }
 

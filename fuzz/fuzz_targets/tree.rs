@@ -91,6 +91,7 @@ fuzz_target!(|data: &[u8]| {
         meta: ImageMeta::default(),
         tree,
         blobs: Vec::new(),
+        reopen: None,
     };
     let analysis = analyze(&image);
     let tree = &image.tree;

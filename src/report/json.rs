@@ -33,6 +33,9 @@ pub struct JsonReport {
     /// `--estimate-zstd`: the layers recompressed with zstd; absent without the flag.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub zstd_estimate: Option<super::zstd::JsonZstd>,
+    /// Every layer's entries (`ci --json-files`); absent unless asked for, since it is big.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub files: Option<Vec<JsonFile>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -355,6 +358,7 @@ pub fn report(image: &Image, a: &Analysis, rules: &[RuleResult], top: usize) -> 
         ignored: ignored(&a.ignored),
         baseline: None,
         zstd_estimate: super::zstd::json(image),
+        files: None,
     }
 }
 
@@ -376,6 +380,50 @@ pub fn rules(rules: &[RuleResult]) -> Vec<JsonRule> {
             value: number(r.value),
             threshold: r.threshold.map(number),
             message: r.message.clone(),
+        })
+        .collect()
+}
+
+/// One entry of one layer's tar, for `ci --json-files`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JsonFile {
+    /// Absolute path (bytes that are not UTF-8 shown as U+FFFD, as every JSON path).
+    pub path: String,
+    pub layer: usize,
+    /// `added`, `modified`, `unchanged` (a directory repeated as it was), `removed` (a
+    /// whiteout) or `opaque` (an opaque-directory marker).
+    pub status: &'static str,
+    /// `file`, `dir`, `symlink`, `hardlink`, `char`, `block`, `fifo`, `whiteout` or `opaque`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub size: u64,
+    /// Permission bits with setuid, setgid and sticky (`mode & 0o7777`), as a number.
+    pub mode: u32,
+    pub uid: u32,
+    pub gid: u32,
+    /// Symlink or hardlink target; null otherwise.
+    pub link_target: Option<String>,
+}
+
+/// Every layer's file list, in image order and tar order within a layer.
+pub fn files(image: &Image) -> Vec<JsonFile> {
+    use crate::content::listing;
+    listing::rows(&image.tree)
+        .into_iter()
+        .map(|r| JsonFile {
+            path: format!("/{}", String::from_utf8_lossy(&r.path)),
+            layer: r.layer,
+            status: r.status.name(),
+            kind: listing::type_name(r.kind),
+            size: r.size,
+            mode: r.mode & 0o7777,
+            uid: r.uid,
+            gid: r.gid,
+            link_target: matches!(
+                r.kind,
+                crate::layer::EntryKind::Symlink | crate::layer::EntryKind::Hardlink
+            )
+            .then(|| String::from_utf8_lossy(&r.link).into_owned()),
         })
         .collect()
 }

@@ -185,6 +185,10 @@ pub struct CiSettings {
     pub ignore: Ignore,
     /// `--baseline FILE`, read and checked.
     pub baseline: Option<Baseline>,
+    /// `--files-csv FILE`: every layer's file list as CSV.
+    pub files_csv: Option<PathBuf>,
+    /// `--json-files`: the file list in the JSON report too.
+    pub json_files: bool,
 }
 
 /// `plummet IMAGE`: the terminal UI.
@@ -214,6 +218,8 @@ pub struct DiffSettings {
     pub ignore: Ignore,
     /// `--dockerfile PATH`: the Dockerfile of image B.
     pub dockerfile: Option<PathBuf>,
+    /// `--file PATH`: compare this one file instead of the images.
+    pub file: Option<String>,
 }
 
 /// `plummet fix IMAGE --dockerfile PATH -o OUTDIR`.
@@ -237,6 +243,8 @@ pub enum Settings {
     Diff(DiffSettings),
     Fix(FixSettings),
     Scan(super::ScanSettings),
+    Cat(super::CatSettings),
+    Extract(super::ExtractSettings),
 }
 
 /// Builds the settings of the command line's command. `None` when no image is given.
@@ -252,6 +260,10 @@ pub fn for_command(cli: Cli, env: &Environment) -> Result<Option<Settings>, Conf
         }
         // Written by `plummet::run` before any settings are needed.
         Some(Command::Completions(_) | Command::Man) => return Ok(None),
+        Some(Command::Cat(args)) => return super::files::cat(args).map(|s| Some(Settings::Cat(s))),
+        Some(Command::Extract(args)) => {
+            return super::files::extract(args).map(|s| Some(Settings::Extract(s)));
+        }
         None => match cli.image {
             Some(image) => (image, cli.source),
             None => return Ok(None),
@@ -300,6 +312,8 @@ fn ci(mut args: CiArgs, env: &Environment) -> Result<CiSettings, ConfigError> {
             args.baseline_tolerance.as_deref(),
         )?,
         dockerfile: args.source.dockerfile.clone(),
+        files_csv: args.files_csv.clone(),
+        json_files: args.json_files,
     })
 }
 
@@ -339,6 +353,7 @@ fn diff(args: &DiffArgs, env: &Environment) -> Result<DiffSettings, ConfigError>
         ui: (args.ui && !env.ci).then(|| UiStart::new(&args.source, &file, &dive, env)),
         dockerfile: args.source.dockerfile.clone(),
         ignore: super::noise::ignore(&file)?,
+        file: args.file.clone(),
     })
 }
 

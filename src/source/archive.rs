@@ -157,6 +157,10 @@ fn index(
 ) -> Result<Image, Failure> {
     let mut jobs = Vec::with_capacity(plan.layers.len());
     let mut metas = Vec::with_capacity(plan.layers.len());
+    let reopen = ArchiveBlobs {
+        members: members.clone(),
+        names: plan.layers.iter().map(|l| l.member.clone()).collect(),
+    };
     let mut sizes = Vec::with_capacity(plan.layers.len());
     for (position, layer) in plan.layers.into_iter().enumerate() {
         let size = members.size(&layer.member).map_err(Failure::Archive)?;
@@ -198,7 +202,25 @@ fn index(
         layers: metas,
         annotations: plan.annotations,
     };
-    Ok(Image::assemble(meta, layers))
+    Ok(Image::assemble(meta, layers).with_reopen(std::sync::Arc::new(reopen)))
+}
+
+/// An archive's layer members, opened again for file contents.
+#[derive(Debug)]
+struct ArchiveBlobs {
+    members: Members,
+    names: Vec<String>,
+}
+
+impl crate::image::Reopen for ArchiveBlobs {
+    fn blob(&self, position: usize) -> std::io::Result<Box<dyn std::io::Read + Send>> {
+        let name = self
+            .names
+            .get(position)
+            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "no such layer"))?;
+        let open = self.members.opener(name).map_err(std::io::Error::other)?;
+        open()
+    }
 }
 
 /// Reads a JSON member and, when verifying, checks it against its digest and declared size.

@@ -5,6 +5,7 @@ pub mod endpoint;
 pub mod export;
 mod idle;
 pub mod probe;
+mod reexport;
 pub mod store;
 pub mod tarsplit;
 
@@ -357,7 +358,13 @@ fn export(
         layers: exported.metas,
         annotations: Default::default(),
     };
-    Ok(Image::assemble(meta, exported.layers))
+    let reopen = reexport::ExportBlobs {
+        engine: session.engine,
+        endpoint: session.endpoint.clone(),
+        id: plan.id.clone(),
+        members: exported.members,
+    };
+    Ok(Image::assemble(meta, exported.layers).with_reopen(std::sync::Arc::new(reopen)))
 }
 
 fn not_found(engine: Engine, reference: &str) -> SourceError {

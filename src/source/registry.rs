@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod client;
 pub mod manifest;
+mod reopen;
 pub mod stream;
 pub mod tags;
 pub mod tls;
@@ -138,7 +139,16 @@ fn pull(
         layers,
         annotations: Default::default(),
     };
-    Ok(Image::assemble(meta, indexed))
+    let reopen = reopen::RegistryBlobs {
+        reference: reference.clone(),
+        options: options.clone(),
+        layers: resolved
+            .layers
+            .iter()
+            .map(|d| (d.digest.clone(), d.size))
+            .collect(),
+    };
+    Ok(Image::assemble(meta, indexed).with_reopen(Arc::new(reopen)))
 }
 
 /// Fetches the manifest (through an index if needed) and the config.

@@ -56,4 +56,10 @@ pub enum Action {
         row: u16,
         down: bool,
     },
+    /// Open the file viewer on the selected file (or close it).
+    View,
+    /// In the viewer: the diff against the file's previous version.
+    ViewDiff,
+    /// In the viewer: wrap long lines, or cut them.
+    ViewWrap,
 }

@@ -1,6 +1,7 @@
 //! The one state the UI draws from, and `update(Action)`, the one place it changes.
 
 mod loaded;
+mod viewing;
 
 pub use loaded::Loaded;
 
@@ -45,6 +46,8 @@ pub struct App {
     /// Help, search input, status note, quit, theme, keys, size: shared with the diff UI.
     pub chrome: Chrome,
     start: Start,
+    /// The file viewer, when open: it takes the keys until closed.
+    pub viewer: Option<super::viewer::Viewer>,
 }
 
 impl App {
@@ -55,6 +58,7 @@ impl App {
             focus: Pane::Layers,
             chrome: Chrome::new(theme, keymap),
             start,
+            viewer: None,
         }
     }
 
@@ -65,7 +69,7 @@ impl App {
         }
     }
 
-    fn loaded_mut(&mut self) -> Option<&mut Loaded> {
+    pub(in crate::ui) fn loaded_mut(&mut self) -> Option<&mut Loaded> {
         match &mut self.phase {
             Phase::Ready(l) => Some(l),
             Phase::Loading(_) => None,
@@ -144,11 +148,18 @@ impl App {
                     self.chrome.message = loaded.leave_search();
                 }
             }
+            Handled::SearchSubmitted(text) if self.viewer.is_some() => {
+                self.chrome.message = self.viewer.as_mut().map(|v| v.search(&text));
+            }
             Handled::SearchSubmitted(text) => {
                 if let Some(loaded) = self.loaded_mut() {
                     self.chrome.message = Some(loaded.search(&text));
                 }
                 self.focus_pane(Pane::Tree);
+            }
+            Handled::Pass(action) if self.viewer.is_some() => self.update_viewer(action),
+            Handled::Pass(action) if self.opens_viewer(action) => {
+                self.open_viewer(action == Action::ViewDiff);
             }
             Handled::Pass(action) => self.update_panes(action),
         }

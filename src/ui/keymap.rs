@@ -130,7 +130,25 @@ pub const BINDINGS: &[Binding] = &[
         Action::ClearSearch,
         "clear_search",
         &["esc"],
-        "leave the search: the view from before it",
+        "leave the search, or close the viewer",
+    ),
+    b(
+        Action::View,
+        "view",
+        &["v"],
+        "view the file as of the layer (also enter)",
+    ),
+    b(
+        Action::ViewDiff,
+        "view_diff",
+        &["d"],
+        "viewer: diff against the previous version",
+    ),
+    b(
+        Action::ViewWrap,
+        "view_wrap",
+        &["W"],
+        "viewer: wrap long lines",
     ),
 ];
 
@@ -299,16 +317,30 @@ impl Keymap {
                 return Err(KeymapError::UnknownAction(name.clone()));
             }
         }
+        let configured = |text: &String| -> Vec<String> {
+            text.split(',')
+                .map(|k| k.trim().to_string())
+                .filter(|k| !k.is_empty())
+                .collect()
+        };
+        // A key the config gives to an action leaves the default binding that had it: dive's own
+        // sample config moves `d` to page-down, which must not collide with the viewer's default.
+        let taken: Vec<Chord> = overrides
+            .values()
+            .flat_map(|text| configured(text))
+            .filter_map(|k| parse_key(&k))
+            .collect();
         let mut by_chord: HashMap<Chord, (Action, &'static str)> = HashMap::new();
         let mut names = Vec::with_capacity(BINDINGS.len());
         for binding in BINDINGS {
             let keys: Vec<String> = match overrides.get(binding.name) {
-                Some(text) => text
-                    .split(',')
-                    .map(|k| k.trim().to_string())
-                    .filter(|k| !k.is_empty())
+                Some(text) => configured(text),
+                None => binding
+                    .keys
+                    .iter()
+                    .filter(|k| parse_key(k).is_none_or(|c| !taken.contains(&c)))
+                    .map(|k| (*k).to_string())
                     .collect(),
-                None => binding.keys.iter().map(|k| (*k).to_string()).collect(),
             };
             for key in &keys {
                 let chord = parse_key(key).ok_or_else(|| KeymapError::BadKey {

@@ -40,6 +40,14 @@ pub trait Screen {
     fn help_open(&self) -> bool {
         self.chrome().help
     }
+    /// Whether work started by a key (the file viewer's read) is still running.
+    fn working(&self) -> bool {
+        false
+    }
+    /// Takes in what such work produced; returns whether the screen changed.
+    fn poll_work(&mut self) -> bool {
+        false
+    }
     fn keymap(&self) -> &Keymap {
         &self.chrome().keymap
     }
@@ -134,8 +142,9 @@ fn event_loop<S: Screen>(
             dirty = false;
         }
         let loading = app.is_loading();
+        let working = app.working();
         // Once loaded, nothing but input changes the screen: block until some arrives.
-        let wait = if loading {
+        let wait = if loading || working {
             TICK
         } else {
             Duration::from_secs(60)
@@ -157,6 +166,9 @@ fn event_loop<S: Screen>(
         }
         if app.wants_quit() {
             return Ok(());
+        }
+        if working {
+            dirty |= app.poll_work();
         }
         if loading {
             match loader.try_recv() {

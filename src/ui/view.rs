@@ -8,6 +8,7 @@ mod layers;
 mod packages;
 mod progress;
 mod status_bar;
+mod viewer;
 
 pub use file_tree::FileTreeView;
 pub use help::{HelpView, help_max_scroll, render_help};
@@ -16,6 +17,7 @@ pub use layer_details::LayerDetailsView;
 pub use layers::LayersView;
 pub use progress::ProgressView;
 pub use status_bar::{StatusBarView, render_search_input, render_status};
+pub use viewer::ViewerView;
 
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
@@ -76,6 +78,14 @@ pub fn render(app: &App, frame: &mut Frame) {
                 frame.render_widget(&view, area);
             }
         }
+    }
+    if let Some(viewer) = &app.viewer {
+        let full = frame.area();
+        let area = ratatui::layout::Rect {
+            height: full.height.saturating_sub(areas.status.height),
+            ..full
+        };
+        frame.render_widget(&ViewerView { viewer, theme }, area);
     }
     frame.render_widget(&StatusBarView { app }, areas.status);
     if app.chrome.help {

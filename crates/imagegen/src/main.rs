@@ -11,7 +11,7 @@ use imagegen::{
     Breakage, Compression, Form, ImageSpec, bench, broken_oci, example, expected, oci, scenarios,
 };
 
-const USAGE: &str = "usage: imagegen (example | scenarios | bench) OUT_DIR";
+const USAGE: &str = "usage: imagegen (example | scenarios | bench | bench-large-oci) OUT_DIR";
 
 fn write_expected(spec: &ImageSpec, path: &Path) -> io::Result<()> {
     let json = serde_json::to_string_pretty(&expected(spec))?;
@@ -88,6 +88,15 @@ fn write_bench(out: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// Only the 1 GB image as an OCI archive with gzip layers (bench/files reads files out of it).
+fn write_bench_large_oci(out: &Path) -> io::Result<()> {
+    write_tar_file(
+        &bench::bench_large().compressed(Compression::Gzip),
+        Form::Oci,
+        &out.join("bench-large-oci.tar"),
+    )
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [command, out] = args.as_slice() else {
@@ -99,6 +108,7 @@ fn main() -> ExitCode {
         "example" => write_example(&out),
         "scenarios" => write_scenarios(&out),
         "bench" => write_bench(&out),
+        "bench-large-oci" => write_bench_large_oci(&out),
         _ => Err(io::Error::other(USAGE)),
     });
     match result {

@@ -46,6 +46,8 @@ pub struct Exported {
     pub config_digest: Digest,
     pub layers: Vec<IndexedLayer>,
     pub metas: Vec<LayerMeta>,
+    /// Each layer's member in the export, in image order (to find it again).
+    pub members: Vec<String>,
 }
 
 /// Why an export could not be read.
@@ -298,8 +300,10 @@ impl<'a> Reader<'a> {
         }
         let mut layers = Vec::with_capacity(entry.layers.len());
         let mut metas = Vec::with_capacity(entry.layers.len());
+        let mut members = Vec::with_capacity(entry.layers.len());
         for (i, path) in entry.layers.iter().enumerate() {
             let resolved = self.resolve(path);
+            members.push(resolved.clone());
             let (layer, size) = self.layers.get(&resolved).ok_or_else(|| {
                 ExportError::Invalid(format!("the export lacks layer {i} ({path})"))
             })?;
@@ -329,6 +333,7 @@ impl<'a> Reader<'a> {
             config_digest,
             layers,
             metas,
+            members,
         })
     }
 

@@ -196,7 +196,26 @@ pub fn load(
         layers: metas,
         annotations: Default::default(),
     };
-    Ok(Image::assemble(meta, layers))
+    let reopen = StoreBlobs {
+        layers: stored.layers,
+    };
+    Ok(Image::assemble(meta, layers).with_reopen(std::sync::Arc::new(reopen)))
+}
+
+/// The store's layers, reassembled again for file contents.
+#[derive(Debug)]
+struct StoreBlobs {
+    layers: Vec<StoredLayer>,
+}
+
+impl crate::image::Reopen for StoreBlobs {
+    fn blob(&self, position: usize) -> std::io::Result<Box<dyn Read + Send>> {
+        let layer = self
+            .layers
+            .get(position)
+            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "no such layer"))?;
+        Ok(Box::new(Reassembled::open(&layer.tar_split, &layer.diff)?))
+    }
 }
 
 /// Whether an I/O error with "permission denied" is behind `e`.

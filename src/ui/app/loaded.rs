@@ -141,7 +141,7 @@ impl Loaded {
             .unwrap_or(0)
     }
 
-    fn select_layer(&mut self, layer: usize) {
+    pub(in crate::ui) fn select_layer(&mut self, layer: usize) {
         let last = self.image.tree.layers.len().saturating_sub(1);
         let layer = layer.min(last);
         if layer != self.layer {

@@ -235,6 +235,8 @@ fn diff_help(action: Action, help: &'static str) -> Option<&'static str> {
         Action::WastedOnly | Action::ToggleAll | Action::ToggleAttributes | Action::ClearSearch => {
             return None;
         }
+        // The file viewer is the single-image UI's.
+        Action::View | Action::ViewDiff | Action::ViewWrap => return None,
         _ => help,
     })
 }
