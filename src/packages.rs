@@ -70,6 +70,12 @@ pub struct Package {
     pub files: u64,
     /// Whether this is the package as installed at the top (not upgraded or removed later).
     pub visible: bool,
+    /// The names it needs, as its database says (dpkg `Depends`/`Pre-Depends` with every
+    /// alternative, apk `D:`, Python `Requires-Dist` without extras, npm `dependencies`,
+    /// `optionalDependencies` and `peerDependencies`); empty for a removal.
+    pub depends: Vec<String>,
+    /// The other names it answers to (dpkg `Provides`, apk `p:`).
+    pub provides: Vec<String>,
 }
 
 /// One installed package as its database lists it.
@@ -79,6 +85,8 @@ pub struct Record {
     pub version: String,
     /// Absolute, cleaned paths of what it installed (directories may be included).
     pub files: Vec<Vec<u8>>,
+    pub depends: Vec<String>,
+    pub provides: Vec<String>,
 }
 
 /// Which package database a file is part of, by its cleaned path (no leading `/`).
@@ -170,6 +178,12 @@ pub fn capture(path: &[u8], size: u64) -> bool {
     database_file(path).is_some_and(|kind| size <= kind.max_bytes())
 }
 
+/// PEP 503 normalisation of a Python distribution name (`PyYAML`, `py_yaml` -> `pyyaml`,
+/// `py-yaml`).
+pub fn normalize_python(name: &str) -> String {
+    python::normalize(name)
+}
+
 /// Joins `rel` onto the absolute directory `base` and cleans the result lexically (never above
 /// the root); returns an absolute path.
 pub(crate) fn join(base: &[u8], rel: &[u8]) -> Vec<u8> {
@@ -182,6 +196,18 @@ pub(crate) fn join(base: &[u8], rel: &[u8]) -> Vec<u8> {
     let mut out = vec![b'/'];
     crate::layer::clean_path(&raw, &mut out);
     out
+}
+
+/// The package names of a dpkg relation field (`a (>= 1), b | c:any`): every alternative.
+pub(crate) fn relation_names(field: &str) -> impl Iterator<Item = String> + '_ {
+    field
+        .split([',', '|'])
+        .filter_map(|alt| {
+            let alt = alt.trim();
+            let end = alt.find([' ', '(', ':', '[', '<']).unwrap_or(alt.len());
+            Some(&alt[..end]).filter(|n| !n.is_empty())
+        })
+        .map(str::to_string)
 }
 
 /// Splits `Key: value` header lines (RFC 822 style, as dpkg, apk-less metadata and Python's

@@ -11,8 +11,10 @@ use super::classify::{
 use super::hygiene;
 use super::kind::FindingKind;
 use super::node;
+use super::toolchain::Toolchain;
 use crate::image::ImageConfig;
 use crate::layer::EntryKind;
+use crate::packages::Inventory;
 use crate::tree::{NodeId, ROOT, Tree, Visible};
 
 /// One finding.
@@ -149,8 +151,10 @@ pub fn find(
     final_state: &[Option<Visible>],
     sizes: &dyn Fn(NodeId) -> u64,
     base_layers: usize,
+    inventory: &Inventory,
 ) -> Vec<Finding> {
     let (cat, top) = categorise(tree);
+    let toolchain = Toolchain::new(tree, inventory, final_state);
     let workdir = Some(config.working_dir.trim_matches('/'))
         .filter(|w| !w.is_empty())
         .and_then(|w| tree.paths.find(w.as_bytes()));
@@ -204,6 +208,15 @@ pub fn find(
                     None => continue,
                 },
             };
+            // Where a package database lists the file, its package decides whether it is a
+            // build tool, and a toolchain package's files are counted once, in its finding.
+            if visible
+                && ((kind == FindingKind::BuildTools
+                    && toolchain.judged_by_package(inventory, e.node))
+                    || (kind.is_aggregated() && toolchain.owns(inventory, e.node, l)))
+            {
+                continue;
+            }
             let g = groups.entry((kind, l, key, visible)).or_insert(Group {
                 root: None,
                 bytes: 0,
@@ -218,7 +231,7 @@ pub fn find(
             });
         }
     }
-    node::add_dev_dependencies(tree, final_state, sizes, &mut groups);
+    node::add_dev_dependencies(tree, final_state, sizes, inventory, &mut groups);
     for ((kind, layer, _, visible), g) in groups {
         // A finding is about bytes to trim; an empty cache left by a correct clean-up is not one.
         if g.bytes == 0 {
@@ -260,6 +273,7 @@ pub fn find(
             fix,
         });
     }
+    toolchain.findings(tree, inventory, base_layers, &mut findings);
     hygiene::find(tree, final_state, base_layers, &mut findings);
     if config.runs_as_root() {
         findings.push(hygiene::runs_as_root(config));
