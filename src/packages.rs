@@ -7,6 +7,8 @@ mod dpkg;
 mod history;
 mod npm;
 mod python;
+mod rpm;
+mod sqlite;
 
 pub use history::{Inventory, find};
 
@@ -98,6 +100,9 @@ pub enum DbFile {
     DpkgStatusD,
     DpkgStatusDMd5sums,
     ApkInstalled,
+    /// rpm's SQLite database and its write-ahead log.
+    RpmSqlite,
+    RpmSqliteWal,
     PythonRecord,
     PythonMetadata,
     EggPkgInfo,
@@ -113,6 +118,7 @@ impl DbFile {
             | DbFile::DpkgStatusD
             | DbFile::DpkgStatusDMd5sums => Ecosystem::Deb,
             DbFile::ApkInstalled => Ecosystem::Apk,
+            DbFile::RpmSqlite | DbFile::RpmSqliteWal => Ecosystem::Rpm,
             DbFile::PythonRecord
             | DbFile::PythonMetadata
             | DbFile::EggPkgInfo
@@ -125,7 +131,10 @@ impl DbFile {
     /// can be megabytes; metadata is read for its headers only.
     pub fn max_bytes(self) -> u64 {
         match self {
-            DbFile::DpkgStatus | DbFile::ApkInstalled => 32 << 20,
+            DbFile::DpkgStatus
+            | DbFile::ApkInstalled
+            | DbFile::RpmSqlite
+            | DbFile::RpmSqliteWal => 32 << 20,
             DbFile::DpkgList
             | DbFile::DpkgStatusDMd5sums
             | DbFile::PythonRecord
@@ -145,6 +154,12 @@ pub fn database_file(path: &[u8]) -> Option<DbFile> {
     match (dir, name) {
         (b"var/lib/dpkg", b"status") => return Some(DbFile::DpkgStatus),
         (b"lib/apk/db", b"installed") => return Some(DbFile::ApkInstalled),
+        (b"var/lib/rpm" | b"usr/lib/sysimage/rpm", b"rpmdb.sqlite") => {
+            return Some(DbFile::RpmSqlite);
+        }
+        (b"var/lib/rpm" | b"usr/lib/sysimage/rpm", b"rpmdb.sqlite-wal") => {
+            return Some(DbFile::RpmSqliteWal);
+        }
         (b"var/lib/dpkg/info", n) if n.ends_with(b".list") => return Some(DbFile::DpkgList),
         (b"var/lib/dpkg/status.d", n) if n.ends_with(b".md5sums") => {
             return Some(DbFile::DpkgStatusDMd5sums);
