@@ -11,6 +11,18 @@ mod rpm;
 mod sqlite;
 
 pub use history::{Inventory, find};
+pub use sqlite::Malformed;
+
+/// The packages of an rpm SQLite database (`rpmdb.sqlite`) and its write-ahead log, as of the
+/// last commit; an error says what is malformed.
+pub fn read_rpmdb(db: &[u8], wal: Option<&[u8]>) -> Result<Vec<Record>, Malformed> {
+    rpm::parse_sqlite(db, wal)
+}
+
+/// The package one rpm header blob describes; `None` when it is malformed.
+pub fn read_rpm_header(blob: &[u8]) -> Option<Record> {
+    rpm::parse_header(blob)
+}
 
 /// A package manager's world.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -20,6 +20,9 @@ pub struct Database<'a> {
     pages: u32,
     /// Page number -> the newest committed WAL frame's page content.
     wal: HashMap<u32, &'a [u8]>,
+    /// How many payload bytes may still be read: pages can be shared by hostile cells, so
+    /// this bounds the work by the input's size.
+    budget: std::cell::Cell<usize>,
 }
 
 fn be16(b: &[u8], at: usize) -> Result<usize> {
@@ -60,7 +63,7 @@ impl<'a> Database<'a> {
             n if n >= 512 && n.is_power_of_two() => n,
             _ => return Err(Malformed("bad page size")),
         };
-        let reserved = usize::from(file[20]);
+        let reserved = usize::from(*file.get(20).ok_or(Malformed("truncated header"))?);
         let usable = page_size
             .checked_sub(reserved)
             .filter(|&u| u >= 480)
@@ -71,6 +74,7 @@ impl<'a> Database<'a> {
             usable,
             pages: u32::try_from(file.len() / page_size).unwrap_or(u32::MAX),
             wal: HashMap::new(),
+            budget: std::cell::Cell::new(2 * (file.len() + wal.map_or(0, <[u8]>::len)) + (1 << 20)),
         };
         if let Some(wal) = wal.filter(|w| !w.is_empty()) {
             db.apply_wal(wal)?;
@@ -150,16 +154,21 @@ impl<'a> Database<'a> {
         self.rows(root)
     }
 
+    /// The number of pages that exist: the file's and the WAL's.
+    fn existing(&self) -> u32 {
+        let file = self.file.len() / self.page_size + self.wal.len();
+        u32::try_from(file).unwrap_or(u32::MAX)
+    }
+
     /// Every row of the table b-tree rooted at `root`, walked without recursion; a page seen
-    /// twice (a cycle) is an error.
+    /// twice (a cycle, or a page shared by two parents) is an error.
     fn rows(&self, root: u32) -> Result<Vec<(i64, Vec<Value>)>> {
         let mut out = Vec::new();
         let mut stack = vec![root];
-        let mut visited = 0u32;
+        let mut visited = std::collections::HashSet::new();
         while let Some(n) = stack.pop() {
-            visited += 1;
-            if visited > self.pages {
-                return Err(Malformed("b-tree page cycle"));
+            if !visited.insert(n) {
+                return Err(Malformed("b-tree page reached twice"));
             }
             let page = self.page(n)?;
             let header = if n == 1 { 100 } else { 0 };
@@ -197,9 +206,12 @@ impl<'a> Database<'a> {
     /// A cell's payload: its local part, then its overflow pages.
     fn payload(&self, page: &[u8], start: usize, size: u64) -> Result<Vec<u8>> {
         let size = usize::try_from(size).map_err(|_| Malformed("payload too large"))?;
-        if size > self.pages as usize * self.page_size {
-            return Err(Malformed("payload larger than the database"));
-        }
+        let left = self
+            .budget
+            .get()
+            .checked_sub(size)
+            .ok_or(Malformed("payloads larger than the database"))?;
+        self.budget.set(left);
         let u = self.usable;
         let x = u - 35;
         let local = if size <= x {
@@ -219,7 +231,7 @@ impl<'a> Database<'a> {
             let mut hops = 0u32;
             while out.len() < size {
                 hops += 1;
-                if next == 0 || hops > self.pages {
+                if next == 0 || hops > self.existing() {
                     return Err(Malformed("broken overflow chain"));
                 }
                 let p = self.page(next)?;

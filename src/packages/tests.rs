@@ -406,3 +406,5 @@ fn relations_are_read_from_each_database() {
     .unwrap();
     assert_eq!(m.depends, ["b", "c"]);
 }
+
+mod rpm;
