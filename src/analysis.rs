@@ -8,6 +8,7 @@ pub mod findings;
 mod graph;
 mod hygiene;
 pub mod kind;
+mod locales;
 mod node;
 pub mod pull;
 mod secrets;

@@ -10,6 +10,7 @@ use super::classify::{
 };
 use super::hygiene;
 use super::kind::FindingKind;
+use super::locales::InUse;
 use super::node;
 use super::toolchain::Toolchain;
 use crate::image::ImageConfig;
@@ -155,6 +156,7 @@ pub fn find(
 ) -> Vec<Finding> {
     let (cat, top) = categorise(tree);
     let toolchain = Toolchain::new(tree, inventory, final_state);
+    let locales = InUse::new(config, &tree.paths);
     let workdir = Some(config.working_dir.trim_matches('/'))
         .filter(|w| !w.is_empty())
         .and_then(|w| tree.paths.find(w.as_bytes()));
@@ -208,6 +210,10 @@ pub fn find(
                     None => continue,
                 },
             };
+            // The locale in use (and C.UTF-8) is what the image needs, not waste.
+            if kind == FindingKind::Locales && locales.keeps(&tree.paths, e.node) {
+                continue;
+            }
             // Where a package database lists the file, its package decides whether it is a
             // build tool, and a toolchain package's files are counted once, in its finding.
             if visible
@@ -247,6 +253,14 @@ pub fn find(
             continue;
         }
         let path = tree.paths.display(node);
+        let mut g = g;
+        if kind == FindingKind::Locales {
+            g.detail.push(if locales.names.is_empty() {
+                "no locale is set in the config (LANG, LC_ALL): C.UTF-8 is kept".to_string()
+            } else {
+                format!("in use: {} (kept, with C.UTF-8)", locales.names.join(", "))
+            });
+        }
         let reason = if g.detail.is_empty() {
             kind.reason().to_string()
         } else {
