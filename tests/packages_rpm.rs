@@ -144,6 +144,12 @@ fn built() -> &'static Built {
             let (b, f) = on_disk(&rootfs, name);
             expected.push((name, 0, "installed", b, f));
         }
+        // rpm's own figure adds the symlink's target ("hello", 5 bytes) to the files' sizes.
+        let size = run(Command::new("rpm")
+            .arg("--root")
+            .arg(&rootfs)
+            .args(["--dbpath", "/var/lib/rpm", "-q", "--qf", "%{SIZE}", "plummet-hello"]));
+        assert_eq!(size.trim(), (expected[0].3 + 5).to_string());
         repack();
 
         // Layer 1, committed to the WAL only: a reader holds a snapshot while rpm upgrades
