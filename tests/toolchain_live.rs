@@ -2,6 +2,7 @@
 //! dpkg (copied with GNU tar and their libraries into a busybox base) installs toolchain-named
 //! .debs built with `dpkg-deb`, with real Depends, in RUN steps. No network: the packages are
 //! tiny and made here; what matters is how dpkg records them and how the layers carry them.
+//! The same build copies in compiled locales the real `localedef` wrote.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -171,10 +172,48 @@ fn toolchain_packages_a_real_dpkg_installed_are_one_build_tools_finding() {
         .filter(|p| p.0 != "gcc-13")
         .map(|p| format!("/debs/{}.deb", p.0))
         .collect();
+    // Compiled locales made by the real localedef: C.UTF-8 as Debian ships it, the one the
+    // config selects, and one more.
+    let locale = ctx.join("locale");
+    std::fs::create_dir_all(&locale).unwrap();
+    run(Command::new("cp")
+        .arg("-a")
+        .arg("/usr/lib/locale/C.utf8")
+        .arg(&locale));
+    for l in ["de_DE", "fr_FR"] {
+        // localedef exits 1 on mere warnings; the locale is written all the same.
+        let _ = Command::new("localedef")
+            .args(["-i", l, "-f", "UTF-8"])
+            .arg(locale.join(format!("{l}.utf8")))
+            .output()
+            .unwrap();
+        assert!(
+            locale.join(format!("{l}.utf8/LC_CTYPE")).exists(),
+            "localedef {l}"
+        );
+    }
+    // localedef hardlinks the categories fr_FR shares with de_DE or C.utf8; the layer's tar
+    // ships those once, under the name that comes first, so fr_FR's own bytes are its files
+    // with no other link.
+    let mut fr_bytes = 0;
+    let mut dirs = vec![locale.join("fr_FR.utf8")];
+    while let Some(dir) = dirs.pop() {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let path = e.unwrap().path();
+            let m = std::fs::symlink_metadata(&path).unwrap();
+            if m.is_dir() {
+                dirs.push(path);
+            } else if m.is_file() && std::os::unix::fs::MetadataExt::nlink(&m) == 1 {
+                fr_bytes += m.len();
+            }
+        }
+    }
     std::fs::write(
         ctx.join("Dockerfile"),
         format!(
             "FROM {BASE}\n\
+             ENV LANG=de_DE.UTF-8\n\
+             COPY locale/ /usr/lib/locale/\n\
              COPY debs/ /debs/\n\
              RUN /usr/bin/dpkg --force-bad-path -i {}\n\
              RUN /usr/bin/dpkg --force-bad-path -i /debs/gcc-13.deb && /usr/bin/dpkg --force-bad-path --purge gcc-13\n",
@@ -187,8 +226,8 @@ fn toolchain_packages_a_real_dpkg_installed_are_one_build_tools_finding() {
     let tools: Vec<_> = a.findings_of(FindingKind::BuildTools).collect();
     assert_eq!(tools.len(), 1, "{tools:#?}");
     let f = tools[0];
-    // The RUN that installed them is layer 2 (base, COPY, RUN).
-    assert_eq!(f.layer, Some(2));
+    // The RUN that installed them is layer 3 (base, COPY locales, COPY debs, RUN).
+    assert_eq!(f.layer, Some(3));
     let expected: u64 = PACKAGES.iter().filter(|p| p.4).map(|p| p.3 as u64).sum();
     assert_eq!(f.bytes, expected, "{f:#?}");
     assert_eq!(f.files, 7);
@@ -224,5 +263,15 @@ fn toolchain_packages_a_real_dpkg_installed_are_one_build_tools_finding() {
         !a.findings.iter().any(|f| f.fix.contains("gcc-13")),
         "{:#?}",
         a.findings
+    );
+    // Of the compiled locales only fr_FR is trimmable: LANG selects de_DE, C.UTF-8 stays.
+    let locales: Vec<_> = a
+        .findings_of(FindingKind::Locales)
+        .map(|f| (image.tree.paths.display(f.node), f.bytes))
+        .collect();
+    assert_eq!(
+        locales,
+        [("/usr/lib/locale/fr_FR.utf8".to_string(), fr_bytes)],
+        "{locales:#?}"
     );
 }
