@@ -4,9 +4,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::{Change, DbFile, Ecosystem, Package, apk, database_file, dpkg, npm, python, rpm};
+use super::{Change, DbFile, Ecosystem, Package, apk, database_file, dpkg, npm, python};
 use crate::layer::EntryKind;
 use crate::tree::{NodeId, ROOT, Replay, Tree, Visible};
+
+mod rpm_state;
 
 const ECOSYSTEMS: [Ecosystem; 5] = [
     Ecosystem::Deb,
@@ -187,7 +189,7 @@ fn read_state(
                 state.insert(key, p);
             }
         }
-        Ecosystem::Rpm => read_rpm(tree, replay, nodes, &mut state)?,
+        Ecosystem::Rpm => rpm_state::read(tree, replay, nodes, &mut state)?,
     }
     Some(state)
 }
@@ -247,46 +249,6 @@ fn read_dpkg(
             p.depends = stanza.depends;
             p.provides = stanza.provides;
             state.insert(("/var/lib/dpkg".to_string(), key), p);
-        }
-    }
-    Some(())
-}
-
-/// rpm's SQLite database with its WAL applied (a layer may ship both). A database that is too
-/// large to keep or that does not parse leaves the state unknown.
-fn read_rpm(
-    tree: &Tree,
-    replay: &Replay<'_>,
-    nodes: &[(NodeId, DbFile)],
-    state: &mut State,
-) -> Option<()> {
-    for &(node, kind) in nodes {
-        if kind != DbFile::RpmSqlite || replay.get(node).is_none() {
-            continue;
-        }
-        let wal = tree.paths.parent(node).and_then(|dir| {
-            let mut name = tree.paths.name(node).to_vec();
-            name.extend_from_slice(b"-wal");
-            tree.paths.child(dir, &name)
-        });
-        if unreadable(tree, replay, node) || wal.is_some_and(|w| unreadable(tree, replay, w)) {
-            return None;
-        }
-        let db = content(tree, replay, node)?;
-        let wal = wal.and_then(|w| content(tree, replay, w));
-        let location = tree
-            .paths
-            .parent(node)
-            .map_or_else(String::new, |d| tree.paths.display(d));
-        for r in rpm::parse_sqlite(db, wal).ok()? {
-            let mut key = r.name.clone();
-            if state.contains_key(&(location.clone(), key.clone())) {
-                key = format!("{}-{}", r.name, r.version);
-            }
-            let mut p = installed(key.clone(), r.version, Files::Listed(r.files));
-            p.depends = r.depends;
-            p.provides = r.provides;
-            state.insert((location.clone(), key), p);
         }
     }
     Some(())
