@@ -6,12 +6,15 @@ mod classify;
 mod copies;
 pub mod dockerfile;
 pub mod findings;
+mod graph;
 mod hygiene;
 pub mod ignore;
 pub mod kind;
+mod locales;
 mod node;
 pub mod pull;
 mod secrets;
+mod toolchain;
 pub mod waste;
 
 pub use base::Base;
@@ -145,12 +148,14 @@ pub fn analyze_on(image: &Image, base: Base) -> Analysis {
     let last = tree.layers.len().checked_sub(1);
     let snapshot = last.map(|l| Snapshot::at(tree, l));
     let size_of = |n: NodeId| snapshot.as_ref().map_or(0, |s| s.size(n));
+    let packages = crate::packages::find(tree);
     let mut findings = findings::find(
         tree,
         &image.meta.config,
         &waste.final_state,
         &size_of,
         base_layers,
+        &packages,
     );
     copies::duplicates(tree, &waste.final_state, base_layers, &mut findings);
     copies::metadata_copies(tree, &waste.final_state, &waste.copies, &mut findings);
@@ -211,7 +216,7 @@ pub fn analyze_on(image: &Image, base: Base) -> Analysis {
         wasted: waste.paths,
         findings,
         final_state: waste.final_state,
-        packages: crate::packages::find(tree),
+        packages,
         base: base.clone(),
         dockerfile: None,
         ignored: Ignored::default(),

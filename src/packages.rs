@@ -7,8 +7,22 @@ mod dpkg;
 mod history;
 mod npm;
 mod python;
+mod rpm;
+mod sqlite;
 
 pub use history::{Inventory, find};
+pub use sqlite::Malformed;
+
+/// The packages of an rpm SQLite database (`rpmdb.sqlite`) and its write-ahead log, as of the
+/// last commit; an error says what is malformed.
+pub fn read_rpmdb(db: &[u8], wal: Option<&[u8]>) -> Result<Vec<Record>, Malformed> {
+    rpm::parse_sqlite(db, wal)
+}
+
+/// The package one rpm header blob describes; `None` when it is malformed.
+pub fn read_rpm_header(blob: &[u8]) -> Option<Record> {
+    rpm::parse_header(blob)
+}
 
 /// A package manager's world.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -70,6 +84,12 @@ pub struct Package {
     pub files: u64,
     /// Whether this is the package as installed at the top (not upgraded or removed later).
     pub visible: bool,
+    /// The names it needs, as its database says (dpkg `Depends`/`Pre-Depends` with every
+    /// alternative, apk `D:`, Python `Requires-Dist` without extras, npm `dependencies`,
+    /// `optionalDependencies` and `peerDependencies`); empty for a removal.
+    pub depends: Vec<String>,
+    /// The other names it answers to (dpkg `Provides`, apk `p:`).
+    pub provides: Vec<String>,
 }
 
 /// One installed package as its database lists it.
@@ -79,6 +99,8 @@ pub struct Record {
     pub version: String,
     /// Absolute, cleaned paths of what it installed (directories may be included).
     pub files: Vec<Vec<u8>>,
+    pub depends: Vec<String>,
+    pub provides: Vec<String>,
 }
 
 /// Which package database a file is part of, by its cleaned path (no leading `/`).
@@ -90,6 +112,9 @@ pub enum DbFile {
     DpkgStatusD,
     DpkgStatusDMd5sums,
     ApkInstalled,
+    /// rpm's SQLite database and its write-ahead log.
+    RpmSqlite,
+    RpmSqliteWal,
     PythonRecord,
     PythonMetadata,
     EggPkgInfo,
@@ -105,6 +130,7 @@ impl DbFile {
             | DbFile::DpkgStatusD
             | DbFile::DpkgStatusDMd5sums => Ecosystem::Deb,
             DbFile::ApkInstalled => Ecosystem::Apk,
+            DbFile::RpmSqlite | DbFile::RpmSqliteWal => Ecosystem::Rpm,
             DbFile::PythonRecord
             | DbFile::PythonMetadata
             | DbFile::EggPkgInfo
@@ -117,7 +143,10 @@ impl DbFile {
     /// can be megabytes; metadata is read for its headers only.
     pub fn max_bytes(self) -> u64 {
         match self {
-            DbFile::DpkgStatus | DbFile::ApkInstalled => 32 << 20,
+            DbFile::DpkgStatus
+            | DbFile::ApkInstalled
+            | DbFile::RpmSqlite
+            | DbFile::RpmSqliteWal => 32 << 20,
             DbFile::DpkgList
             | DbFile::DpkgStatusDMd5sums
             | DbFile::PythonRecord
@@ -137,6 +166,12 @@ pub fn database_file(path: &[u8]) -> Option<DbFile> {
     match (dir, name) {
         (b"var/lib/dpkg", b"status") => return Some(DbFile::DpkgStatus),
         (b"lib/apk/db", b"installed") => return Some(DbFile::ApkInstalled),
+        (b"var/lib/rpm" | b"usr/lib/sysimage/rpm", b"rpmdb.sqlite") => {
+            return Some(DbFile::RpmSqlite);
+        }
+        (b"var/lib/rpm" | b"usr/lib/sysimage/rpm", b"rpmdb.sqlite-wal") => {
+            return Some(DbFile::RpmSqliteWal);
+        }
         (b"var/lib/dpkg/info", n) if n.ends_with(b".list") => return Some(DbFile::DpkgList),
         (b"var/lib/dpkg/status.d", n) if n.ends_with(b".md5sums") => {
             return Some(DbFile::DpkgStatusDMd5sums);
@@ -170,6 +205,12 @@ pub fn capture(path: &[u8], size: u64) -> bool {
     database_file(path).is_some_and(|kind| size <= kind.max_bytes())
 }
 
+/// PEP 503 normalisation of a Python distribution name (`PyYAML`, `py_yaml` -> `pyyaml`,
+/// `py-yaml`).
+pub fn normalize_python(name: &str) -> String {
+    python::normalize(name)
+}
+
 /// Joins `rel` onto the absolute directory `base` and cleans the result lexically (never above
 /// the root); returns an absolute path.
 pub(crate) fn join(base: &[u8], rel: &[u8]) -> Vec<u8> {
@@ -182,6 +223,18 @@ pub(crate) fn join(base: &[u8], rel: &[u8]) -> Vec<u8> {
     let mut out = vec![b'/'];
     crate::layer::clean_path(&raw, &mut out);
     out
+}
+
+/// The package names of a dpkg relation field (`a (>= 1), b | c:any`): every alternative.
+pub(crate) fn relation_names(field: &str) -> impl Iterator<Item = String> + '_ {
+    field
+        .split([',', '|'])
+        .filter_map(|alt| {
+            let alt = alt.trim();
+            let end = alt.find([' ', '(', ':', '[', '<']).unwrap_or(alt.len());
+            Some(&alt[..end]).filter(|n| !n.is_empty())
+        })
+        .map(str::to_string)
 }
 
 /// Splits `Key: value` header lines (RFC 822 style, as dpkg, apk-less metadata and Python's

@@ -139,6 +139,7 @@ pub fn classify_dir(paths: &Paths, node: NodeId) -> Option<FindingKind> {
         (&[b"usr", b"share", b"info"], FindingKind::Docs),
         (&[b"usr", b"share", b"locale"], FindingKind::Locales),
         (&[b"usr", b"share", b"i18n"], FindingKind::Locales),
+        (&[b"usr", b"lib", b"locale"], FindingKind::Locales),
         (&[b"usr", b"include"], FindingKind::BuildTools),
         (&[b"usr", b"lib", b"gcc"], FindingKind::BuildTools),
         (&[b"usr", b"libexec", b"gcc"], FindingKind::BuildTools),

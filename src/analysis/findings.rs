@@ -10,9 +10,12 @@ use super::classify::{
 };
 use super::hygiene;
 use super::kind::FindingKind;
+use super::locales::InUse;
 use super::node;
+use super::toolchain::Toolchain;
 use crate::image::ImageConfig;
 use crate::layer::EntryKind;
+use crate::packages::Inventory;
 use crate::tree::{NodeId, ROOT, Tree, Visible};
 
 /// One finding.
@@ -149,8 +152,11 @@ pub fn find(
     final_state: &[Option<Visible>],
     sizes: &dyn Fn(NodeId) -> u64,
     base_layers: usize,
+    inventory: &Inventory,
 ) -> Vec<Finding> {
     let (cat, top) = categorise(tree);
+    let toolchain = Toolchain::new(tree, inventory, final_state);
+    let locales = InUse::new(config, &tree.paths);
     let workdir = Some(config.working_dir.trim_matches('/'))
         .filter(|w| !w.is_empty())
         .and_then(|w| tree.paths.find(w.as_bytes()));
@@ -204,6 +210,19 @@ pub fn find(
                     None => continue,
                 },
             };
+            // The locale in use (and C.UTF-8) is what the image needs, not waste.
+            if kind == FindingKind::Locales && locales.keeps(&tree.paths, e.node) {
+                continue;
+            }
+            // Where a package database lists the file, its package decides whether it is a
+            // build tool, and a toolchain package's files are counted once, in its finding.
+            if visible
+                && ((kind == FindingKind::BuildTools
+                    && toolchain.judged_by_package(inventory, e.node))
+                    || (kind.is_aggregated() && toolchain.owns(inventory, e.node, l)))
+            {
+                continue;
+            }
             let g = groups.entry((kind, l, key, visible)).or_insert(Group {
                 root: None,
                 bytes: 0,
@@ -218,7 +237,7 @@ pub fn find(
             });
         }
     }
-    node::add_dev_dependencies(tree, final_state, sizes, &mut groups);
+    node::add_dev_dependencies(tree, final_state, sizes, inventory, &mut groups);
     for ((kind, layer, _, visible), g) in groups {
         // A finding is about bytes to trim; an empty cache left by a correct clean-up is not one.
         if g.bytes == 0 {
@@ -234,6 +253,14 @@ pub fn find(
             continue;
         }
         let path = tree.paths.display(node);
+        let mut g = g;
+        if kind == FindingKind::Locales {
+            g.detail.push(if locales.names.is_empty() {
+                "no locale is set in the config (LANG, LC_ALL): C.UTF-8 is kept".to_string()
+            } else {
+                format!("in use: {} (kept, with C.UTF-8)", locales.names.join(", "))
+            });
+        }
         let reason = if g.detail.is_empty() {
             kind.reason().to_string()
         } else {
@@ -260,6 +287,7 @@ pub fn find(
             fix,
         });
     }
+    toolchain.findings(tree, inventory, base_layers, &mut findings);
     hygiene::find(tree, final_state, base_layers, &mut findings);
     if config.runs_as_root() {
         findings.push(hygiene::runs_as_root(config));

@@ -139,6 +139,7 @@ impl FindingKind {
             FindingKind::BuildTools => "use a multi-stage build: compile in a builder stage and COPY only the artifacts into the final stage".into(),
             FindingKind::StaticLibraries => format!("link in a builder stage and copy only the artifacts, or delete them in the RUN that installs them (`&& find {path} -name '*.a' -delete`)"),
             FindingKind::TestFiles => format!("delete test suites in the same RUN as the install (`&& find {path} -depth -type d \\( -name tests -o -name test -o -name __tests__ \\) -exec rm -rf {{}} +`)"),
+            FindingKind::Locales if path.starts_with("/usr/lib/locale") => "compile only the locale in use, in the RUN that generates locales (one line in /etc/locale.gen before `locale-gen`, or `localedef -i LANG -f UTF-8 LANG.UTF-8`); C.UTF-8 needs none".into(),
             FindingKind::Locales => "keep only the locales in use: a dpkg path-exclude for /usr/share/locale/* (path-include for yours) before installing, or `rm -rf` them in the same RUN as the install".into(),
             FindingKind::DownloadedArchives => format!("delete `{path}` in the same RUN that downloads and extracts it (or use `ADD --checksum` / `RUN --mount=type=bind` from a build stage)"),
             FindingKind::TempAndLogs => format!("delete `{path}` contents in the same RUN that creates them (e.g. `&& rm -rf /tmp/* /var/log/*`)"),

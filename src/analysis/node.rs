@@ -2,7 +2,9 @@
 //! beside it, captured while the layer streamed), and whether it is worth a finding at all.
 
 use super::findings::{Group, Groups};
+use super::graph::{Npm, exclusive, names};
 use super::kind::FindingKind;
+use crate::packages::{Ecosystem, Inventory};
 use crate::tree::{NodeId, Tree, Visible};
 
 /// Whether a visible node_modules group is a finding: it is when dev dependencies are installed
@@ -29,6 +31,7 @@ pub(super) fn add_dev_dependencies(
     tree: &Tree,
     final_state: &[Option<Visible>],
     sizes: &dyn Fn(NodeId) -> u64,
+    inventory: &Inventory,
     groups: &mut Groups,
 ) {
     for (layer, entry, content) in tree.captures() {
@@ -77,10 +80,68 @@ pub(super) fn add_dev_dependencies(
         if more > 0 {
             text.push_str(&format!(" and {more} more"));
         }
+        let (only, only_bytes) = only_needed_by(inventory, &json, dir_name(tree, dir), &present);
+        if only > 0 {
+            text.push_str(&format!(
+                "; with {only} more packages only they need ({only_bytes} bytes)"
+            ));
+        }
         for ((kind, _, root, visible), g) in groups.iter_mut() {
             if *kind == FindingKind::NodeModules && *root == modules && *visible {
                 g.detail.push(text.clone());
             }
         }
     }
+}
+
+fn dir_name(tree: &Tree, dir: NodeId) -> String {
+    tree.paths.display(dir)
+}
+
+/// The transitive dependencies of an app's installed dev dependencies that none of its other
+/// packages needs (what `npm ci --omit=dev` would also leave out): how many, and the bytes
+/// their packages shipped. The dev dependencies themselves are not counted here.
+fn only_needed_by(
+    inventory: &Inventory,
+    manifest: &serde_json::Value,
+    app: String,
+    dev: &[String],
+) -> (usize, u64) {
+    let list = &inventory.list;
+    let prefix = format!("{}/node_modules/", app.trim_end_matches('/'));
+    let scope: Vec<usize> = (0..list.len())
+        .filter(|&i| {
+            let p = &list[i];
+            p.visible && p.ecosystem == Ecosystem::Npm && p.location.starts_with(&prefix)
+        })
+        .collect();
+    if scope.is_empty() {
+        return (0, 0);
+    }
+    let graph = Npm::new(list, &scope);
+    let roots: Vec<usize> = dev.iter().filter_map(|n| graph.resolve(&app, n)).collect();
+    let needed: Vec<usize> = ["dependencies", "optionalDependencies", "peerDependencies"]
+        .iter()
+        .flat_map(|k| names(manifest, k))
+        .filter_map(|n| graph.resolve(&app, &n))
+        .collect();
+    let deps = |k: usize| graph.deps(k);
+    let only = exclusive(scope.len(), &deps, &roots, &|_| true, &needed);
+    // Packages nested below a dev dependency's directory are already in its size.
+    let root_dirs: Vec<String> = roots
+        .iter()
+        .map(|&k| format!("{}/", list[scope[k]].location))
+        .collect();
+    let extra: Vec<usize> = (0..scope.len())
+        .filter(|&k| only[k] && !roots.contains(&k))
+        .filter(|&k| {
+            !root_dirs
+                .iter()
+                .any(|d| list[scope[k]].location.starts_with(d))
+        })
+        .collect();
+    (
+        extra.len(),
+        extra.iter().map(|&k| list[scope[k]].bytes).sum(),
+    )
 }

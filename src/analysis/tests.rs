@@ -291,3 +291,4 @@ mod advice;
 mod copies;
 mod kinds;
 mod secrets;
+mod toolchain;

@@ -22,6 +22,8 @@ pub fn parse_installed(text: &[u8]) -> Vec<Record> {
                 b'P' => record.name = String::from_utf8_lossy(value).into_owned(),
                 b'V' => record.version = String::from_utf8_lossy(value).into_owned(),
                 b'F' => dir = value,
+                b'D' => record.depends.extend(names(value)),
+                b'p' => record.provides.extend(names(value)),
                 b'R' => record
                     .files
                     .push(super::join(b"/", &[dir, b"/", value].concat())),
@@ -33,4 +35,20 @@ pub fn parse_installed(text: &[u8]) -> Vec<Record> {
         }
     }
     out
+}
+
+/// The names of a `D:` or `p:` line: space-separated, each maybe with a version constraint
+/// (`so:libc.musl-x86_64.so.1`, `cmd:gcc=13.2.1-r0`, `python3>=3.11`); conflicts (`!name`)
+/// are not needs.
+fn names(value: &[u8]) -> impl Iterator<Item = String> + '_ {
+    value
+        .split(|&b| b == b' ')
+        .filter(|n| !n.is_empty() && !n.starts_with(b"!"))
+        .map(|n| {
+            let end = n
+                .iter()
+                .position(|b| matches!(b, b'<' | b'>' | b'=' | b'~'))
+                .unwrap_or(n.len());
+            String::from_utf8_lossy(&n[..end]).into_owned()
+        })
 }

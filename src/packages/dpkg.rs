@@ -2,7 +2,7 @@
 //! (the paths each package installed); distroless images keep one stanza per file in
 //! `status.d/` with the paths in `status.d/NAME.md5sums`.
 
-use super::header;
+use super::{header, relation_names};
 
 /// One package stanza of a status file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -10,6 +10,9 @@ pub struct Stanza {
     pub name: String,
     pub architecture: String,
     pub version: String,
+    /// `Depends` and `Pre-Depends`, every alternative.
+    pub depends: Vec<String>,
+    pub provides: Vec<String>,
 }
 
 /// The installed packages of a status file (or a status.d stanza). Packages only unpacked,
@@ -19,6 +22,7 @@ pub fn parse_status(text: &[u8]) -> Vec<Stanza> {
     let mut out = Vec::new();
     for block in text.split("\n\n") {
         let (mut name, mut arch, mut version, mut status) = (None, "", "", None);
+        let (mut depends, mut provides) = (Vec::new(), Vec::new());
         for line in block.lines() {
             if let Some(v) = header(line, "Package") {
                 name = Some(v);
@@ -28,6 +32,11 @@ pub fn parse_status(text: &[u8]) -> Vec<Stanza> {
                 version = v;
             } else if let Some(v) = header(line, "Status") {
                 status = Some(v);
+            } else if let Some(v) = header(line, "Depends").or_else(|| header(line, "Pre-Depends"))
+            {
+                depends.extend(relation_names(v));
+            } else if let Some(v) = header(line, "Provides") {
+                provides.extend(relation_names(v));
             }
         }
         // status.d stanzas (distroless) carry no Status field: they list installed packages only.
@@ -37,6 +46,8 @@ pub fn parse_status(text: &[u8]) -> Vec<Stanza> {
                 name: name.to_string(),
                 architecture: arch.to_string(),
                 version: version.to_string(),
+                depends,
+                provides,
             });
         }
     }

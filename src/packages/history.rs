@@ -8,9 +8,12 @@ use super::{Change, DbFile, Ecosystem, Package, apk, database_file, dpkg, npm, p
 use crate::layer::EntryKind;
 use crate::tree::{NodeId, ROOT, Replay, Tree, Visible};
 
-const ECOSYSTEMS: [Ecosystem; 4] = [
+mod rpm_state;
+
+const ECOSYSTEMS: [Ecosystem; 5] = [
     Ecosystem::Deb,
     Ecosystem::Apk,
+    Ecosystem::Rpm,
     Ecosystem::Python,
     Ecosystem::Npm,
 ];
@@ -30,6 +33,17 @@ impl Inventory {
         let i = self.owners.binary_search_by_key(&node, |o| o.0).ok()?;
         self.list.get(self.owners[i].1 as usize)
     }
+
+    /// The index into `list` of [`Inventory::owner`].
+    pub fn owner_index(&self, node: NodeId) -> Option<usize> {
+        let i = self.owners.binary_search_by_key(&node, |o| o.0).ok()?;
+        Some(self.owners[i].1 as usize)
+    }
+
+    /// Every owned file with the index of the change that shipped it last.
+    pub fn owned(&self) -> impl Iterator<Item = (NodeId, usize)> + '_ {
+        self.owners.iter().map(|&(n, i)| (n, i as usize))
+    }
 }
 
 /// What an ecosystem says is installed: `(location, key name)` -> package.
@@ -40,6 +54,8 @@ struct Installed {
     name: String,
     version: String,
     files: Files,
+    depends: Vec<String>,
+    provides: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -147,7 +163,10 @@ fn read_state(
                 }
                 for r in apk::parse_installed(content(tree, replay, node).unwrap_or_default()) {
                     let key = ("/lib/apk/db".to_string(), r.name.clone());
-                    state.insert(key, installed(r.name, r.version, Files::Listed(r.files)));
+                    let mut p = installed(r.name, r.version, Files::Listed(r.files));
+                    p.depends = r.depends;
+                    p.provides = r.provides;
+                    state.insert(key, p);
                 }
             }
         }
@@ -157,17 +176,20 @@ fn read_state(
                 let Some(text) = content(tree, replay, node) else {
                     continue;
                 };
-                let Some((name, version)) = npm::parse_manifest(text) else {
+                let Some(manifest) = npm::parse_manifest(text) else {
                     continue;
                 };
                 let dir = tree.paths.parent(node).unwrap_or(ROOT);
-                let name = name
+                let name = manifest
+                    .name
                     .unwrap_or_else(|| String::from_utf8_lossy(tree.paths.name(dir)).into_owned());
                 let key = (tree.paths.display(dir), name.clone());
-                state.insert(key, installed(name, version, Files::Below(dir)));
+                let mut p = installed(name, manifest.version, Files::Below(dir));
+                p.depends = manifest.depends;
+                state.insert(key, p);
             }
         }
-        Ecosystem::Rpm => {}
+        Ecosystem::Rpm => rpm_state::read(tree, replay, nodes, &mut state)?,
     }
     Some(state)
 }
@@ -177,6 +199,8 @@ fn installed(name: String, version: String, files: Files) -> Installed {
         name,
         version,
         files,
+        depends: Vec::new(),
+        provides: Vec::new(),
     }
 }
 
@@ -217,14 +241,14 @@ fn read_dpkg(
             if state.contains_key(&("/var/lib/dpkg".to_string(), key.clone())) {
                 key = format!("{}:{}", stanza.name, stanza.architecture);
             }
-            state.insert(
-                ("/var/lib/dpkg".to_string(), key.clone()),
-                installed(
-                    key,
-                    stanza.version,
-                    Files::Listed(files.unwrap_or_default()),
-                ),
+            let mut p = installed(
+                key.clone(),
+                stanza.version,
+                Files::Listed(files.unwrap_or_default()),
             );
+            p.depends = stanza.depends;
+            p.provides = stanza.provides;
+            state.insert(("/var/lib/dpkg".to_string(), key), p);
         }
     }
     Some(())
@@ -245,12 +269,14 @@ fn read_python(tree: &Tree, replay: &Replay<'_>, nodes: &[(NodeId, DbFile)], sta
         let site = tree.paths.parent(dir).unwrap_or(ROOT);
         let site_path = tree.paths.path(site);
         let mut listed = Vec::new();
+        let mut depends = Vec::new();
         for (node, kind) in files {
             let Some(text) = content(tree, replay, node) else {
                 continue;
             };
             match kind {
                 DbFile::PythonMetadata | DbFile::EggPkgInfo => {
+                    depends = python::requirements(text);
                     let (n, v) = python::parse_metadata(text);
                     name = n.unwrap_or(name);
                     version = v.unwrap_or(version);
@@ -272,7 +298,9 @@ fn read_python(tree: &Tree, replay: &Replay<'_>, nodes: &[(NodeId, DbFile)], sta
             continue;
         }
         let key = (tree.paths.display(site), python::normalize(&name));
-        state.insert(key, installed(name, version, Files::Listed(listed)));
+        let mut p = installed(name, version, Files::Listed(listed));
+        p.depends = depends;
+        state.insert(key, p);
     }
 }
 
@@ -306,6 +334,16 @@ fn changes(eco: Ecosystem, layer: usize, old: &State, new: &State, out: &mut Vec
             bytes: 0,
             files: 0,
             visible: false,
+            depends: if change == Change::Removed {
+                Vec::new()
+            } else {
+                p.depends.clone()
+            },
+            provides: if change == Change::Removed {
+                Vec::new()
+            } else {
+                p.provides.clone()
+            },
         };
     for (key, p) in new {
         match old.get(key) {

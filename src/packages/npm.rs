@@ -16,8 +16,17 @@ pub fn package_dir(dir: &[u8]) -> Option<()> {
     (parent.starts_with(b"@") && parts.next()? == b"node_modules").then_some(())
 }
 
-/// `name` and `version` of a package.json; `None` when it is not a JSON object.
-pub fn parse_manifest(text: &[u8]) -> Option<(Option<String>, String)> {
+/// What a package.json says about the package.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Manifest {
+    pub name: Option<String>,
+    pub version: String,
+    /// `dependencies`, `optionalDependencies` and `peerDependencies` (npm 7+ installs peers).
+    pub depends: Vec<String>,
+}
+
+/// A package.json's manifest; `None` when it is not a JSON object.
+pub fn parse_manifest(text: &[u8]) -> Option<Manifest> {
     let json: serde_json::Value = serde_json::from_slice(text).ok()?;
     let object = json.as_object()?;
     let name = object
@@ -29,5 +38,16 @@ pub fn parse_manifest(text: &[u8]) -> Option<(Option<String>, String)> {
         .and_then(|v| v.as_str())
         .unwrap_or_default()
         .to_string();
-    Some((name, version))
+    let mut depends: Vec<String> = ["dependencies", "optionalDependencies", "peerDependencies"]
+        .iter()
+        .filter_map(|k| object.get(*k).and_then(|d| d.as_object()))
+        .flat_map(|d| d.keys().cloned())
+        .collect();
+    depends.sort();
+    depends.dedup();
+    Some(Manifest {
+        name,
+        version,
+        depends,
+    })
 }

@@ -21,6 +21,33 @@ pub fn parse_metadata(text: &[u8]) -> (Option<String>, Option<String>) {
     (name, version)
 }
 
+/// The distributions METADATA says it needs (`Requires-Dist`), normalised; requirements that
+/// only an extra asks for (`; extra == "socks"`) are not installed by default and are left out.
+pub fn requirements(text: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(text);
+    let mut out = Vec::new();
+    for line in text.lines() {
+        if line.is_empty() {
+            break;
+        }
+        let Some(v) = header(line, "Requires-Dist") else {
+            continue;
+        };
+        if v.split_once(';')
+            .is_some_and(|(_, marker)| marker.contains("extra"))
+        {
+            continue;
+        }
+        let end = v
+            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+            .unwrap_or(v.len());
+        if end > 0 {
+            out.push(normalize(&v[..end]));
+        }
+    }
+    out
+}
+
 /// The name and version a `.dist-info` or `.egg-info` directory name carries:
 /// `requests-2.31.0.dist-info`, `Foo-1.0-py3.11.egg-info`, `foo.egg-info` (no version).
 pub fn parse_dir_name(dir: &[u8]) -> (String, String) {

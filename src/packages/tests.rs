@@ -369,3 +369,42 @@ fn a_listed_symlink_is_not_followed_and_no_file_counts_twice() {
     let bash = row(&inv, "bash", 0);
     assert_eq!((bash.bytes, bash.files), (1_000, 1));
 }
+
+#[test]
+fn relations_are_read_from_each_database() {
+    let s = dpkg::parse_status(
+        b"Package: gcc-12\nStatus: install ok installed\nVersion: 1\nDepends: cpp-12 (= 12.2.0-14), libgcc-12-dev (>= 12), binutils | binutils-multiarch:any\nPre-Depends: libc6\nProvides: c-compiler, gcc-x86-64-linux-gnu (= 1)\n\n",
+    );
+    assert_eq!(
+        s[0].depends,
+        [
+            "cpp-12",
+            "libgcc-12-dev",
+            "binutils",
+            "binutils-multiarch",
+            "libc6"
+        ]
+    );
+    assert_eq!(s[0].provides, ["c-compiler", "gcc-x86-64-linux-gnu"]);
+    let r = apk::parse_installed(
+        b"P:gcc\nV:13.2.1_git20231014-r0\nD:binutils so:libc.musl-x86_64.so.1 isl26>=0.26 !gcc-doc\np:cmd:gcc=13.2.1 cc\n",
+    );
+    assert_eq!(
+        r[0].depends,
+        ["binutils", "so:libc.musl-x86_64.so.1", "isl26"]
+    );
+    assert_eq!(r[0].provides, ["cmd:gcc", "cc"]);
+    assert_eq!(
+        python::requirements(
+            b"Name: poetry\nRequires-Dist: Cleo (>=2.1.0,<3.0.0)\nRequires-Dist: requests[socks]>=2\nRequires-Dist: pywin32 ; sys_platform == \"win32\"\nRequires-Dist: pytest ; extra == \"test\"\n\nRequires-Dist: body\n"
+        ),
+        ["cleo", "requests", "pywin32"]
+    );
+    let m = npm::parse_manifest(
+        br#"{"name":"a","version":"1","dependencies":{"b":"1"},"optionalDependencies":{"c":"1"},"peerDependencies":{"b":"1"},"devDependencies":{"jest":"1"}}"#,
+    )
+    .unwrap();
+    assert_eq!(m.depends, ["b", "c"]);
+}
+
+mod rpm;

@@ -121,3 +121,72 @@ fn language_caches_are_package_caches() {
         );
     }
 }
+
+fn locale_findings(env: &[&str]) -> Vec<(String, u64, String)> {
+    let config = ImageConfig {
+        user: "app".into(),
+        env: env.iter().map(|e| e.to_string()).collect(),
+        ..Default::default()
+    };
+    let layer = TarBuilder::new()
+        .file("usr/lib/locale/C.utf8/LC_CTYPE", 300)
+        .file("usr/lib/locale/de_DE.utf8/LC_CTYPE", 200)
+        .file("usr/lib/locale/fr_FR.utf8/LC_CTYPE", 100)
+        .file("usr/lib/locale/locale-archive", 3000)
+        .file("srv/x", 1);
+    let image = image_of(vec![TarBuilder::new().file("bin/sh", 10), layer], config);
+    let a = analyze(&image);
+    a.findings_of(FindingKind::Locales)
+        .map(|f| (image.tree.paths.display(f.node), f.bytes, f.reason.clone()))
+        .collect()
+}
+
+#[test]
+fn compiled_locales_beyond_the_one_in_use_are_found() {
+    // LANG selects de_DE.UTF-8 (glibc's directory is de_DE.utf8): it, C.utf8 and the archive
+    // that may hold it stay; fr_FR is trimmable.
+    let found = locale_findings(&["PATH=/bin", "LANG=de_DE.UTF-8"]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(
+        (found[0].0.as_str(), found[0].1),
+        ("/usr/lib/locale/fr_FR.utf8", 100)
+    );
+    assert!(
+        found[0]
+            .2
+            .contains("in use: de_DE.UTF-8 (kept, with C.UTF-8)"),
+        "{}",
+        found[0].2
+    );
+    // Nothing set: only C.UTF-8 is used, so the archive and every compiled locale go.
+    let found = locale_findings(&[]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!((found[0].0.as_str(), found[0].1), ("/usr/lib/locale", 3300));
+    assert!(found[0].2.contains("C.UTF-8 is kept"), "{}", found[0].2);
+    // LC_ALL=C.UTF-8 is the same as nothing.
+    assert_eq!(locale_findings(&["LC_ALL=C.UTF-8"])[0].1, 3300);
+}
+
+#[test]
+fn translations_of_the_language_in_use_are_kept() {
+    let config = ImageConfig {
+        user: "app".into(),
+        env: vec!["LANG=pt_BR.UTF-8".into()],
+        ..Default::default()
+    };
+    let layer = TarBuilder::new()
+        .file("usr/share/locale/pt_BR/LC_MESSAGES/coreutils.mo", 300)
+        .file("usr/share/locale/pt/LC_MESSAGES/coreutils.mo", 200)
+        .file("usr/share/locale/fr/LC_MESSAGES/coreutils.mo", 100)
+        .file("usr/share/locale/locale.alias", 50);
+    let image = image_of(vec![TarBuilder::new().file("bin/sh", 10), layer], config);
+    let a = analyze(&image);
+    let found: Vec<_> = a
+        .findings_of(FindingKind::Locales)
+        .map(|f| (image.tree.paths.display(f.node), f.bytes))
+        .collect();
+    assert_eq!(
+        found,
+        [("/usr/share/locale/fr/LC_MESSAGES".to_string(), 100)]
+    );
+}
