@@ -56,6 +56,9 @@ pub struct LoadOptions {
     /// How long a registry answer held in memory (manifest, config, token) may take to arrive in
     /// total; `None` for the default of 60 s. Tests shorten it.
     pub body_deadline: Option<std::time::Duration>,
+    /// How long a Docker or Podman export may send nothing before plummet gives up; `None` for
+    /// the default of 120 s (`PLUMMET_DAEMON_EXPORT_IDLE_SECS` sets it from the command line).
+    pub export_idle: Option<std::time::Duration>,
 }
 
 /// What the user asked to read, after looking at transport prefixes.
