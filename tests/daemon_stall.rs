@@ -227,3 +227,28 @@ fn an_export_idle_timeout_that_is_not_whole_seconds_is_refused() {
     assert!(err.contains("PLUMMET_DAEMON_EXPORT_IDLE_SECS"), "{err}");
     assert_eq!(daemon.sent.load(Ordering::Relaxed), 0);
 }
+
+#[test]
+fn a_bare_reference_that_neither_daemon_nor_registry_serves_names_both_failures() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_plummet"))
+        .args(["ci", "127.0.0.1:1/daemon10/x:1"])
+        .env(
+            "DOCKER_HOST",
+            format!("unix://{}", dir.path().join("none.sock").display()),
+        )
+        .env("NO_COLOR", "1")
+        .env_remove("PLUMMET_LOG")
+        .env_remove("CI")
+        .output()
+        .expect("run plummet");
+    let err = one_line_error(&output);
+    assert!(
+        err.contains("127.0.0.1:1/daemon10/x:1: no Docker daemon answered (cannot connect"),
+        "{err}"
+    );
+    assert!(
+        err.contains("and the registry failed: cannot reach 127.0.0.1:1"),
+        "{err}"
+    );
+}

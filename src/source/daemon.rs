@@ -151,26 +151,43 @@ pub fn load_bare(
     options: &LoadOptions,
     progress: &Progress,
 ) -> Result<Image, SourceError> {
+    // Why the daemon did not give the image, for the error when the registry fails too.
+    let mut daemon_said = String::new();
     let from_daemon = match resolve(Engine::Docker, options) {
         Ok(endpoint) => with_runtime(|rt| {
             progress.set_stage("looking for the image in docker");
+            let at = endpoint.to_string();
             let session = match rt.block_on(connect(Engine::Docker, endpoint, options)) {
                 Ok(session) => session,
                 // A daemon the user named must answer; the default one is only a first try.
                 Err(e) if options.host.is_some() => return Err(e),
-                Err(_) => return Ok(None),
+                Err(e) => {
+                    daemon_said = format!("no Docker daemon answered ({e})");
+                    return Ok(None);
+                }
             };
             match rt.block_on(inspect(&session, reference))? {
                 Some(plan) => read(rt, &session, reference, &plan, options, progress).map(Some),
-                None => Ok(None),
+                None => {
+                    daemon_said = format!("the Docker daemon at {at} does not have it");
+                    Ok(None)
+                }
             }
         })??,
         Err(e) if options.host.is_some() => return Err(e),
-        Err(_) => None,
+        Err(e) => {
+            daemon_said = format!("no Docker daemon ({e})");
+            None
+        }
     };
     match from_daemon {
         Some(image) => Ok(image),
-        None => super::registry::load(reference, options, progress),
+        None => super::registry::load(reference, options, progress).map_err(|e| match e {
+            SourceError::Registry(why) => SourceError::Registry(format!(
+                "{reference}: {daemon_said}, and the registry failed: {why}"
+            )),
+            other => other,
+        }),
     }
 }
 
