@@ -203,7 +203,19 @@ pub fn load(input: &str, options: &LoadOptions, progress: &Progress) -> Result<I
         SourceSpec::Podman(reference) => {
             daemon::load(daemon::Engine::Podman, &reference, options, progress)
         }
-        SourceSpec::Registry(reference) => registry::load(&reference, options, progress),
+        SourceSpec::Registry(reference) => {
+            registry::load(&reference, options, progress).map_err(|e| match e {
+                // skopeo's meaning stays, but a user who meant the local image learns it is there.
+                SourceError::Registry(why) => match daemon::holder_of(&reference, options) {
+                    Some(at) => SourceError::Registry(format!(
+                        "{why} (the Docker daemon at {at} has {reference}: use \
+                         docker-daemon:{reference} to read it from there)"
+                    )),
+                    None => SourceError::Registry(why),
+                },
+                other => other,
+            })
+        }
         SourceSpec::Bare(reference) => daemon::load_bare(&reference, options, progress),
     }
 }

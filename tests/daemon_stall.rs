@@ -1,6 +1,8 @@
 //! A hostile or stalled Docker daemon, played by a stand-in on a unix socket that speaks just
 //! enough of the API: an inspect answer that never ends stops at the answer cap, and an export
 //! that stops sending stops at the export idle timeout. Both through the real binary, exit 2.
+//! Also how reference errors name the daemon: a failed `docker://` pull whose image the daemon
+//! has, and a bare reference that neither the daemon nor the registry serves.
 #![allow(
     clippy::expect_used,
     clippy::unwrap_used,
@@ -251,4 +253,30 @@ fn a_bare_reference_that_neither_daemon_nor_registry_serves_names_both_failures(
         err.contains("and the registry failed: cannot reach 127.0.0.1:1"),
         "{err}"
     );
+}
+
+#[test]
+fn a_failed_docker_pull_says_when_the_local_daemon_has_the_image() {
+    // The stand-in has every image it is asked about.
+    let daemon = stand_in(Mode::StalledExport);
+    let output = Command::new(env!("CARGO_BIN_EXE_plummet"))
+        .args(["ci", "docker://127.0.0.1:1/daemon10/x:1"])
+        .env("DOCKER_HOST", format!("unix://{}", daemon.socket.display()))
+        .env("NO_COLOR", "1")
+        .env_remove("PLUMMET_LOG")
+        .env_remove("CI")
+        .output()
+        .expect("run plummet");
+    let err = one_line_error(&output);
+    assert!(err.contains("cannot reach 127.0.0.1:1"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "(the Docker daemon at unix://{} has 127.0.0.1:1/daemon10/x:1: use \
+             docker-daemon:127.0.0.1:1/daemon10/x:1 to read it from there)",
+            daemon.socket.display()
+        )),
+        "{err}"
+    );
+    // Only asked: nothing was exported.
+    assert_eq!(daemon.sent.load(Ordering::Relaxed), 0);
 }

@@ -191,6 +191,24 @@ pub fn load_bare(
     }
 }
 
+/// Where the Docker daemon that has `reference` listens, if one does: for the error of a
+/// `docker://` pull that failed. Any failure to ask means no.
+pub fn holder_of(reference: &str, options: &LoadOptions) -> Option<String> {
+    let endpoint = resolve(Engine::Docker, options).ok()?;
+    with_runtime(|rt| {
+        let at = endpoint.to_string();
+        let session = rt
+            .block_on(connect(Engine::Docker, endpoint, options))
+            .ok()?;
+        rt.block_on(inspect(&session, reference))
+            .ok()
+            .flatten()
+            .map(|_| at)
+    })
+    .ok()
+    .flatten()
+}
+
 fn resolve(engine: Engine, options: &LoadOptions) -> Result<Endpoint, SourceError> {
     let env = |key: &str| std::env::var(key).ok();
     endpoint::resolve(engine, options.host.as_deref(), &env).map_err(SourceError::Daemon)
