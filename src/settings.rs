@@ -372,7 +372,21 @@ pub fn load_options(args: &SourceArgs, file: &ConfigFile) -> Result<LoadOptions,
         insecure: args.insecure || args.tls_verify == Some(false),
         export: args.export,
         body_deadline: None,
+        export_idle: export_idle(std::env::var("PLUMMET_DAEMON_EXPORT_IDLE_SECS").ok())?,
     })
+}
+
+/// `PLUMMET_DAEMON_EXPORT_IDLE_SECS`: whole seconds, at least 1.
+fn export_idle(value: Option<String>) -> Result<Option<std::time::Duration>, ConfigError> {
+    let Some(value) = value.filter(|v| !v.trim().is_empty()) else {
+        return Ok(None);
+    };
+    match value.trim().parse::<u64>() {
+        Ok(secs) if secs > 0 => Ok(Some(std::time::Duration::from_secs(secs))),
+        _ => Err(ConfigError::Invalid(format!(
+            "PLUMMET_DAEMON_EXPORT_IDLE_SECS={value:?} is not a whole number of seconds above 0"
+        ))),
+    }
 }
 
 #[cfg(test)]

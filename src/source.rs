@@ -53,9 +53,13 @@ pub struct LoadOptions {
     pub insecure: bool,
     /// Docker daemon and Podman: always read through the export API, never the layer store.
     pub export: bool,
-    /// How long a registry answer held in memory (manifest, config, token) may take to arrive in
-    /// total; `None` for the default of 60 s. Tests shorten it.
+    /// How long a registry or daemon answer held in memory (manifest, config, token, image
+    /// inspect, history) may take to arrive in total; `None` for the default of 60 s. Tests
+    /// shorten it.
     pub body_deadline: Option<std::time::Duration>,
+    /// How long a Docker or Podman export may send nothing before plummet gives up; `None` for
+    /// the default of 120 s (`PLUMMET_DAEMON_EXPORT_IDLE_SECS` sets it from the command line).
+    pub export_idle: Option<std::time::Duration>,
 }
 
 /// What the user asked to read, after looking at transport prefixes.
@@ -90,10 +94,13 @@ impl SourceSpec {
             }
         };
         if let Some(rest) = input.strip_prefix("docker-archive:") {
+            // dive writes `docker-archive://PATH`; skopeo `docker-archive:PATH[:REF]`.
+            let rest = rest.strip_prefix("//").unwrap_or(rest);
+            let (path, tag) = split_archive_reference(rest);
             return SourceSpec::Archive {
-                path: PathBuf::from(rest),
+                path,
                 kind: Some(archive::ArchiveKind::DockerArchive),
-                tag: None,
+                tag,
             };
         }
         if let Some(rest) = input.strip_prefix("oci-archive:") {
@@ -121,6 +128,8 @@ impl SourceSpec {
             };
         }
         if let Some(rest) = input.strip_prefix("podman:") {
+            // dive's form is `podman://REF`.
+            let rest = rest.strip_prefix("//").unwrap_or(rest);
             return SourceSpec::Podman(rest.to_string());
         }
         if let Some(rest) = input
@@ -151,6 +160,22 @@ impl SourceSpec {
     }
 }
 
+/// `PATH[:REF]` of a `docker-archive:` reference. The reference holds colons of its own
+/// (`app:1`), and so may the path, so the path is the shortest prefix before a colon that names
+/// an existing file; when none does, the whole text is the path (and its error names it).
+fn split_archive_reference(rest: &str) -> (PathBuf, Option<String>) {
+    if std::path::Path::new(rest).exists() {
+        return (PathBuf::from(rest), None);
+    }
+    for (at, _) in rest.match_indices(':') {
+        let (path, reference) = (&rest[..at], &rest[at + 1..]);
+        if !path.is_empty() && !reference.is_empty() && std::path::Path::new(path).is_file() {
+            return (PathBuf::from(path), Some(reference.to_string()));
+        }
+    }
+    (PathBuf::from(rest), None)
+}
+
 /// Why an image could not be obtained.
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
@@ -178,7 +203,19 @@ pub fn load(input: &str, options: &LoadOptions, progress: &Progress) -> Result<I
         SourceSpec::Podman(reference) => {
             daemon::load(daemon::Engine::Podman, &reference, options, progress)
         }
-        SourceSpec::Registry(reference) => registry::load(&reference, options, progress),
+        SourceSpec::Registry(reference) => {
+            registry::load(&reference, options, progress).map_err(|e| match e {
+                // skopeo's meaning stays, but a user who meant the local image learns it is there.
+                SourceError::Registry(why) => match daemon::holder_of(&reference, options) {
+                    Some(at) => SourceError::Registry(format!(
+                        "{why} (the Docker daemon at {at} has {reference}: use \
+                         docker-daemon:{reference} to read it from there)"
+                    )),
+                    None => SourceError::Registry(why),
+                },
+                other => other,
+            })
+        }
         SourceSpec::Bare(reference) => daemon::load_bare(&reference, options, progress),
     }
 }
@@ -220,6 +257,49 @@ mod tests {
                 kind: None,
                 tag: None
             }
+        );
+    }
+
+    #[test]
+    fn docker_archive_references_choose_an_image_and_take_dive_s_forms() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("multi:image.tar");
+        std::fs::write(&file, b"").unwrap();
+        let at = file.display().to_string();
+        let archive = |path: &std::path::Path, tag: Option<&str>| SourceSpec::Archive {
+            path: path.to_path_buf(),
+            kind: Some(archive::ArchiveKind::DockerArchive),
+            tag: tag.map(str::to_string),
+        };
+        assert_eq!(
+            SourceSpec::parse(&format!("docker-archive:{at}")),
+            archive(&file, None)
+        );
+        assert_eq!(
+            SourceSpec::parse(&format!("docker-archive:{at}:app:1")),
+            archive(&file, Some("app:1"))
+        );
+        assert_eq!(
+            SourceSpec::parse(&format!("docker-archive:{at}:reg:5000/a/b:2")),
+            archive(&file, Some("reg:5000/a/b:2"))
+        );
+        // dive's `docker-archive://PATH`: relative paths stay relative.
+        assert_eq!(
+            SourceSpec::parse(&format!("docker-archive://{at}")),
+            archive(&file, None)
+        );
+        assert_eq!(
+            SourceSpec::parse("docker-archive://image.tar"),
+            archive(std::path::Path::new("image.tar"), None)
+        );
+        // A path that does not exist stays whole, so its error names it.
+        assert_eq!(
+            SourceSpec::parse("docker-archive:/nonexistent/x.tar:app:1"),
+            archive(std::path::Path::new("/nonexistent/x.tar:app:1"), None)
+        );
+        assert_eq!(
+            SourceSpec::parse("podman://alpine:3"),
+            SourceSpec::Podman("alpine:3".into())
         );
     }
 

@@ -13,11 +13,21 @@ pub struct Platform {
 impl Platform {
     /// Parses `os/arch[/variant]`.
     pub fn parse(text: &str) -> Result<Platform, String> {
+        // The kernel's names (`uname -m`) as OCI spells them, as Docker and skopeo accept them.
+        fn oci(arch: &str) -> &str {
+            match arch {
+                "aarch64" => "arm64",
+                "x86_64" | "x86-64" => "amd64",
+                other => other,
+            }
+        }
         let parts: Vec<&str> = text.split('/').collect();
         match parts.as_slice() {
-            [os, arch] if !os.is_empty() && !arch.is_empty() => Ok(Platform::new(os, arch, None)),
+            [os, arch] if !os.is_empty() && !arch.is_empty() => {
+                Ok(Platform::new(os, oci(arch), None))
+            }
             [os, arch, variant] if !os.is_empty() && !arch.is_empty() && !variant.is_empty() => {
-                Ok(Platform::new(os, arch, Some(variant)))
+                Ok(Platform::new(os, oci(arch), Some(variant)))
             }
             _ => Err(format!(
                 "invalid platform {text:?}: expected os/arch[/variant], e.g. linux/arm64/v8"
@@ -86,5 +96,25 @@ mod tests {
         assert_eq!(v8.to_string(), "linux/arm64/v8");
         assert!(Platform::parse("linux").is_err());
         assert!(Platform::parse("a/b/c/d").is_err());
+    }
+
+    #[test]
+    fn kernel_architecture_names_mean_the_oci_ones() {
+        assert_eq!(
+            Platform::parse("linux/aarch64"),
+            Ok(Platform::new("linux", "arm64", None))
+        );
+        assert_eq!(
+            Platform::parse("linux/aarch64/v8"),
+            Ok(Platform::new("linux", "arm64", Some("v8")))
+        );
+        assert_eq!(
+            Platform::parse("linux/x86_64"),
+            Ok(Platform::new("linux", "amd64", None))
+        );
+        assert_eq!(
+            Platform::parse("linux/riscv64"),
+            Ok(Platform::new("linux", "riscv64", None))
+        );
     }
 }

@@ -145,3 +145,22 @@ fn user_layers_only_comes_from_the_config_or_the_flag() {
             .user_layers_only
     );
 }
+
+#[test]
+fn the_export_idle_timeout_is_whole_seconds() {
+    let secs = |v: &str| export_idle(Some(v.to_string()));
+    assert_eq!(secs("2").unwrap(), Some(std::time::Duration::from_secs(2)));
+    assert_eq!(
+        secs(" 300 ").unwrap(),
+        Some(std::time::Duration::from_secs(300))
+    );
+    assert_eq!(export_idle(None).unwrap(), None);
+    assert_eq!(secs("").unwrap(), None);
+    for bad in ["0", "0.5", "2s", "-1", "99999999999999999999"] {
+        let err = secs(bad).unwrap_err().to_string();
+        assert!(
+            err.contains("PLUMMET_DAEMON_EXPORT_IDLE_SECS") && err.contains(bad),
+            "{err}"
+        );
+    }
+}

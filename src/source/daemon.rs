@@ -1,6 +1,8 @@
-//! Docker daemon and Podman (Docker-compatible API) sources, through bollard: find the endpoint,
-//! agree on an API version, inspect the image, then stream its export into the indexer.
+//! Docker daemon and Podman (Docker-compatible API) sources: find the endpoint, agree on an API
+//! version, inspect the image (with a capped client of our own, [`api`]), then stream its export
+//! into the indexer through bollard.
 
+pub mod api;
 pub mod endpoint;
 pub mod export;
 mod idle;
@@ -11,8 +13,10 @@ pub mod tarsplit;
 
 use std::io;
 
+use bollard::models::{ImageHistoryResponseItem, ImageInspect, SystemInfo};
 use bollard::{ClientVersion, Docker};
 use futures_util::TryStreamExt;
+use serde::de::DeserializeOwned;
 use tokio::runtime::Runtime;
 use tokio_util::io::{StreamReader, SyncIoBridge};
 
@@ -69,7 +73,49 @@ impl Engine {
 struct Session {
     engine: Engine,
     endpoint: Endpoint,
+    /// The API version agreed on, for request paths.
+    version: (u32, u32),
+    /// What bounds each buffered answer.
+    limits: api::Limits,
+    /// For the export only: it streams, so bollard's lack of a cap does not matter there.
     docker: Docker,
+    /// How long the export may send nothing.
+    export_idle: std::time::Duration,
+}
+
+/// A request that got no usable answer.
+enum Failure {
+    /// The daemon answered with this status and message.
+    Status(http::StatusCode, String),
+    /// No answer (connection, cap, deadline) or one that is not what the API documents.
+    Other(String),
+}
+
+impl Session {
+    /// GETs `/vX.Y{path}` within the limits and parses a 200 answer's JSON.
+    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, Failure> {
+        let (major, minor) = self.version;
+        let path = format!("/v{major}.{minor}{path}");
+        let answer = api::get(&self.endpoint, &path, self.limits)
+            .await
+            .map_err(|e| match e {
+                api::ApiError::Connect(io) => {
+                    Failure::Other(probe::connect_error(self.engine, &self.endpoint, &io))
+                }
+                other => Failure::Other(other.to_string()),
+            })?;
+        if answer.status != http::StatusCode::OK {
+            return Err(Failure::Status(
+                answer.status,
+                api::error_message(&answer.body),
+            ));
+        }
+        serde_json::from_slice(&answer.body).map_err(|e| {
+            Failure::Other(format!(
+                "the answer to GET {path} is not what the API documents: {e}"
+            ))
+        })
+    }
 }
 
 /// What inspecting the image told us before the export.
@@ -91,7 +137,7 @@ pub fn load(
     let endpoint = resolve(engine, options)?;
     with_runtime(|rt| {
         progress.set_stage(format!("connecting to {}", engine.label()));
-        let session = rt.block_on(connect(engine, endpoint))?;
+        let session = rt.block_on(connect(engine, endpoint, options))?;
         let plan = rt
             .block_on(inspect(&session, reference))?
             .ok_or_else(|| not_found(engine, reference))?;
@@ -106,27 +152,62 @@ pub fn load_bare(
     options: &LoadOptions,
     progress: &Progress,
 ) -> Result<Image, SourceError> {
+    // Why the daemon did not give the image, for the error when the registry fails too.
+    let mut daemon_said = String::new();
     let from_daemon = match resolve(Engine::Docker, options) {
         Ok(endpoint) => with_runtime(|rt| {
             progress.set_stage("looking for the image in docker");
-            let session = match rt.block_on(connect(Engine::Docker, endpoint)) {
+            let at = endpoint.to_string();
+            let session = match rt.block_on(connect(Engine::Docker, endpoint, options)) {
                 Ok(session) => session,
                 // A daemon the user named must answer; the default one is only a first try.
                 Err(e) if options.host.is_some() => return Err(e),
-                Err(_) => return Ok(None),
+                Err(e) => {
+                    daemon_said = format!("no Docker daemon answered ({e})");
+                    return Ok(None);
+                }
             };
             match rt.block_on(inspect(&session, reference))? {
                 Some(plan) => read(rt, &session, reference, &plan, options, progress).map(Some),
-                None => Ok(None),
+                None => {
+                    daemon_said = format!("the Docker daemon at {at} does not have it");
+                    Ok(None)
+                }
             }
         })??,
         Err(e) if options.host.is_some() => return Err(e),
-        Err(_) => None,
+        Err(e) => {
+            daemon_said = format!("no Docker daemon ({e})");
+            None
+        }
     };
     match from_daemon {
         Some(image) => Ok(image),
-        None => super::registry::load(reference, options, progress),
+        None => super::registry::load(reference, options, progress).map_err(|e| match e {
+            SourceError::Registry(why) => SourceError::Registry(format!(
+                "{reference}: {daemon_said}, and the registry failed: {why}"
+            )),
+            other => other,
+        }),
     }
+}
+
+/// Where the Docker daemon that has `reference` listens, if one does: for the error of a
+/// `docker://` pull that failed. Any failure to ask means no.
+pub fn holder_of(reference: &str, options: &LoadOptions) -> Option<String> {
+    let endpoint = resolve(Engine::Docker, options).ok()?;
+    with_runtime(|rt| {
+        let at = endpoint.to_string();
+        let session = rt
+            .block_on(connect(Engine::Docker, endpoint, options))
+            .ok()?;
+        rt.block_on(inspect(&session, reference))
+            .ok()
+            .flatten()
+            .map(|_| at)
+    })
+    .ok()
+    .flatten()
 }
 
 fn resolve(engine: Engine, options: &LoadOptions) -> Result<Endpoint, SourceError> {
@@ -157,7 +238,11 @@ fn with_runtime<T: Send>(work: impl FnOnce(&Runtime) -> T + Send) -> Result<T, S
     })
 }
 
-async fn connect(engine: Engine, endpoint: Endpoint) -> Result<Session, SourceError> {
+async fn connect(
+    engine: Engine,
+    endpoint: Endpoint,
+    options: &LoadOptions,
+) -> Result<Session, SourceError> {
     let api = probe::probe(engine, &endpoint)
         .await
         .map_err(SourceError::Daemon)?;
@@ -179,24 +264,30 @@ async fn connect(engine: Engine, endpoint: Endpoint) -> Result<Session, SourceEr
             engine.hint()
         ))
     })?;
+    let limits = api::Limits {
+        deadline: options.body_deadline.unwrap_or(api::ANSWER_DEADLINE),
+        ..api::Limits::default()
+    };
     Ok(Session {
         engine,
         endpoint,
+        version: (major, minor),
+        limits,
         docker,
+        export_idle: options.export_idle.unwrap_or(idle::EXPORT_IDLE),
     })
 }
 
 /// Inspects the image; `None` when the engine does not have it.
 async fn inspect(session: &Session, reference: &str) -> Result<Option<Plan>, SourceError> {
-    let image = match session.docker.inspect_image(reference).await {
+    let path = format!("/images/{}/json", api::path_segment(reference));
+    let image: ImageInspect = match session.get(&path).await {
         Ok(image) => image,
-        Err(bollard::errors::Error::DockerResponseServerError {
-            status_code: 404, ..
-        }) => return Ok(None),
-        Err(e) => return Err(api_error(session, reference, &e)),
+        Err(Failure::Status(http::StatusCode::NOT_FOUND, _)) => return Ok(None),
+        Err(e) => return Err(api_error(session, reference, e)),
     };
     let id = image.id.clone().unwrap_or_else(|| reference.to_string());
-    let diff_ids = image
+    let diff_ids: Vec<Digest> = image
         .root_fs
         .as_ref()
         .and_then(|r| r.layers.as_ref())
@@ -206,17 +297,16 @@ async fn inspect(session: &Session, reference: &str) -> Result<Option<Plan>, Sou
                 .filter_map(|d| Digest::parse(d).ok())
                 .collect()
         })
-        .unwrap_or_else(Vec::new);
+        .unwrap_or_default();
     let repo_digest = image.repo_digests.iter().flatten().find_map(|d| {
         d.rsplit_once('@')
             .and_then(|(_, digest)| Digest::parse(digest).ok())
     });
     // Layer sizes for progress: the history's non-empty steps, oldest first, when they match.
-    let history = session
-        .docker
-        .image_history(&id)
+    let history: Vec<ImageHistoryResponseItem> = session
+        .get(&format!("/images/{}/history", api::path_segment(&id)))
         .await
-        .map_err(|e| api_error(session, reference, &e))?;
+        .map_err(|e| api_error(session, reference, e))?;
     let mut sizes: Vec<u64> = history
         .iter()
         .rev()
@@ -305,11 +395,12 @@ async fn store_root(
     {
         return Ok(root);
     }
-    let info = session
-        .docker
-        .info()
-        .await
-        .map_err(|e| store::Unavailable(format!("/info failed: {e}")))?;
+    let info: SystemInfo = session.get("/info").await.map_err(|e| {
+        store::Unavailable(match e {
+            Failure::Status(status, message) => format!("/info failed: {status}: {message}"),
+            Failure::Other(why) => format!("/info failed: {why}"),
+        })
+    })?;
     let root = store::root::from_info(
         engine,
         info.driver.as_deref(),
@@ -334,13 +425,18 @@ fn export(
             .docker
             .export_image(&plan.id)
             .map_err(io::Error::other),
-        idle::EXPORT_IDLE,
+        session.export_idle,
     );
     let reader =
         SyncIoBridge::new_with_handle(StreamReader::new(Box::pin(stream)), rt.handle().clone());
     let exported = export::read(reader, &plan.known, &options.index, progress).map_err(|e| {
-        let hint = match e {
-            export::ExportError::Stream { .. } => " (did the daemon stop or restart?)",
+        let hint = match &e {
+            // The idle timeout says what happened; other breaks are mostly a daemon that went away.
+            export::ExportError::Stream { source, .. }
+                if source.kind() != io::ErrorKind::TimedOut =>
+            {
+                " (did the daemon stop or restart?)"
+            }
             _ => "",
         };
         SourceError::Daemon(format!(
@@ -380,13 +476,10 @@ fn not_found(engine: Engine, reference: &str) -> SourceError {
     })
 }
 
-fn api_error(session: &Session, reference: &str, e: &bollard::errors::Error) -> SourceError {
+fn api_error(session: &Session, reference: &str, e: Failure) -> SourceError {
     let detail = match e {
-        bollard::errors::Error::DockerResponseServerError {
-            status_code,
-            message,
-        } => format!("it answered {status_code}: {}", message.trim()),
-        other => other.to_string(),
+        Failure::Status(status, message) => format!("it answered {}: {message}", status.as_u16()),
+        Failure::Other(why) => why,
     };
     SourceError::Daemon(format!(
         "the {} at {} failed on {reference}: {detail}",

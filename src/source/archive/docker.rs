@@ -138,7 +138,8 @@ fn choose<'a>(entries: &'a [Entry], tag: Option<&str>) -> Result<&'a Entry, Stri
             list()
         )),
         (_, _) => Err(format!(
-            "manifest.json lists {} images; choose one by tag; available: {}",
+            "manifest.json lists {} images; choose one by tag (docker-archive:PATH:REPO:TAG); \
+             available: {}",
             chosen.len(),
             list()
         )),

@@ -71,6 +71,24 @@ fn legacy_archive_with_several_images_is_chosen_by_tag() {
 }
 
 #[test]
+fn a_docker_archive_reference_chooses_the_image_by_tag() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = two_layers();
+    let b = vec![Layer::gzip(TarBuilder::new().file("only", 7))];
+    let path = docker_legacy(&[(&["a:1"], &a), (&["b:2"], &b)]).write_tar(dir.path(), "m.tar");
+    let load =
+        |input: String| crate::source::load(&input, &LoadOptions::default(), &Progress::default());
+    let image = load(format!("docker-archive:{}:b:2", path.display())).unwrap();
+    assert_eq!(sizes(&image), [7]);
+    let image = load(format!("docker-archive:{}:a:1", path.display())).unwrap();
+    assert_eq!(sizes(&image), [3000, 100]);
+    let err = load(format!("docker-archive:{}", path.display()))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("docker-archive:PATH:REPO:TAG"), "{err}");
+}
+
+#[test]
 fn reads_docker25_save_with_manifest_digest() {
     let dir = tempfile::tempdir().unwrap();
     let files = docker25(&two_layers());

@@ -5,10 +5,12 @@ use std::io;
 use std::time::Duration;
 
 use serde::Deserialize;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
-use super::Engine;
 use super::endpoint::Endpoint;
+use super::{Engine, api};
+
+/// How long each of the probe's answers may take: a daemon that is up answers in milliseconds.
+const PROBE_DEADLINE: Duration = Duration::from_secs(15);
 
 /// The API version plummet was written against; a newer daemon is spoken to in this one.
 pub const OURS: (u32, u32) = (1, 47);
@@ -51,18 +53,12 @@ pub fn parse_server_api(body: &[u8]) -> Option<ServerApi> {
     Some(ServerApi { max, min })
 }
 
-/// Parses the headers of `/_ping` when Podman answered it (it names itself in
+/// Reads the headers of `/_ping` when Podman answered it (it names itself in
 /// `Libpod-Api-Version`): its `Api-Version` is the newest compat version, and Podman accepts
 /// any older version prefix, so no minimum is needed. `None` for anything else, Docker included
 /// (Docker refuses versions below a minimum only `/version` tells).
-pub fn parse_podman_ping(head: &[u8]) -> Option<ServerApi> {
-    let head = std::str::from_utf8(head).ok()?;
-    let header = |name: &str| {
-        head.split("\r\n").skip(1).find_map(|line| {
-            let (key, value) = line.split_once(':')?;
-            key.trim().eq_ignore_ascii_case(name).then(|| value.trim())
-        })
-    };
+pub fn parse_podman_ping(headers: &http::HeaderMap) -> Option<ServerApi> {
+    let header = |name: &str| headers.get(name)?.to_str().ok().map(str::trim);
     header("Libpod-Api-Version")?;
     let max = parse_version(header("Api-Version")?)?;
     Some(ServerApi { max, min: (1, 12) })
@@ -73,76 +69,43 @@ pub fn parse_podman_ping(head: &[u8]) -> Option<ServerApi> {
 ///
 /// `/_ping` first: Podman answers `/version` in ~225 ms (it asks conmon and the OCI runtime for
 /// theirs) but `/_ping` in under 1 ms, and its headers say all Podman needs. Docker answers
-/// `/version` in a few milliseconds, and only there says its minimum version.
+/// `/version` in a few milliseconds, and only there says its minimum version. Both answers are
+/// read within the same cap as every buffered answer ([`api::MAX_ANSWER`]).
 pub async fn probe(engine: Engine, endpoint: &Endpoint) -> Result<ServerApi, String> {
+    let limits = api::Limits {
+        max_bytes: api::MAX_ANSWER,
+        deadline: PROBE_DEADLINE,
+    };
     let exchange = async {
-        if let Ok((head, _)) = get(endpoint, "/_ping").await?
-            && let Some(api) = parse_podman_ping(&head)
+        let ping = api::get(endpoint, "/_ping", limits).await?;
+        if ping.status == http::StatusCode::OK
+            && let Some(api) = parse_podman_ping(&ping.headers)
         {
             return Ok(Ok(api));
         }
-        get(endpoint, "/version").await.map(|answer| {
-            answer.and_then(|(_, body)| {
-                parse_server_api(&body).ok_or_else(|| {
-                    format!(
-                        "answered /version with something that is not a {} (no ApiVersion)",
-                        engine.daemon_name()
-                    )
-                })
-            })
-        })
+        let version = api::get(endpoint, "/version", limits).await?;
+        if version.status != http::StatusCode::OK {
+            return Ok(Err(format!("answered /version with {}", version.status)));
+        }
+        Ok(parse_server_api(&version.body).ok_or_else(|| {
+            format!(
+                "answered /version with something that is not a {} (no ApiVersion)",
+                engine.daemon_name()
+            )
+        }))
     };
-    match tokio::time::timeout(Duration::from_secs(15), exchange).await {
-        Ok(Ok(answer)) => answer.map_err(|what| format!("{endpoint} {what}")),
-        Ok(Err(e)) => Err(connect_error(engine, endpoint, &e)),
-        Err(_) => Err(format!(
-            "the {} at {endpoint} did not answer within 15 s: is it running? {}",
+    let outcome: Result<Result<ServerApi, String>, api::ApiError> = exchange.await;
+    match outcome {
+        Ok(answer) => answer.map_err(|what| format!("{endpoint} {what}")),
+        Err(api::ApiError::Connect(e)) => Err(connect_error(engine, endpoint, &e)),
+        Err(api::ApiError::Deadline { bytes: 0, .. }) => Err(format!(
+            "the {} at {endpoint} did not answer within {} s: is it running? {}",
             engine.daemon_name(),
+            PROBE_DEADLINE.as_secs(),
             engine.hint()
         )),
+        Err(e) => Err(format!("the {} at {endpoint}: {e}", engine.daemon_name())),
     }
-}
-
-/// One `GET path` on a new connection: `Ok(Ok((head, body)))` for a 200, `Ok(Err(what))` for
-/// another status, `Err` when the connection fails.
-async fn get(endpoint: &Endpoint, path: &str) -> io::Result<Result<(Vec<u8>, Vec<u8>), String>> {
-    match endpoint {
-        Endpoint::Unix(socket) => {
-            let stream = tokio::net::UnixStream::connect(socket).await?;
-            exchange(stream, path).await
-        }
-        Endpoint::Tcp(addr) => {
-            let stream = tokio::net::TcpStream::connect(addr.as_str()).await?;
-            exchange(stream, path).await
-        }
-    }
-}
-
-async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
-    mut stream: S,
-    path: &str,
-) -> io::Result<Result<(Vec<u8>, Vec<u8>), String>> {
-    // HTTP/1.0 so that the server closes the connection after one plain (unchunked) response.
-    stream
-        .write_all(format!("GET {path} HTTP/1.0\r\nHost: docker\r\n\r\n").as_bytes())
-        .await?;
-    let mut response = Vec::new();
-    stream.take(1 << 20).read_to_end(&mut response).await?;
-    let split = response
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .ok_or_else(|| io::Error::other(format!("malformed HTTP response to {path}")))?;
-    let status_ok = response.starts_with(b"HTTP/1.0 200") || response.starts_with(b"HTTP/1.1 200");
-    if !status_ok {
-        let line = response.split(|&b| b == b'\r').next().unwrap_or_default();
-        return Ok(Err(format!(
-            "answered {path} with {}",
-            String::from_utf8_lossy(line)
-        )));
-    }
-    let body = response.split_off(split + 4);
-    response.truncate(split);
-    Ok(Ok((response, body)))
 }
 
 /// Turns a failed connection into a message that says what to do.
@@ -203,45 +166,89 @@ mod tests {
         assert!(parse_server_api(b"<html>").is_none());
     }
 
+    fn headers(pairs: &[(&'static str, &'static str)]) -> http::HeaderMap {
+        pairs
+            .iter()
+            .map(|(k, v)| {
+                (
+                    http::HeaderName::from_static(k),
+                    http::HeaderValue::from_static(v),
+                )
+            })
+            .collect()
+    }
+
     #[test]
     fn a_podman_ping_says_the_version_and_a_docker_ping_does_not() {
-        let podman = b"HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nLibpod-Api-Version: 4.3.1\r\n\
-                       Server: Libpod/4.3.1 (linux)\r\nContent-Length: 2";
-        let api = parse_podman_ping(podman).unwrap();
+        let podman = headers(&[
+            ("api-version", "1.41"),
+            ("libpod-api-version", "4.3.1"),
+            ("server", "Libpod/4.3.1 (linux)"),
+        ]);
+        let api = parse_podman_ping(&podman).unwrap();
         assert_eq!(api.negotiate(), (1, 41));
-        let lower = b"HTTP/1.1 200 OK\r\napi-version: 1.40\r\nlibpod-api-version: 3.0.1";
-        assert_eq!(parse_podman_ping(lower).unwrap().max, (1, 40));
+        let spaced = headers(&[("api-version", " 1.40 "), ("libpod-api-version", "3.0.1")]);
+        assert_eq!(parse_podman_ping(&spaced).unwrap().max, (1, 40));
         // Docker: no Libpod header, so its minimum is asked of /version.
-        let docker = b"HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nDocker-Experimental: false";
-        assert_eq!(parse_podman_ping(docker), None);
-        // A Podman header without a usable Api-Version, or on the status line, is not enough.
-        let broken = b"HTTP/1.1 200 OK\r\nApi-Version: one\r\nLibpod-Api-Version: 4.3.1";
-        assert_eq!(parse_podman_ping(broken), None);
-        assert_eq!(parse_podman_ping(b"Libpod-Api-Version: 4\r\nX: y"), None);
-        assert_eq!(parse_podman_ping(&[0xff, 0xfe]), None);
+        let docker = headers(&[("api-version", "1.41"), ("docker-experimental", "false")]);
+        assert_eq!(parse_podman_ping(&docker), None);
+        // A Podman header without a usable Api-Version is not enough.
+        let broken = headers(&[("api-version", "one"), ("libpod-api-version", "4.3.1")]);
+        assert_eq!(parse_podman_ping(&broken), None);
+        assert_eq!(
+            parse_podman_ping(&headers(&[("libpod-api-version", "4")])),
+            None
+        );
+    }
+
+    /// A stand-in engine on a unix socket that answers every request with `answer`, then
+    /// (when `endless`) sends spaces until plummet hangs up.
+    fn stand_in(dir: &std::path::Path, answer: &'static [u8], endless: bool) -> Endpoint {
+        use std::io::{Read, Write};
+        let path = dir.join("engine.sock");
+        let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(mut client) = client else { return };
+                let mut request = [0u8; 4096];
+                let _ = client.read(&mut request);
+                let _ = client.write_all(answer);
+                let chunk = [b' '; 8192];
+                while endless && client.write_all(&chunk).is_ok() {}
+            }
+        });
+        Endpoint::Unix(path)
     }
 
     #[tokio::test]
-    async fn an_exchange_splits_head_and_body_and_reports_other_statuses() {
-        async fn answer(response: &'static [u8]) -> Result<(Vec<u8>, Vec<u8>), String> {
-            let (mut server, client) = tokio::io::duplex(4096);
-            let serve = async move {
-                let mut request = [0u8; 64];
-                let n = server.read(&mut request).await.unwrap();
-                assert!(request[..n].starts_with(b"GET /_ping HTTP/1.0\r\n"));
-                server.write_all(response).await.unwrap();
-            };
-            let (_, got) = tokio::join!(serve, exchange(client, "/_ping"));
-            got.unwrap()
-        }
-        let (head, body) = answer(b"HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\n\r\nOK")
-            .await
-            .unwrap();
-        assert_eq!(head, b"HTTP/1.1 200 OK\r\nApi-Version: 1.41");
-        assert_eq!(body, b"OK");
+    async fn an_endless_ping_stops_at_the_answer_cap_naming_the_endpoint() {
+        let dir = tempfile::tempdir().unwrap();
+        let at = stand_in(dir.path(), b"HTTP/1.1 200 OK\r\n\r\n", true);
+        let err = probe(Engine::Docker, &at).await.unwrap_err();
         assert_eq!(
-            answer(b"HTTP/1.1 404 Not Found\r\n\r\n").await,
-            Err("answered /_ping with HTTP/1.1 404 Not Found".to_string())
+            err,
+            format!(
+                "the Docker daemon at {at}: limit reached: the answer to GET /_ping is larger \
+                 than 16777216 bytes (daemon answer cap)"
+            )
+        );
+    }
+
+    #[tokio::test]
+    async fn a_server_that_is_no_engine_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let at = stand_in(
+            dir.path(),
+            b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\n<html>",
+            false,
+        );
+        let err = probe(Engine::Podman, &at).await.unwrap_err();
+        assert_eq!(
+            err,
+            format!(
+                "{at} answered /version with something that is not a Podman service (no \
+                 ApiVersion)"
+            )
         );
     }
 }
