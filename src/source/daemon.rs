@@ -459,6 +459,7 @@ fn export(
         endpoint: session.endpoint.clone(),
         id: plan.id.clone(),
         members: exported.members,
+        options: options.clone(),
     };
     Ok(Image::assemble(meta, exported.layers).with_reopen(std::sync::Arc::new(reopen)))
 }

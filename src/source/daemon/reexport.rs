@@ -20,6 +20,9 @@ pub struct ExportBlobs {
     pub endpoint: Endpoint,
     pub id: String,
     pub members: Vec<String>,
+    /// The load's options: the daemon answer deadline and the export idle timeout hold for the
+    /// second export too.
+    pub options: crate::source::LoadOptions,
 }
 
 /// The export stream positioned at one member, limited to it; the runtime lives as long.
@@ -46,14 +49,14 @@ impl crate::image::Reopen for ExportBlobs {
             .enable_all()
             .build()?;
         let session = runtime
-            .block_on(connect(self.engine, self.endpoint.clone()))
+            .block_on(connect(self.engine, self.endpoint.clone(), &self.options))
             .map_err(io::Error::other)?;
         let stream = idle::limited(
             session
                 .docker
                 .export_image(&self.id)
                 .map_err(io::Error::other),
-            idle::EXPORT_IDLE,
+            self.options.export_idle.unwrap_or(idle::EXPORT_IDLE),
         );
         let mut reader: Box<dyn Read + Send> = Box::new(SyncIoBridge::new_with_handle(
             StreamReader::new(Box::pin(stream)),
