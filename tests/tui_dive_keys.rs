@@ -96,7 +96,10 @@ fn dives_keys_config_and_the_filtering_search_in_a_real_terminal() {
 fn a_key_bound_twice_in_the_config_stops_with_both_names() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let config = dir.path().join(".plummet.toml");
-    std::fs::write(&config, "[ui.keys]\nsort = \"j\"\n").expect("write the config");
+    // Two config entries on one key; a config key that only takes a default (`sort = "j"`) is
+    // allowed and moves the key (src/ui/keymap/tests.rs).
+    std::fs::write(&config, "[ui.keys]\nsort = \"z\"\ndown = \"z, j\"\n")
+        .expect("write the config");
     let image = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/example.tar");
     if Command::new("tmux").arg("-V").output().is_err() {
         return skip("tui_dive_keys", "tmux is not installed");
@@ -107,6 +110,6 @@ fn a_key_bound_twice_in_the_config_stops_with_both_names() {
         plummet,
         &[&image, Path::new("--config"), &config],
     );
-    session.wait_for("key `j` is bound to both `down` and `sort`");
+    session.wait_for("key `z` is bound to both `down` and `sort`");
     assert_eq!(session.wait_for_exit(), "2");
 }
