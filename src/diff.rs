@@ -145,3 +145,8 @@ mod dir_tests;
 mod report_tests;
 #[cfg(test)]
 mod tests;
+
+/// The Dockerfile line (`--dockerfile`, B's) of B's layer `index`, when it was mapped.
+fn dockerfile_line(b: &Analysis, index: Option<usize>) -> Option<usize> {
+    b.layers.get(index?)?.dockerfile_line
+}

@@ -254,3 +254,70 @@ fn errors_exit_2_and_name_the_problem() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("\"gti\""));
 }
+
+/// With `--dockerfile` (B's), the text and Markdown layer tables show the Dockerfile line
+/// of each B layer, as `plummet ci`'s do; A's removed layers and unmapped ones show none.
+#[test]
+fn dockerfile_lines_in_the_text_and_markdown_layer_tables() {
+    let dir = tempfile::tempdir().unwrap();
+    let history = [
+        ("ADD rootfs.tar /", false),
+        ("COPY app /app", false),
+        ("RUN git clone https://example.com/app.git /app/.git", false),
+    ];
+    let a = ImageSpec::new("a", vec![base(), app(1000)]).history(&history[..2]);
+    let mut b = ImageSpec::new("b", vec![base(), app(2500)]);
+    b.layers.push(LayerSpec::new(vec![
+        Op::dir("/app/.git"),
+        Op::random("/app/.git/pack", 3_000),
+    ]));
+    let b = b.history(&history);
+    let (pa, pb) = (write(dir.path(), "a", &a), write(dir.path(), "b", &b));
+    let dockerfile = dir.path().join("Dockerfile");
+    std::fs::write(
+        &dockerfile,
+        "FROM scratch\nADD rootfs.tar /\n\n# the app\nCOPY app /app\n\
+         RUN git clone https://example.com/app.git /app/.git\n",
+    )
+    .unwrap();
+    let md = dir.path().join("pr.md");
+    let out = plummet(&[
+        "diff",
+        &pa,
+        &pb,
+        "--quiet",
+        "--dockerfile",
+        dockerfile.to_str().unwrap(),
+        "--markdown",
+        md.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let rows: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("Layers"))
+        .skip(2)
+        .take(3)
+        .collect();
+    assert!(rows[0].ends_with("[line 2] ADD rootfs.tar /"), "{text}");
+    assert!(rows[1].ends_with("[line 5] COPY app /app"), "{text}");
+    assert!(rows[2].contains("[line 6] RUN git clone"), "{text}");
+    let markdown = std::fs::read_to_string(md).unwrap();
+    for row in [
+        "| shared | 0 | 0 (line 2) |",
+        "| changed | 1 | 1 (line 5) |",
+        "| added | – | 2 (line 6) |",
+    ] {
+        assert!(markdown.contains(row), "{row} in {markdown}");
+    }
+
+    // Without --dockerfile the tables are as before: no line anywhere.
+    let out = plummet(&["diff", &pa, &pb, "--quiet"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("[line "), "{text}");
+}

@@ -160,3 +160,51 @@ fn sigtstp_and_sigcont_from_outside_give_back_and_retake() {
     assert_eq!(session.wait_for_exit(), "0");
     session.wait_for_modes(&format!("{NORMAL_MODES} cooked"));
 }
+
+/// With `--dockerfile`, the layer details of the selected layer name the Dockerfile line that
+/// built it, and follow the selection. The Dockerfile is the example image's own build (its
+/// history), with a comment and a blank line so that line numbers and layer numbers differ.
+#[test]
+fn layer_details_show_the_dockerfile_line_of_the_selected_layer() {
+    let Some((image, plummet)) = setup("tui_e2e") else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let dockerfile = dir.path().join("Dockerfile");
+    std::fs::write(
+        &dockerfile,
+        "# the example image\n\
+         FROM scratch\n\
+         ADD fakebian-rootfs.tar.xz /\n\
+         CMD [\"bash\"]\n\
+         \n\
+         RUN apt-get update && apt-get install -y nodejs && npm i -g npm\n\
+         ENV NODE_ENV=production\n\
+         COPY . /app\n\
+         RUN ssh-keygen -f /root/.ssh/id_rsa && ./deploy.sh\n\
+         RUN rm /root/.ssh/id_rsa\n\
+         RUN rm -rf /var/lib/apt/lists\n\
+         WORKDIR /app\n\
+         CMD [\"node\", \"src/server.js\"]\n",
+    )
+    .expect("the Dockerfile is written");
+    let session = Session::start(
+        "e2e-dockerfile",
+        plummet,
+        &[&image, Path::new("--dockerfile"), &dockerfile],
+    );
+    session.wait_for_all(&["Layers (at 0 of", "Dockerfile:3"]);
+
+    // Layer 3 is `RUN ssh-keygen ...`, line 9.
+    session.keys(&["j", "j", "j"]);
+    session.wait_for_all(&["Layers (at 3 of", "Dockerfile:9"]);
+    // Layer 1 is `RUN apt-get ...`, line 6 (after the blank line).
+    session.keys(&["k", "k"]);
+    session.wait_for_all(&["Layers (at 1 of", "Dockerfile:6"]);
+    let screen = session.screen();
+    assert!(!screen.contains("Dockerfile:9"), "{screen}");
+
+    session.keys(&["q"]);
+    let status = session.wait_for_exit();
+    assert_eq!(status, "0", "plummet exited with {status}");
+}

@@ -131,7 +131,10 @@ pub fn render(
             "| {} | {} | {} | {} | {} |",
             l.status.name(),
             l.a.map_or("–".into(), |i| i.to_string()),
-            l.b.map_or("–".into(), |i| i.to_string()),
+            l.b.map_or("–".into(), |i| match super::dockerfile_line(b, Some(i)) {
+                Some(n) => format!("{i} (line {n})"),
+                None => i.to_string(),
+            }),
             signed_size(l.size_delta()),
             code(&truncate(&l.command, 100))
         );

@@ -118,7 +118,7 @@ pub fn render_with(
 ) -> String {
     let mut o = String::new();
     summary(&mut o, a, b, c, style);
-    layers(&mut o, c, style);
+    layers(&mut o, b, c, style);
     files(&mut o, c, top, style);
     findings(&mut o, c, top, style);
     for (side, analysis) in [("A", a), ("B", b)] {
@@ -184,8 +184,9 @@ fn summary(o: &mut String, a: &Analysis, b: &Analysis, c: &Comparison, style: St
     let _ = writeln!(o, "  {:<13} {}", "download A→B", format::pull(c.download));
 }
 
-/// The layers matched.
-fn layers(o: &mut String, c: &Comparison, style: Style) {
+/// The layers matched; with `--dockerfile` (B's), each B layer's command is prefixed with the
+/// Dockerfile line that made it, as in `plummet ci`'s layer table.
+fn layers(o: &mut String, b: &Analysis, c: &Comparison, style: Style) {
     let paint = |code: &str, t: &str| paint(style, code, t);
     let _ = writeln!(o, "\n{} ({})", paint("1", "Layers"), layer_counts(c));
     let _ = writeln!(
@@ -216,7 +217,15 @@ fn layers(o: &mut String, c: &Comparison, style: Style) {
                 "-".into()
             },
             signed_size(l.size_delta()),
-            truncate(&escape::text(&l.command.replace('\n', " ")), 70)
+            truncate(
+                &format!(
+                    "{}{}",
+                    super::dockerfile_line(b, l.b)
+                        .map_or(String::new(), |n| format!("[line {n}] ")),
+                    escape::text(&l.command.replace('\n', " "))
+                ),
+                70
+            )
         );
     }
 }
