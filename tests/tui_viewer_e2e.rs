@@ -38,7 +38,7 @@ fn open_a_file_search_it_diff_it_and_go_back() {
     imagegen::write_tar_file(&spec, Form::Oci, &image).unwrap();
     let plummet = Path::new(env!("CARGO_BIN_EXE_plummet"));
     let session = Session::start("viewer", plummet, &[&image]);
-    session.wait_for_all(&["Layers (1 of 2", "Files: all up to layer 0"]);
+    session.wait_for_all(&["Layers (at 0 of 0-1)", "Files: all up to layer 0"]);
 
     // The second layer, then the file by a search, then the viewer.
     session.keys(&["j"]);
@@ -63,6 +63,9 @@ fn open_a_file_search_it_diff_it_and_go_back() {
         "+timeout=30",
     ]);
 
+    // esc closes the viewer (the search's results are back), a second esc leaves the search.
+    session.keys(&["Escape"]);
+    session.wait_for("Files: matches in all up to layer 1");
     session.keys(&["Escape"]);
     session.wait_for("Files: all up to layer 1");
 
