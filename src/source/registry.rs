@@ -6,6 +6,7 @@ pub mod auth;
 pub mod client;
 pub mod manifest;
 mod reopen;
+pub mod roots;
 pub mod stream;
 pub mod tags;
 pub mod tls;
