@@ -7,6 +7,7 @@ pub mod daemon;
 pub mod platform_check;
 pub mod reference;
 pub mod registry;
+pub mod stdin;
 
 use std::path::PathBuf;
 
@@ -207,6 +208,9 @@ fn load_unchecked(
     options: &LoadOptions,
     progress: &Progress,
 ) -> Result<Image, SourceError> {
+    if input == stdin::STDIN {
+        return stdin::load(options, progress);
+    }
     match SourceSpec::parse(input) {
         SourceSpec::Archive { path, kind, tag } => {
             archive::load(&path, kind, tag.as_deref(), options, progress)
