@@ -327,7 +327,7 @@ impl Keymap {
         // sample config moves `d` to page-down, which must not collide with the viewer's default.
         let taken: Vec<Chord> = overrides
             .values()
-            .flat_map(|text| configured(text))
+            .flat_map(&configured)
             .filter_map(|k| parse_key(&k))
             .collect();
         let mut by_chord: HashMap<Chord, (Action, &'static str)> = HashMap::new();
