@@ -170,6 +170,10 @@ pub struct SourceArgs {
     #[arg(long, global = true, value_name = "OS/ARCH[/VARIANT]")]
     pub platform: Option<String>,
 
+    /// Read a single-platform image that --platform does not match, with a warning.
+    #[arg(long, global = true)]
+    pub force: bool,
+
     /// Docker or Podman API endpoint (unix:///path or tcp://host:port); overrides DOCKER_HOST.
     #[arg(long, global = true, value_name = "URL")]
     pub host: Option<String>,

@@ -373,6 +373,7 @@ pub fn load_options(args: &SourceArgs, file: &ConfigFile) -> Result<LoadOptions,
         export: args.export,
         body_deadline: None,
         export_idle: export_idle(std::env::var("PLUMMET_DAEMON_EXPORT_IDLE_SECS").ok())?,
+        force_platform: args.force,
     })
 }
 

@@ -4,8 +4,10 @@
 
 pub mod archive;
 pub mod daemon;
+pub mod platform_check;
 pub mod reference;
 pub mod registry;
+pub mod stdin;
 
 use std::path::PathBuf;
 
@@ -60,6 +62,9 @@ pub struct LoadOptions {
     /// How long a Docker or Podman export may send nothing before plummet gives up; `None` for
     /// the default of 120 s (`PLUMMET_DAEMON_EXPORT_IDLE_SECS` sets it from the command line).
     pub export_idle: Option<std::time::Duration>,
+    /// `--force`: a single-platform image that `platform` does not match is read with a
+    /// warning instead of refused.
+    pub force_platform: bool,
 }
 
 /// What the user asked to read, after looking at transport prefixes.
@@ -193,6 +198,19 @@ pub enum SourceError {
 
 /// Loads and indexes an image from wherever `input` points.
 pub fn load(input: &str, options: &LoadOptions, progress: &Progress) -> Result<Image, SourceError> {
+    let image = load_unchecked(input, options, progress)?;
+    platform_check::check(&image.meta.reference, &image.meta.config, options)?;
+    Ok(image)
+}
+
+fn load_unchecked(
+    input: &str,
+    options: &LoadOptions,
+    progress: &Progress,
+) -> Result<Image, SourceError> {
+    if input == stdin::STDIN {
+        return stdin::load(options, progress);
+    }
     match SourceSpec::parse(input) {
         SourceSpec::Archive { path, kind, tag } => {
             archive::load(&path, kind, tag.as_deref(), options, progress)

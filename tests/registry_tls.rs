@@ -239,3 +239,68 @@ fn insecure_pulls_without_the_ca() {
     let pulled = plummet(&reference(&tls.registry), &["--insecure"], &[]);
     assert_same_as_archive(&report(&pulled));
 }
+
+/// A certs.d root with the harness CA as `HOST/ca.crt` for `host`.
+fn certs_d_with_ca(tls: &Tls, host: &str) -> tempfile::TempDir {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(root.path().join(host)).unwrap();
+    std::fs::copy(&tls.ca, root.path().join(host).join("ca.crt")).unwrap();
+    root
+}
+
+#[test]
+fn per_registry_ca_in_certs_d_pulls_only_that_registry() {
+    let Some(tls) = tls() else { return };
+    // The second of two roots holds the CA for exactly this host:port.
+    let empty = tempfile::tempdir().unwrap();
+    let root = certs_d_with_ca(tls, &tls.registry);
+    let roots = std::env::join_paths([empty.path(), root.path()]).unwrap();
+    let roots = PathBuf::from(roots);
+    let pulled = plummet(
+        &reference(&tls.registry),
+        &[],
+        &[("PLUMMET_CERTS_D", &roots)],
+    );
+    assert_same_as_archive(&report(&pulled));
+    // A CA kept for another host does not make this one trusted.
+    let port = tls.registry.rsplit(':').next().unwrap();
+    let elsewhere = certs_d_with_ca(tls, &format!("localhost:{port}"));
+    let refused = plummet(
+        &reference(&tls.registry),
+        &[],
+        &[("PLUMMET_CERTS_D", elsewhere.path())],
+    );
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("is not trusted") && refused.stderr.contains("certs.d"),
+        "{}",
+        refused.stderr
+    );
+    // SSL_CERT_FILE (here naming no usable CA) adds to, and does not hide, the certs.d CA.
+    let pulled = plummet(
+        &reference(&tls.registry),
+        &[],
+        &[("PLUMMET_CERTS_D", &roots), ("SSL_CERT_FILE", empty.path())],
+    );
+    assert_same_as_archive(&report(&pulled));
+}
+
+#[test]
+fn malformed_certs_d_file_is_a_one_line_error_naming_it() {
+    let Some(tls) = tls() else { return };
+    let root = certs_d_with_ca(tls, &tls.registry);
+    let bad = root.path().join(&tls.registry).join("broken.crt");
+    std::fs::write(&bad, "-----BEGIN CERTIFICATE-----\nhunter2\n").unwrap();
+    let refused = plummet(
+        &reference(&tls.registry),
+        &[],
+        &[("PLUMMET_CERTS_D", root.path())],
+    );
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    let message = refused.stderr.trim_end();
+    assert_eq!(message.lines().count(), 1, "{message}");
+    assert!(
+        message.contains("broken.crt") && !message.contains("hunter2"),
+        "{message}"
+    );
+}

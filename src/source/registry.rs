@@ -6,6 +6,7 @@ pub mod auth;
 pub mod client;
 pub mod manifest;
 mod reopen;
+pub mod roots;
 pub mod stream;
 pub mod tags;
 pub mod tls;
@@ -80,6 +81,10 @@ fn pull(
     progress.set_stage("pulling manifest");
     let platform = options.platform.clone().unwrap_or_else(Platform::host);
     let resolved = runtime.block_on(resolve(&client, reference, &platform))?;
+    // Refused before any layer is pulled; with --force, source::load warns once it is read.
+    if !options.force_platform {
+        super::platform_check::check(&reference.to_string(), &resolved.config, options)?;
+    }
 
     let layers: Vec<LayerMeta> = resolved
         .layers

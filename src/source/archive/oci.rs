@@ -77,7 +77,9 @@ pub(super) fn plan(
         verify,
     )?;
     let config = parse_config(&config_bytes, &config_member)?;
-    if let (Some(wanted), None) = (&options.platform, &chosen.platform) {
+    if let (Some(wanted), None, false) =
+        (&options.platform, &chosen.platform, options.force_platform)
+    {
         let have = Platform {
             os: config.os.clone(),
             architecture: config.architecture.clone(),

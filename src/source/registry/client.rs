@@ -80,7 +80,13 @@ impl Client {
         let host = reference.registry.clone();
         let api = reference.api_host();
         let loopback = is_loopback(api);
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        if !options.insecure {
+            for cert in super::roots::extra_roots(&[host.as_str(), api]).map_err(err)? {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        let http = builder
             .connect_timeout(CONNECT_TIMEOUT)
             .read_timeout(IDLE_TIMEOUT)
             .user_agent(concat!("plummet/", env!("CARGO_PKG_VERSION")))

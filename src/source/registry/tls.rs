@@ -31,7 +31,8 @@ fn explain(problem: &CertificateError) -> String {
     match problem {
         CertificateError::UnknownIssuer => format!(
             "it is signed by an unknown authority: trust that authority with \
-             SSL_CERT_FILE=/path/to/ca.pem (or SSL_CERT_DIR=/path/to/dir), {SKIP}"
+             SSL_CERT_FILE=/path/to/ca.pem (or SSL_CERT_DIR=/path/to/dir, or put it in \
+             /etc/docker/certs.d/HOST:PORT/ca.crt), {SKIP}"
         ),
         CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
             format!("it is not issued for this host name: use a name it covers, {SKIP}")

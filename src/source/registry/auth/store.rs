@@ -14,7 +14,9 @@ use super::Credential;
 use crate::source::reference::DOCKER_HUB;
 use crate::source::{Credentials, Secret};
 
-/// The files to look in, in order.
+/// The files to look in. Podman's `auth.json` files come first, in the order
+/// containers-auth.json(5) lists them, then Docker's `config.json`; the first file with an entry
+/// for the registry wins.
 #[derive(Debug, Clone, Default)]
 pub struct Locations {
     pub docker_config: Option<PathBuf>,
@@ -22,25 +24,54 @@ pub struct Locations {
 }
 
 impl Locations {
-    /// `$DOCKER_CONFIG/config.json` or `~/.docker/config.json`, then `$REGISTRY_AUTH_FILE` or
-    /// `$XDG_RUNTIME_DIR/containers/auth.json`.
+    /// The locations for this process's environment and user.
     pub fn from_env() -> Locations {
-        let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+        Locations::from_lookup(
+            |name| std::env::var_os(name).filter(|v| !v.is_empty()),
+            current_uid(),
+        )
+    }
+
+    /// `$REGISTRY_AUTH_FILE`, `$XDG_RUNTIME_DIR/containers/auth.json` (or
+    /// `/run/containers/$UID/auth.json` when `XDG_RUNTIME_DIR` is unset),
+    /// `$XDG_CONFIG_HOME/containers/auth.json` (or `~/.config/containers/auth.json`), then
+    /// `$DOCKER_CONFIG/config.json` or `~/.docker/config.json`.
+    pub fn from_lookup(
+        var: impl Fn(&str) -> Option<std::ffi::OsString>,
+        uid: Option<u32>,
+    ) -> Locations {
+        let home = var("HOME").map(PathBuf::from);
         let docker_config = var("DOCKER_CONFIG")
             .map(|d| PathBuf::from(d).join("config.json"))
-            .or_else(|| var("HOME").map(|h| PathBuf::from(h).join(".docker/config.json")));
+            .or_else(|| home.as_ref().map(|h| h.join(".docker/config.json")));
         let mut podman_auth = Vec::new();
         if let Some(file) = var("REGISTRY_AUTH_FILE") {
             podman_auth.push(PathBuf::from(file));
         }
-        if let Some(dir) = var("XDG_RUNTIME_DIR") {
-            podman_auth.push(PathBuf::from(dir).join("containers/auth.json"));
+        match (var("XDG_RUNTIME_DIR"), uid) {
+            (Some(dir), _) => podman_auth.push(PathBuf::from(dir).join("containers/auth.json")),
+            (None, Some(uid)) => {
+                podman_auth.push(PathBuf::from(format!("/run/containers/{uid}/auth.json")));
+            }
+            (None, None) => {}
+        }
+        let config_home = var("XDG_CONFIG_HOME")
+            .map(PathBuf::from)
+            .or_else(|| home.as_ref().map(|h| h.join(".config")));
+        if let Some(dir) = config_home {
+            podman_auth.push(dir.join("containers/auth.json"));
         }
         Locations {
             docker_config,
             podman_auth,
         }
     }
+}
+
+/// This process's user id (the owner of `/proc/self`), when it can be told.
+fn current_uid() -> Option<u32> {
+    use std::os::unix::fs::MetadataExt as _;
+    std::fs::metadata("/proc/self").ok().map(|m| m.uid())
 }
 
 #[derive(Deserialize, Default)]
@@ -77,19 +108,18 @@ pub fn find(
     registry: &str,
     repository: &str,
 ) -> Result<Option<Credential>, String> {
-    if let Some(path) = &locations.docker_config {
+    for path in &locations.podman_auth {
         if let Some(config) = read_config(path)? {
+            // auth.json takes Docker's `credHelpers` too (containers-auth.json(5)).
             if let Some(found) = from_docker_config(&config, path, registry, repository)? {
                 return Ok(Some(found));
             }
         }
     }
-    for path in &locations.podman_auth {
+    if let Some(path) = &locations.docker_config {
         if let Some(config) = read_config(path)? {
-            if let Some(entry) = best_entry(&config.auths, registry, repository) {
-                if let Some(found) = decode_entry(entry, path, registry)? {
-                    return Ok(Some(found));
-                }
+            if let Some(found) = from_docker_config(&config, path, registry, repository)? {
+                return Ok(Some(found));
             }
         }
     }
@@ -338,6 +368,98 @@ mod tests {
         }
         assert_eq!(basic(find(&loc, "quay.io", "team/app").unwrap()).0, "team");
         assert_eq!(basic(find(&loc, "quay.io", "teamx/app").unwrap()).0, "any");
+    }
+
+    #[test]
+    fn locations_follow_containers_auth_json_order() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, v)| std::ffi::OsString::from(v))
+            }
+        };
+        let loc = Locations::from_lookup(
+            env(&[
+                ("HOME", "/h"),
+                ("REGISTRY_AUTH_FILE", "/a.json"),
+                ("XDG_RUNTIME_DIR", "/run/user/7"),
+            ]),
+            Some(7),
+        );
+        assert_eq!(
+            loc.podman_auth,
+            [
+                PathBuf::from("/a.json"),
+                PathBuf::from("/run/user/7/containers/auth.json"),
+                PathBuf::from("/h/.config/containers/auth.json"),
+            ]
+        );
+        assert_eq!(
+            loc.docker_config,
+            Some(PathBuf::from("/h/.docker/config.json"))
+        );
+        let loc = Locations::from_lookup(
+            env(&[
+                ("HOME", "/h"),
+                ("XDG_CONFIG_HOME", "/cfg"),
+                ("DOCKER_CONFIG", "/d"),
+            ]),
+            Some(1000),
+        );
+        assert_eq!(
+            loc.podman_auth,
+            [
+                PathBuf::from("/run/containers/1000/auth.json"),
+                PathBuf::from("/cfg/containers/auth.json"),
+            ]
+        );
+        assert_eq!(loc.docker_config, Some(PathBuf::from("/d/config.json")));
+        let loc = Locations::from_lookup(env(&[]), None);
+        assert!(loc.podman_auth.is_empty() && loc.docker_config.is_none());
+    }
+
+    #[test]
+    fn podman_files_come_before_docker_config_and_fall_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+        let docker = write(
+            dir.path(),
+            "config.json",
+            &format!(
+                r#"{{"auths":{{"h:1":{{"auth":"{}"}},"only-docker:2":{{"auth":"{}"}}}}}}"#,
+                b64("docker:d"),
+                b64("docker2:d2")
+            ),
+        );
+        let runtime = write(
+            dir.path(),
+            "runtime.json",
+            &format!(r#"{{"auths":{{"h:1":{{"auth":"{}"}}}}}}"#, b64("runtime:r")),
+        );
+        let config = write(
+            dir.path(),
+            "config-home.json",
+            &format!(
+                r#"{{"auths":{{"h:1":{{"auth":"{}"}},"other:3":{{"auth":"{}"}}}}}}"#,
+                b64("confighome:c"),
+                b64("other:o")
+            ),
+        );
+        let loc = Locations {
+            docker_config: Some(docker),
+            podman_auth: vec![dir.path().join("absent.json"), runtime, config],
+        };
+        assert_eq!(
+            basic(find(&loc, "h:1", "app").unwrap()),
+            ("runtime".into(), "r".into())
+        );
+        assert_eq!(basic(find(&loc, "other:3", "app").unwrap()).0, "other");
+        assert_eq!(
+            basic(find(&loc, "only-docker:2", "app").unwrap()).0,
+            "docker2"
+        );
     }
 
     #[test]
