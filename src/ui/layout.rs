@@ -129,8 +129,3 @@ pub fn tree_parts(pane: Rect) -> [Rect; 3] {
     ])
     .areas(inner)
 }
-
-/// The first row a list shows so that `selected` stays in view of `height` rows.
-pub fn list_offset(selected: usize, height: usize) -> usize {
-    selected.saturating_sub(height.saturating_sub(1))
-}

@@ -13,7 +13,6 @@ use crate::image::index::ProgressView;
 use crate::ui::action::Action;
 use crate::ui::chrome::{Chrome, Handled};
 use crate::ui::keymap::Keymap;
-use crate::ui::layout::list_offset;
 use crate::ui::theme::Theme;
 use crate::ui::treeview::Matcher;
 
@@ -63,6 +62,11 @@ pub struct DiffLoaded {
     pub tree: DiffTreeView,
     /// The selected row of the layer matches.
     pub layer: usize,
+    /// The first layer row the layers pane shows: it moves only as far as the selection needs,
+    /// as a list scrolls (not pinned to the selection on every move).
+    pub layers_offset: usize,
+    /// Rows the layers pane shows (set from the layout).
+    layers_height: usize,
     pub summary_scroll: u16,
 }
 
@@ -128,6 +132,8 @@ impl DiffApp {
             model,
             tree,
             layer: 0,
+            layers_offset: 0,
+            layers_height: 1,
             summary_scroll: 0,
         }));
         self.sync_layout();
@@ -144,9 +150,14 @@ impl DiffApp {
     }
 
     fn sync_layout(&mut self) {
-        let [_, rows, _] = tree_parts(self.areas().tree);
+        let areas = self.areas();
+        let [_, rows, _] = tree_parts(areas.tree);
         if let Some(loaded) = self.loaded_mut() {
             loaded.tree.view.set_height(rows.height as usize);
+            if let Some(layers) = areas.layers {
+                loaded.layers_height = (layers.height.saturating_sub(2) as usize).max(1);
+                loaded.follow_layer();
+            }
         }
     }
 
@@ -212,8 +223,7 @@ impl DiffApp {
                 }
             }
             DiffPane::Layers => {
-                let height = rect.height.saturating_sub(2) as usize;
-                let first = list_offset(loaded.layer, height);
+                let first = loaded.layers_offset;
                 let line = row.saturating_sub(rect.y + 1) as usize;
                 if first + line < loaded.model.comparison.layers.len() {
                     loaded.layer = first + line;
@@ -309,6 +319,19 @@ impl DiffLoaded {
             _ => self.layer,
         }
         .min(last);
+        self.follow_layer();
+    }
+
+    /// Moves the layers pane's viewport only as far as needed to show the selected row.
+    fn follow_layer(&mut self) {
+        let rows = self.model.comparison.layers.len();
+        let height = self.layers_height.max(1);
+        if self.layer < self.layers_offset {
+            self.layers_offset = self.layer;
+        } else if self.layer >= self.layers_offset + height {
+            self.layers_offset = self.layer + 1 - height;
+        }
+        self.layers_offset = self.layers_offset.min(rows.saturating_sub(height));
     }
 
     /// Searches the union's paths; returns the note for the status bar.

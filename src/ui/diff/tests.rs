@@ -320,3 +320,38 @@ fn a_same_size_rewrite_and_a_directory_owner_change_show_as_in_the_report() {
     assert_eq!(app.loaded().unwrap().model.union.counts(), (0, 0, 2));
     assert_eq!(comparison.files.len(), 2);
 }
+
+/// The layers pane scrolls like a list: moving up from the last row keeps the rows in view
+/// instead of pinning the selection to the bottom on every move.
+#[test]
+fn the_layers_pane_scrolls_like_a_list() {
+    // 10 rows: the layers pane gets half the body, 2 of the 5 layer rows.
+    let mut app = app(true, 100, 10);
+    let height = app
+        .areas()
+        .layers
+        .map(|r| r.height.saturating_sub(2))
+        .unwrap();
+    let rows = app.loaded().unwrap().model.comparison.layers.len();
+    assert!((height as usize) < rows, "{height} rows show all {rows}");
+    keys(&mut app, "\tG");
+    let bottom = app.loaded().unwrap().layers_offset;
+    assert_eq!(bottom, rows - height as usize);
+    keys(&mut app, "k");
+    assert_eq!(
+        app.loaded().unwrap().layers_offset,
+        bottom,
+        "moving up within view"
+    );
+    for _ in 0..rows {
+        keys(&mut app, "k");
+    }
+    assert_eq!(app.loaded().unwrap().layer, 0);
+    assert_eq!(app.loaded().unwrap().layers_offset, 0);
+    keys(&mut app, "j");
+    assert_eq!(
+        app.loaded().unwrap().layers_offset,
+        0,
+        "moving down within view"
+    );
+}

@@ -23,7 +23,6 @@ use crate::tree::Status;
 use crate::ui::action::Action;
 use crate::ui::format;
 use crate::ui::keymap::BINDINGS;
-use crate::ui::layout::list_offset;
 use crate::ui::theme::Theme;
 use crate::ui::view::{ProgressView, render_help, render_search_input, render_status};
 
@@ -139,7 +138,7 @@ impl Widget for &LayerMatchesView<'_> {
         let inner = block.inner(area);
         block.render(area, buf);
         let height = inner.height as usize;
-        let first = list_offset(self.loaded.layer, height);
+        let first = self.loaded.layers_offset;
         let index = |i: Option<usize>| i.map_or_else(|| "-".to_string(), |i| i.to_string());
         for (line_no, (i, m)) in layers
             .iter()
