@@ -267,12 +267,10 @@ pub struct SourceArgs {
     pub cache_max_size: Option<String>,
 }
 
-#[derive(Debug, Args, Default)]
-pub struct CiArgs {
-    /// The image to analyze.
-    pub image: String,
-
-    // The rules come first in `ci --help`; how images are read and where reports go follow.
+/// The rule flags `ci` and `scan` share (with `scan`'s own wording of their help, see
+/// [`ScanArgs`]); [`crate::settings::rules`] reads them over the config files.
+#[derive(Debug, Args, Clone, Default)]
+pub struct RuleArgs {
     /// dive's CI rules file (default: ./.dive-ci when present).
     #[arg(long, value_name = "FILE")]
     pub ci_config: Option<PathBuf>,
@@ -313,6 +311,16 @@ pub struct CiArgs {
     /// maxKindBytes and maxReclaimableBytes; dive's efficiency and waste rules are unchanged.
     #[arg(long)]
     pub user_layers_only: bool,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct CiArgs {
+    /// The image to analyze.
+    pub image: String,
+
+    // The rules come first in `ci --help`; how images are read and where reports go follow.
+    #[command(flatten)]
+    pub rules: RuleArgs,
 
     #[command(flatten)]
     pub source: SourceArgs,
@@ -449,7 +457,17 @@ pub struct FixArgs {
     pub output: PathBuf,
 }
 
+/// `plummet scan`'s arguments. The rule flags are `ci`'s ([`RuleArgs`]), their help worded for
+/// a fleet of images (without a final period, as clap shows a one-paragraph doc comment).
 #[derive(Debug, Args, Default)]
+#[command(mut_arg("lowest_efficiency", |a| a.help("Fail an image whose efficiency is below this ratio (0.9 by default, as `ci`)")))]
+#[command(mut_arg("highest_wasted_bytes", |a| a.help("Fail an image whose wasted bytes exceed this size (disabled by default)")))]
+#[command(mut_arg("highest_user_wasted_percent", |a| a.help("Fail an image whose wasted/user size exceeds this ratio (0.1 by default)")))]
+#[command(mut_arg("max_reclaimable_bytes", |a| a.help("Fail an image whose reclaimable bytes exceed this size (disabled by default)")))]
+#[command(mut_arg("no_secrets", |a| a.help("Fail an image that contains a secret")))]
+#[command(mut_arg("non_root", |a| a.help("Fail an image that runs as root")))]
+#[command(mut_arg("max_kind_bytes", |a| a.help("Fail an image whose findings of a kind exceed a size, KIND=SIZE (repeatable)")))]
+#[command(mut_arg("user_layers_only", |a| a.help("Count only findings in an image's own layers for the finding rules")))]
 pub struct ScanArgs {
     /// Images to analyze (any IMAGE form); with --all-tags, repositories docker://REGISTRY/REPO.
     pub images: Vec<String>,
@@ -493,43 +511,6 @@ pub struct ScanArgs {
     #[command(flatten)]
     pub source: SourceArgs,
 
-    /// dive's CI rules file (default: ./.dive-ci when present).
-    #[arg(long, value_name = "FILE")]
-    pub ci_config: Option<PathBuf>,
-
-    /// Fail an image whose efficiency is below this ratio (0.9 by default, as `ci`).
-    #[arg(long, alias = "lowestEfficiency", value_name = "RATIO|disabled")]
-    pub lowest_efficiency: Option<String>,
-
-    /// Fail an image whose wasted bytes exceed this size (disabled by default).
-    #[arg(long, alias = "highestWastedBytes", value_name = "SIZE|disabled")]
-    pub highest_wasted_bytes: Option<String>,
-
-    /// Fail an image whose wasted/user size exceeds this ratio (0.1 by default).
-    #[arg(
-        long,
-        alias = "highestUserWastedPercent",
-        value_name = "RATIO|disabled"
-    )]
-    pub highest_user_wasted_percent: Option<String>,
-
-    /// Fail an image whose reclaimable bytes exceed this size (disabled by default).
-    #[arg(long, value_name = "SIZE|disabled")]
-    pub max_reclaimable_bytes: Option<String>,
-
-    /// Fail an image that contains a secret.
-    #[arg(long)]
-    pub no_secrets: bool,
-
-    /// Fail an image that runs as root.
-    #[arg(long)]
-    pub non_root: bool,
-
-    /// Fail an image whose findings of a kind exceed a size, KIND=SIZE (repeatable).
-    #[arg(long = "max-kind-bytes", value_name = "KIND=SIZE")]
-    pub max_kind_bytes: Vec<String>,
-
-    /// Count only findings in an image's own layers for the finding rules.
-    #[arg(long)]
-    pub user_layers_only: bool,
+    #[command(flatten)]
+    pub rules: RuleArgs,
 }

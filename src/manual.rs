@@ -90,6 +90,49 @@ mod tests {
         assert!(at("Reading images:") < at("Reports:"));
     }
 
+    /// `scan` takes `ci`'s rule flags (one `RuleArgs`) under the same names, aliases and value
+    /// names, its help worded for a fleet of images.
+    #[test]
+    fn scan_takes_cis_rule_flags_worded_for_a_fleet() {
+        let command = Cli::command();
+        let sub = |name: &str| command.find_subcommand(name).unwrap().clone();
+        let (ci, scan) = (sub("ci"), sub("scan"));
+        let rule_ids = [
+            "ci_config",
+            "lowest_efficiency",
+            "highest_wasted_bytes",
+            "highest_user_wasted_percent",
+            "max_reclaimable_bytes",
+            "no_secrets",
+            "non_root",
+            "max_kind_bytes",
+            "user_layers_only",
+        ];
+        for id in rule_ids {
+            let arg = |c: &clap::Command| {
+                c.get_arguments()
+                    .find(|a| a.get_id() == id)
+                    .unwrap_or_else(|| panic!("{} has no {id}", c.get_name()))
+                    .clone()
+            };
+            let (a, b) = (arg(&ci), arg(&scan));
+            assert_eq!(a.get_long(), b.get_long(), "{id}");
+            assert_eq!(a.get_visible_aliases(), b.get_visible_aliases(), "{id}");
+            assert_eq!(a.get_all_aliases(), b.get_all_aliases(), "{id}");
+            assert_eq!(a.get_value_names(), b.get_value_names(), "{id}");
+            assert_eq!(a.get_default_values(), b.get_default_values(), "{id}");
+            let help = b.get_help().map(ToString::to_string).unwrap_or_default();
+            if id == "ci_config" {
+                assert_eq!(a.get_help().map(ToString::to_string), Some(help));
+            } else {
+                assert!(
+                    help.starts_with("Fail an image") || help.contains("an image's own"),
+                    "{id}: {help}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn every_shell_gets_a_script_naming_every_subcommand() {
         for shell in [

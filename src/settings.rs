@@ -31,7 +31,7 @@ pub use size::parse_size;
 pub use crate::report::rules::RuleSet;
 
 use crate::analysis::FindingKind;
-use crate::cli::{CiArgs, SourceArgs};
+use crate::cli::{RuleArgs, SourceArgs};
 use crate::image::{IndexOptions, Platform};
 use crate::source::{Credentials, LoadOptions, Secret};
 
@@ -205,12 +205,16 @@ fn text(s: &str) -> Threshold {
 }
 
 /// Builds the rule set: dive's defaults, then `.dive-ci`, then plummet's config, then flags.
-pub fn rules(args: &CiArgs, file: &ConfigFile) -> Result<RuleSet, ConfigError> {
+pub fn rules(args: &RuleArgs, file: &ConfigFile) -> Result<RuleSet, ConfigError> {
     rules_from(RuleSet::default(), args, file)
 }
 
 /// As [`rules`], starting from `base` (dive's defaults with dive's own config file applied).
-pub fn rules_from(base: RuleSet, args: &CiArgs, file: &ConfigFile) -> Result<RuleSet, ConfigError> {
+pub fn rules_from(
+    base: RuleSet,
+    args: &RuleArgs,
+    file: &ConfigFile,
+) -> Result<RuleSet, ConfigError> {
     let mut rules = base;
     let dive_path = args
         .ci_config

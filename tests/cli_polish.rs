@@ -1,34 +1,21 @@
 //! The command line for people coming from dive and skopeo (issue 14 §1 flags and §4): dive's
 //! flags on `plummet IMAGE`, a mistyped subcommand named instead of pulled, completions and the
 //! man page, report files replaced only when whole.
-#![expect(
-    clippy::expect_used,
-    reason = "a helper that cannot start the binary fails the test"
-)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
+#[path = "cli_support/binary.rs"]
+mod binary;
+use binary::{example, stderr};
+
 fn plummet(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_plummet"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("PLUMMET_LOG")
-        .env_remove("CI")
-        .env_remove("DIVE_SOURCE")
-        // No daemon: a mistyped command must fail before anything is looked up.
-        .env("DOCKER_HOST", "unix:///nonexistent/plummet-test.sock")
-        .output()
-        .expect("run plummet")
-}
-
-fn example() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/example.tar")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
+    binary::run(
+        binary::command(args, dir)
+            .env_remove("DIVE_SOURCE")
+            // No daemon: a mistyped command must fail before anything is looked up.
+            .env("DOCKER_HOST", "unix:///nonexistent/plummet-test.sock"),
+    )
 }
 
 fn assert_one_line_error(o: &Output, needles: &[&str]) {
@@ -176,19 +163,16 @@ fn dives_config_files_switch_to_ci_and_set_the_rules() {
     };
     let image = example();
     let run = |args: &[&str], envs: &[(&str, &Path)]| {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_plummet"));
+        let mut command = binary::command(args, tmp.path());
         command
-            .args(args)
-            .current_dir(tmp.path())
             .env("HOME", tmp.path())
             .env_remove("XDG_CONFIG_HOME")
             .env_remove("XDG_CONFIG_DIRS")
-            .env_remove("DIVE_CONFIG")
-            .env_remove("CI");
+            .env_remove("DIVE_CONFIG");
         for (k, v) in envs {
             command.env(k, v);
         }
-        command.output().expect("run plummet")
+        binary::run(&mut command)
     };
     let image_arg = image.to_str().unwrap();
     // dive-pass.yaml: `ci: true` runs the rules instead of the UI (no terminal needed). The

@@ -16,24 +16,9 @@ use std::process::{Command, Output};
 use imagegen::{Form, ImageSpec, LayerSpec, Op};
 use serde_json::Value;
 
-fn plummet(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_plummet"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("PLUMMET_LOG")
-        .env_remove("CI")
-        .output()
-        .expect("run plummet")
-}
-
-/// A temporary directory holding `example.tar`.
-fn example_dir() -> tempfile::TempDir {
-    let tmp = tempfile::tempdir().unwrap();
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/example.tar");
-    std::fs::copy(src, tmp.path().join("example.tar")).unwrap();
-    tmp
-}
+#[path = "cli_support/binary.rs"]
+mod binary;
+use binary::{example_dir, plummet};
 
 /// `plummet ci example.tar --html report.html` (plus `extra`), the page as a string.
 fn example_report(dir: &Path, extra: &[&str]) -> String {

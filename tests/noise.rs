@@ -2,35 +2,15 @@
 //! `[rules.max_path_bytes]` in every report format, the `--baseline` round trip (`plummet ci
 //! --json` makes one, the next run forgives what it had), and each kind of bad config or
 //! baseline as a one-line error naming the file.
-#![expect(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    reason = "tests fail on bad input"
-)]
+#![expect(clippy::unwrap_used, clippy::panic, reason = "tests fail on bad input")]
 
 use std::path::Path;
-use std::process::{Command, Output};
 
 use serde_json::Value;
 
-fn plummet(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_plummet"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("PLUMMET_LOG")
-        .env_remove("CI")
-        .output()
-        .expect("run plummet")
-}
-
-fn example_dir() -> tempfile::TempDir {
-    let tmp = tempfile::tempdir().unwrap();
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/example.tar");
-    std::fs::copy(src, tmp.path().join("example.tar")).unwrap();
-    tmp
-}
+#[path = "cli_support/binary.rs"]
+mod binary;
+use binary::{example_dir, plummet, stderr};
 
 fn read(dir: &Path, name: &str) -> String {
     std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
@@ -38,10 +18,6 @@ fn read(dir: &Path, name: &str) -> String {
 
 fn json(dir: &Path, name: &str) -> Value {
     serde_json::from_str(&read(dir, name)).unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 fn rule<'a>(report: &'a Value, name: &str) -> &'a Value {

@@ -1,36 +1,13 @@
 //! `--estimate-zstd` from the real binary: every layer recompressed at zstd 3 and 19 while it
 //! is read, in `ci`'s text, JSON and Markdown (testdata/example.tar, whose plain-tar layers make
 //! the uncompressed sizes checkable) and in `plummet diff`'s.
-#![expect(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "tests fail on bad input"
-)]
-
-use std::path::Path;
-use std::process::{Command, Output};
 
 use imagegen::{Form, ImageSpec, LayerSpec, Op};
 use serde_json::Value;
 
-fn plummet(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_plummet"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("PLUMMET_LOG")
-        .env_remove("CI")
-        .output()
-        .expect("run plummet")
-}
-
-/// A temporary directory holding `example.tar`.
-fn example_dir() -> tempfile::TempDir {
-    let tmp = tempfile::tempdir().unwrap();
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/example.tar");
-    std::fs::copy(src, tmp.path().join("example.tar")).unwrap();
-    tmp
-}
+#[path = "cli_support/binary.rs"]
+mod binary;
+use binary::{example_dir, plummet};
 
 /// A base layer, one of text and one of random bytes; with `extra`, 9 kB more random bytes.
 fn spec(extra: bool) -> ImageSpec {

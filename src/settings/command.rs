@@ -296,13 +296,13 @@ pub fn for_command(cli: Cli, env: &Environment) -> Result<Option<Settings>, Conf
 
 fn ci(mut args: CiArgs, env: &Environment) -> Result<CiSettings, ConfigError> {
     let (file, dive) = configs(&args.source)?;
-    if args.ci_config.is_none() {
-        args.ci_config = dive.ci_config.clone();
+    if args.rules.ci_config.is_none() {
+        args.rules.ci_config = dive.ci_config.clone();
     }
     Ok(CiSettings {
         image: args.image.clone(),
         base: args.source.base.clone(),
-        rules: rules_from(dive.rule_base(), &args, &file)?,
+        rules: rules_from(dive.rule_base(), &args.rules, &file)?,
         load: estimating(load_options(&args.source, &file)?, &args.report),
         reports: Reports::new(&args.report, env)?,
         quiet: args.source.quiet,

@@ -2,7 +2,7 @@
 //! rule flags) turned into what plummet's own commands take.
 
 use super::ConfigError;
-use crate::cli::{CiArgs, DiveArgs, DiveSource, ReportArgs, SourceArgs};
+use crate::cli::{CiArgs, DiveArgs, DiveSource, ReportArgs, RuleArgs, SourceArgs};
 
 /// Prefixes that already say where an image comes from; `--source` leaves those alone.
 const TRANSPORTS: &[&str] = &[
@@ -40,10 +40,13 @@ pub fn ci_args(image: String, source: SourceArgs, dive: DiveArgs) -> CiArgs {
             json: dive.json,
             ..ReportArgs::default()
         },
-        ci_config: dive.ci_config,
-        lowest_efficiency: dive.lowest_efficiency,
-        highest_wasted_bytes: dive.highest_wasted_bytes,
-        highest_user_wasted_percent: dive.highest_user_wasted_percent,
+        rules: RuleArgs {
+            ci_config: dive.ci_config,
+            lowest_efficiency: dive.lowest_efficiency,
+            highest_wasted_bytes: dive.highest_wasted_bytes,
+            highest_user_wasted_percent: dive.highest_user_wasted_percent,
+            ..RuleArgs::default()
+        },
         ..CiArgs::default()
     }
 }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use super::{
     ConfigError, ConfigFile, Environment, Reports, RuleSet, disk_cache, load_options, rules,
 };
-use crate::cli::{CiArgs, ReportArgs, ScanArgs};
+use crate::cli::{ReportArgs, ScanArgs};
 use crate::source::LoadOptions;
 
 /// `plummet scan`.
@@ -68,18 +68,6 @@ pub fn scan(args: &ScanArgs, env: &Environment) -> Result<ScanSettings, ConfigEr
         top: args.top,
         ..ReportArgs::default()
     };
-    let rule_args = CiArgs {
-        ci_config: args.ci_config.clone(),
-        lowest_efficiency: args.lowest_efficiency.clone(),
-        highest_wasted_bytes: args.highest_wasted_bytes.clone(),
-        highest_user_wasted_percent: args.highest_user_wasted_percent.clone(),
-        max_reclaimable_bytes: args.max_reclaimable_bytes.clone(),
-        no_secrets: args.no_secrets,
-        non_root: args.non_root,
-        max_kind_bytes: args.max_kind_bytes.clone(),
-        user_layers_only: args.user_layers_only,
-        ..CiArgs::default()
-    };
     let mut load = load_options(&args.source, &file)?;
     // A fleet repeats its base layers: the cache is what makes scanning it cheap.
     // (`--merge` reads no image: no cache directory to find.)
@@ -92,7 +80,7 @@ pub fn scan(args: &ScanArgs, env: &Environment) -> Result<ScanSettings, ConfigEr
         shard,
         merge: args.merge.clone(),
         load,
-        rules: rules(&rule_args, &file)?,
+        rules: rules(&args.rules, &file)?,
         reports: Reports::new(&report, env)?,
         jsonl: args.jsonl.clone(),
         quiet: args.source.quiet,
@@ -136,6 +124,44 @@ fn read_list(path: &std::path::Path) -> Result<Vec<String>, ConfigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `scan`'s rule flags are `ci`'s: each one reaches the rules every image is held to.
+    #[test]
+    fn rule_flags_set_the_rules_of_every_image() {
+        use clap::Parser;
+        let argv = [
+            "plummet",
+            "scan",
+            "a.tar",
+            "--no-cache",
+            "--ci-config",
+            "/dev/null",
+            "--lowest-efficiency",
+            "0.5",
+            "--highestWastedBytes",
+            "2MB",
+            "--highest-user-wasted-percent",
+            "disabled",
+            "--max-reclaimable-bytes",
+            "1MB",
+            "--no-secrets",
+            "--non-root",
+            "--max-kind-bytes",
+            "git=0",
+            "--user-layers-only",
+        ];
+        let Some(crate::cli::Command::Scan(args)) = crate::cli::Cli::parse_from(argv).command
+        else {
+            panic!("not scan");
+        };
+        let rules = scan(&args, &Environment::default()).unwrap().rules;
+        assert_eq!(rules.lowest_efficiency, Some(0.5));
+        assert_eq!(rules.highest_wasted_bytes, Some(2_000_000));
+        assert_eq!(rules.highest_user_wasted_percent, None);
+        assert_eq!(rules.max_reclaimable_bytes, Some(1_000_000));
+        assert!(rules.no_secrets && rules.non_root && rules.user_layers_only);
+        assert_eq!(rules.max_kind_bytes.len(), 1);
+    }
 
     #[test]
     fn shards_count_from_one() {

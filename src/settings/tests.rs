@@ -2,19 +2,19 @@
 
 use super::*;
 
-fn ci_args(extra: &[&str]) -> CiArgs {
+fn rule_args(extra: &[&str]) -> RuleArgs {
     use clap::Parser;
     let mut argv = vec!["plummet", "ci", "img.tar"];
     argv.extend_from_slice(extra);
     match crate::cli::Cli::parse_from(argv).command {
-        Some(crate::cli::Command::Ci(a)) => a,
+        Some(crate::cli::Command::Ci(a)) => a.rules,
         other => panic!("{other:?}"),
     }
 }
 
 /// Arguments with an empty `.dive-ci`, so a file in the working directory cannot interfere.
-fn no_dive_ci(extra: &[&str]) -> CiArgs {
-    let mut a = ci_args(extra);
+fn no_dive_ci(extra: &[&str]) -> RuleArgs {
+    let mut a = rule_args(extra);
     a.ci_config = Some(PathBuf::from("/dev/null"));
     a
 }
@@ -97,7 +97,7 @@ fn unknown_kind_is_rejected_with_the_list() {
 
 #[test]
 fn missing_explicit_dive_ci_is_an_error() {
-    let args = ci_args(&["--ci-config", "/nonexistent/rules"]);
+    let args = rule_args(&["--ci-config", "/nonexistent/rules"]);
     let e = rules(&args, &ConfigFile::default()).unwrap_err();
     assert!(
         e.to_string()
