@@ -1,7 +1,8 @@
 //! The formats CI systems read (`--junit`, `--gitlab-codequality`, `--sarif`) from the real
 //! binary: snapshots on testdata/example.tar, the XML read by an independent parser (Python's
-//! expat), SARIF checked against the 2.1.0 schema's required properties and types for what
-//! plummet emits, and the usage errors checked before any image is read.
+//! expat), SARIF validated against the official SARIF 2.1.0 JSON schema (tests/sarif_support)
+//! and checked for what plummet means by it, and the usage errors checked before any image is
+//! read.
 #![expect(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -14,6 +15,9 @@ use std::process::{Command, Output};
 
 use imagegen::spec::{ImageSpec, LayerSpec, Op};
 use serde_json::Value;
+
+#[path = "sarif_support/schema.rs"]
+mod sarif_schema;
 
 fn bin() -> std::ffi::OsString {
     std::env::var_os("PLUMMET_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_plummet").into())
@@ -90,11 +94,11 @@ for suite in root.findall("testsuite"):
     String::from_utf8(out.stdout).unwrap()
 }
 
-/// Checks a SARIF log against the SARIF 2.1.0 schema's required properties, types and enums
-/// for every object plummet emits (sarifLog, run, tool, toolComponent, reportingDescriptor,
-/// multiformatMessageString, reportingConfiguration, result, message, location,
-/// physicalLocation, artifactLocation). The official schema cannot be fetched here.
+/// Validates a SARIF log against the official SARIF 2.1.0 schema, then checks what the schema
+/// cannot: unique rule ids, each `ruleIndex` pointing at its `ruleId`, help that gives the fix,
+/// and URIs that carry only unreserved and percent-encoded bytes.
 fn check_sarif(log: &Value) {
+    sarif_schema::assert_valid(&log.to_string());
     assert_eq!(log["version"], "2.1.0");
     assert!(log["$schema"].as_str().unwrap().starts_with("https://"));
     let runs = log["runs"].as_array().expect("runs is an array");
@@ -423,6 +427,11 @@ fn diff_reports_its_rules_as_test_cases_and_only_new_findings_as_results() {
         .collect();
     // The apt lists are in both images: only the repository is new.
     assert_eq!(ids, ["git"], "{sarif}");
+    let ignored = &sarif["runs"][0]["properties"]["ignored"];
+    assert_eq!(
+        (&ignored["a"]["findings"], &ignored["b"]["paths"]),
+        (&0.into(), &Value::Array(vec![]))
+    );
 
     let cq: Value = serde_json::from_slice(&o.stdout).unwrap();
     let checks: Vec<_> = cq
@@ -432,4 +441,128 @@ fn diff_reports_its_rules_as_test_cases_and_only_new_findings_as_results() {
         .map(|i| i["check_name"].as_str().unwrap())
         .collect();
     assert_eq!(checks, ["plummet/git", "plummet/rule/noNewFindings"]);
+}
+
+/// The validator is real: a valid log passes, and each thing the SARIF 2.1.0 schema forbids
+/// (a level outside its enum, a URI reference with a space, a missing required property, an
+/// unknown suppression kind, a property the schema does not define) is rejected at its path.
+#[test]
+fn the_schema_validator_rejects_what_sarif_forbids() {
+    let tmp = example_dir();
+    let o = plummet(
+        &["ci", "example.tar", "--quiet", "--sarif", "-"],
+        tmp.path(),
+    );
+    let log: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let Some(verdict) = sarif_schema::check(&log.to_string()) else {
+        return;
+    };
+    verdict.unwrap();
+    let result = "/runs/0/results/0";
+    let cases: [(&str, Value, &str); 5] = [
+        (
+            "/runs/0/results/0/level",
+            "fatal".into(),
+            "runs/0/results/0/level",
+        ),
+        (
+            "/runs/0/results/0/locations/0/physicalLocation/artifactLocation/uri",
+            "/a b".into(),
+            "artifactLocation/uri",
+        ),
+        (
+            "/runs/0/tool/driver",
+            serde_json::json!({}),
+            "runs/0/tool/driver",
+        ),
+        (
+            "/runs/0/results/0/suppressions",
+            serde_json::json!([{"kind": "ignored"}]),
+            "suppressions/0/kind",
+        ),
+        (
+            "/runs/0/results/0/severity",
+            "high".into(),
+            "runs/0/results/0",
+        ),
+    ];
+    for (pointer, value, expected) in cases {
+        let mut bad = log.clone();
+        match bad.pointer_mut(pointer) {
+            Some(slot) => *slot = value,
+            None => {
+                let (parent, key) = pointer.rsplit_once('/').unwrap();
+                assert_eq!(parent, result, "{pointer}");
+                bad.pointer_mut(parent)
+                    .unwrap()
+                    .as_object_mut()
+                    .unwrap()
+                    .insert(key.to_string(), value);
+            }
+        }
+        let errors = sarif_schema::check(&bad.to_string())
+            .unwrap()
+            .expect_err(pointer);
+        assert!(errors.contains(expected), "{pointer}: {errors}");
+    }
+}
+
+/// An image with a finding of most kinds: every rule has a result, and the log is valid.
+#[test]
+fn sarif_of_an_image_with_many_finding_kinds_is_valid() {
+    let tmp = tempfile::tempdir().unwrap();
+    let key = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
+    let spec = ImageSpec::new(
+        "kinds",
+        vec![
+            LayerSpec::new(vec![
+                Op::dir("/usr/share/doc/base"),
+                Op::text("/usr/share/doc/base/copyright", 3000),
+                Op::dir("/usr/share/locale/fr/LC_MESSAGES"),
+                Op::random("/usr/share/locale/fr/LC_MESSAGES/base.mo", 2000),
+                Op::dir("/usr/bin"),
+                Op::random("/usr/bin/su", 4000).mode(0o4755),
+            ]),
+            LayerSpec::new(vec![
+                Op::dir("/var/lib/apt/lists"),
+                Op::text("/var/lib/apt/lists/main_Packages", 6000),
+                Op::dir("/var/cache/apt/archives"),
+                Op::random("/var/cache/apt/archives/gcc.deb", 5000),
+                Op::dir("/usr/include"),
+                Op::text("/usr/include/stdio.h", 2000),
+                Op::dir("/usr/lib"),
+                Op::random("/usr/lib/libfoo.a", 3000),
+                Op::dir("/var/log"),
+                Op::text("/var/log/dpkg.log", 1500),
+            ]),
+            LayerSpec::new(vec![
+                Op::dir("/app"),
+                Op::dir("/app/.git"),
+                Op::random("/app/.git/pack", 5000),
+                Op::dir("/app/node_modules/left-pad"),
+                Op::text("/app/node_modules/left-pad/index.js", 2500),
+                Op::dir("/app/__pycache__"),
+                Op::random("/app/__pycache__/main.cpython-311.pyc", 1200),
+                Op::bytes("/app/id_rsa", key),
+                Op::text("/app/shared.txt", 100).mode(0o666),
+                Op::bytes("/app/blob-a", [7u8; 4096]),
+                Op::bytes("/app/blob-b", [7u8; 4096]),
+                Op::dir("/app/tmp"),
+                Op::random("/app/release.tar.gz", 3000),
+            ]),
+        ],
+    );
+    let archive = tmp.path().join("kinds.tar");
+    imagegen::write_tar_file(&spec, imagegen::Form::Oci, &archive).unwrap();
+    let o = plummet(&["ci", "kinds.tar", "--quiet", "--sarif", "-"], tmp.path());
+    assert!(o.status.code().unwrap() <= 1, "{}", stderr(&o));
+    let sarif: Value = serde_json::from_slice(&o.stdout).unwrap();
+    check_sarif(&sarif);
+    let kinds: std::collections::BTreeSet<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["ruleId"].as_str().unwrap())
+        .collect();
+    assert!(kinds.len() >= 12, "{kinds:?}");
 }
