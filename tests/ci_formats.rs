@@ -16,6 +16,8 @@ use std::process::{Command, Output};
 use imagegen::spec::{ImageSpec, LayerSpec, Op};
 use serde_json::Value;
 
+#[path = "junit_support/schema.rs"]
+mod junit_schema;
 #[path = "sarif_support/schema.rs"]
 mod sarif_schema;
 
@@ -51,9 +53,11 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-/// Parses `xml` with Python's expat, which rejects any byte XML 1.0 forbids, and prints each
-/// test case as `name status message` for the test to compare.
+/// Validates `xml` against the JUnit schema Jenkins reads, parses it with Python's expat, which
+/// rejects any byte XML 1.0 forbids, and prints each test case as `name status message` for
+/// the test to compare.
 fn parse_junit(xml: &str) -> String {
+    junit_schema::assert_valid(xml);
     let script = r#"
 import sys, xml.etree.ElementTree as ET
 root = ET.fromstring(sys.stdin.buffer.read())
@@ -565,4 +569,37 @@ fn sarif_of_an_image_with_many_finding_kinds_is_valid() {
         .map(|r| r["ruleId"].as_str().unwrap())
         .collect();
     assert!(kinds.len() >= 12, "{kinds:?}");
+}
+
+/// The JUnit validator is real: a report with an element or attribute junit-10.xsd does not
+/// define is rejected.
+#[test]
+fn the_junit_schema_rejects_what_it_does_not_define() {
+    let tmp = example_dir();
+    let o = plummet(
+        &["ci", "example.tar", "--quiet", "--junit", "-"],
+        tmp.path(),
+    );
+    let xml = String::from_utf8(o.stdout).unwrap();
+    let Some(verdict) = junit_schema::check(&xml) else {
+        return;
+    };
+    verdict.unwrap();
+    for (bad, expected) in [
+        (
+            xml.replacen("<testsuites ", "<testsuites skipped=\"1\" ", 1),
+            "skipped",
+        ),
+        (
+            xml.replacen("<testcase ", "<testcase status=\"x\" ", 1),
+            "status",
+        ),
+        (
+            xml.replacen("<testcase name=", "<testcase label=", 1),
+            "name",
+        ),
+    ] {
+        let errors = junit_schema::check(&bad).unwrap().expect_err(expected);
+        assert!(errors.contains(expected), "{expected}: {errors}");
+    }
 }

@@ -15,6 +15,8 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+#[path = "junit_support/schema.rs"]
+mod junit_schema;
 #[path = "sarif_support/schema.rs"]
 mod sarif_schema;
 
@@ -137,6 +139,7 @@ fn ignore_and_path_budgets_show_in_every_format() {
         "{md}"
     );
     let xml = read(dir, "r.xml");
+    junit_schema::assert_valid(&xml);
     assert!(
         xml.contains("<testcase name=\"maxPathBytes:/app/node_modules\""),
         "{xml}"
@@ -248,6 +251,7 @@ fn ignore_and_path_budgets_show_in_every_format() {
         assert_eq!(bag["paths"], ignored["paths"], "{side}");
     }
     let xml = read(dir, "d.xml");
+    junit_schema::assert_valid(&xml);
     for side in ["a", "b"] {
         let property = format!(
             "<property name=\"plummet.ignored.{side}.findings\" value=\"{}\"/>",
@@ -339,6 +343,7 @@ fn a_baseline_made_by_ci_json_forgives_what_it_had_and_nothing_new() {
         "{md}"
     );
     let xml = read(dir, "j.xml");
+    junit_schema::assert_valid(&xml);
     assert!(xml.contains("failures=\"0\""), "{xml}");
     for (name, value) in [
         ("reference", "example.tar"),
