@@ -17,6 +17,10 @@ use plummet::image::Image;
 #[path = "daemon_support/live.rs"]
 mod live;
 #[path = "sarif_support/schema.rs"]
+#[allow(
+    clippy::panic,
+    reason = "a test helper: a failed step fails the test that called it"
+)]
 mod sarif_schema;
 
 use live::{build_and_load, docker, harness, run};

@@ -183,6 +183,45 @@ mod tests {
     use super::*;
 
     #[test]
+    fn properties_open_the_suite_escaped_and_only_when_there_are_some() {
+        let plain = render("plummet ci", "img", &[], &[]);
+        assert!(!plain.contains("properties"), "{plain}");
+        let mut props = Properties::new();
+        ignored_properties("", &Ignored::default(), &mut props);
+        assert!(props.is_empty(), "nothing configured, nothing said");
+        let ignored = Ignored {
+            patterns: vec!["/a\u{1b}[31m\"<b>/**".into()],
+            findings: 2,
+            finding_bytes: 300,
+            ..Ignored::default()
+        };
+        ignored_properties(".b", &ignored, &mut props);
+        let names: Vec<&str> = props.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "plummet.ignored.b.paths",
+                "plummet.ignored.b.findings",
+                "plummet.ignored.b.findingBytes",
+                "plummet.ignored.b.figures"
+            ]
+        );
+        let xml = render("plummet diff", "a -> b", &[], &props);
+        let suite = xml.find("<testsuite ").unwrap();
+        let open = xml.find("<properties>").unwrap();
+        assert!(
+            suite < open && open < xml.find("</testsuite>").unwrap(),
+            "{xml}"
+        );
+        assert!(
+            xml.contains(
+                "<property name=\"plummet.ignored.b.paths\" value=\"/a\\x1b[31m&quot;&lt;b&gt;/**\"/>"
+            ),
+            "{xml}"
+        );
+    }
+
+    #[test]
     fn xml_escapes_markup_and_replaces_forbidden_controls() {
         assert_eq!(
             xml("a<b>&\"'\u{1}\u{1b}[31m\u{fffe}\tz"),
