@@ -247,14 +247,21 @@ fn ci(s: &CiSettings) -> Result<Outcome, Error> {
                 report::json::to_string(&json)
             }
             Format::Markdown => report::markdown::render(image, analysis, &results, r.top),
-            Format::Junit => report::junit::render("plummet ci", &analysis.reference, &results),
+            Format::Junit => {
+                let mut properties = report::junit::Properties::new();
+                report::junit::ignored_properties("", &analysis.ignored, &mut properties);
+                if let Some(b) = &s.baseline {
+                    report::junit::baseline_properties(b, &results, &mut properties);
+                }
+                report::junit::render("plummet ci", &analysis.reference, &results, &properties)
+            }
             Format::CodeQuality => report::codequality::render(
                 "ci",
                 &analysis.reference,
                 &report::issue::all(image, analysis),
                 &results,
             ),
-            Format::Sarif => report::sarif::render(&report::issue::all(image, analysis)),
+            Format::Sarif => report::sarif::ci(image, analysis, &results, s.baseline.as_ref()),
             Format::Html => report::html::render(image, analysis, &results),
         },
         || report::text::render(image, analysis, &results, r.top, text_style(r)),
@@ -307,11 +314,16 @@ fn diff(s: &DiffSettings) -> Result<Outcome, Error> {
                 diff::zstd::markdown((ia, aa), (ib, ab), &mut md);
                 md
             }
-            Format::Junit => report::junit::render("plummet diff", &subject, &results),
+            Format::Junit => {
+                let mut properties = report::junit::Properties::new();
+                report::junit::ignored_properties(".a", &aa.ignored, &mut properties);
+                report::junit::ignored_properties(".b", &ab.ignored, &mut properties);
+                report::junit::render("plummet diff", &subject, &results, &properties)
+            }
             Format::CodeQuality => {
                 report::codequality::render("diff", &subject, &new_findings(), &results)
             }
-            Format::Sarif => report::sarif::render(&new_findings()),
+            Format::Sarif => report::sarif::diff(&new_findings(), aa, ab),
             Format::Html => diff::html::render((ia, aa), (ib, ab), &comparison, &results),
         },
         || {

@@ -1,7 +1,8 @@
 //! The formats CI systems read (`--junit`, `--gitlab-codequality`, `--sarif`) from the real
 //! binary: snapshots on testdata/example.tar, the XML read by an independent parser (Python's
-//! expat), SARIF checked against the 2.1.0 schema's required properties and types for what
-//! plummet emits, and the usage errors checked before any image is read.
+//! expat), SARIF validated against the official SARIF 2.1.0 JSON schema (tests/sarif_support)
+//! and checked for what plummet means by it, and the usage errors checked before any image is
+//! read.
 #![expect(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -14,6 +15,11 @@ use std::process::{Command, Output};
 
 use imagegen::spec::{ImageSpec, LayerSpec, Op};
 use serde_json::Value;
+
+#[path = "junit_support/schema.rs"]
+mod junit_schema;
+#[path = "sarif_support/schema.rs"]
+mod sarif_schema;
 
 fn bin() -> std::ffi::OsString {
     std::env::var_os("PLUMMET_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_plummet").into())
@@ -47,9 +53,11 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-/// Parses `xml` with Python's expat, which rejects any byte XML 1.0 forbids, and prints each
-/// test case as `name status message` for the test to compare.
+/// Validates `xml` against the JUnit schema Jenkins reads, parses it with Python's expat, which
+/// rejects any byte XML 1.0 forbids, and prints each test case as `name status message` for
+/// the test to compare.
 fn parse_junit(xml: &str) -> String {
+    junit_schema::assert_valid(xml);
     let script = r#"
 import sys, xml.etree.ElementTree as ET
 root = ET.fromstring(sys.stdin.buffer.read())
@@ -90,11 +98,11 @@ for suite in root.findall("testsuite"):
     String::from_utf8(out.stdout).unwrap()
 }
 
-/// Checks a SARIF log against the SARIF 2.1.0 schema's required properties, types and enums
-/// for every object plummet emits (sarifLog, run, tool, toolComponent, reportingDescriptor,
-/// multiformatMessageString, reportingConfiguration, result, message, location,
-/// physicalLocation, artifactLocation). The official schema cannot be fetched here.
+/// Validates a SARIF log against the official SARIF 2.1.0 schema, then checks what the schema
+/// cannot: unique rule ids, each `ruleIndex` pointing at its `ruleId`, help that gives the fix,
+/// and URIs that carry only unreserved and percent-encoded bytes.
 fn check_sarif(log: &Value) {
+    sarif_schema::assert_valid(&log.to_string());
     assert_eq!(log["version"], "2.1.0");
     assert!(log["$schema"].as_str().unwrap().starts_with("https://"));
     let runs = log["runs"].as_array().expect("runs is an array");
@@ -423,6 +431,11 @@ fn diff_reports_its_rules_as_test_cases_and_only_new_findings_as_results() {
         .collect();
     // The apt lists are in both images: only the repository is new.
     assert_eq!(ids, ["git"], "{sarif}");
+    let ignored = &sarif["runs"][0]["properties"]["ignored"];
+    assert_eq!(
+        (&ignored["a"]["findings"], &ignored["b"]["paths"]),
+        (&0.into(), &Value::Array(vec![]))
+    );
 
     let cq: Value = serde_json::from_slice(&o.stdout).unwrap();
     let checks: Vec<_> = cq

@@ -14,6 +14,14 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 
+#[path = "sarif_support/schema.rs"]
+#[allow(
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a test helper: a failed step fails the test that called it"
+)]
+mod sarif_schema;
+
 const TOKEN: &str = "tok-SECRET-1234567890";
 
 fn bin() -> std::ffi::OsString {
@@ -248,8 +256,10 @@ fn github_action_writes_the_summary_and_outputs_then_creates_and_updates_one_com
     );
     assert!(outputs.contains(&format!("passed={}\n", code == 0)));
     let sarif_line = outputs.lines().find(|l| l.starts_with("sarif=")).unwrap();
-    let sarif: Value =
-        serde_json::from_str(&std::fs::read_to_string(&sarif_line[6..]).unwrap()).unwrap();
+    let sarif_text = std::fs::read_to_string(&sarif_line[6..]).unwrap();
+    // What the action uploads to code scanning is valid against the official schema.
+    sarif_schema::assert_valid(&sarif_text);
+    let sarif: Value = serde_json::from_str(&sarif_text).unwrap();
     assert_eq!(sarif["version"], "2.1.0");
     assert!(outputs.contains("comment-id=9003\n"), "{outputs}");
 

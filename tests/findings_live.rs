@@ -16,6 +16,12 @@ use plummet::image::Image;
 
 #[path = "daemon_support/live.rs"]
 mod live;
+#[path = "sarif_support/schema.rs"]
+#[allow(
+    clippy::panic,
+    reason = "a test helper: a failed step fails the test that called it"
+)]
+mod sarif_schema;
 
 use live::{build_and_load, docker, harness, run};
 
@@ -262,4 +268,54 @@ fn docs_deleted_later_and_base_docs_are_told_apart_on_a_real_build() {
         "{}",
         hidden.fix
     );
+}
+
+/// SARIF of a real build, plain and with `[ignore]` and a `--baseline`, is valid against the
+/// official SARIF 2.1.0 schema: the ignored findings and the ones the baseline had are
+/// suppressed results, the one finding the baseline lacks is the one new, open result.
+#[test]
+fn sarif_of_a_real_build_with_ignore_and_baseline_is_valid_against_the_schema() {
+    use plummet::report::baseline::{Baseline, Tolerance};
+    use plummet::report::rules::{RuleSet, evaluate};
+    use plummet::report::{json, sarif};
+    let Some(host) = harness("PLUMMET_TEST_DOCKER_HOST") else {
+        return;
+    };
+    let image = built(&host);
+    let plain = analyze(image);
+    let results = evaluate(&plain, &RuleSet::default());
+    sarif_schema::assert_valid(&sarif::ci(image, &plain, &results, None));
+
+    let report = json::to_string(&json::report(image, &plain, &results, 100));
+    let mut old: serde_json::Value = serde_json::from_str(&report).unwrap();
+    let findings = old["findings"].as_array_mut().unwrap();
+    let setuid = findings
+        .iter()
+        .position(|f| f["kind"] == "setuid")
+        .expect("a setuid finding");
+    findings.remove(setuid);
+    let base = Baseline::parse(old.to_string().as_bytes(), Tolerance::default()).unwrap();
+    let mut a = analyze(image);
+    let ignore = plummet::analysis::Ignore::new(&["/usr/share/**".to_string()], false).unwrap();
+    plummet::analysis::ignore::apply(&mut a, &image.tree, &ignore);
+    assert!(a.ignored.findings > 0);
+    let text = sarif::ci(image, &a, &results, Some(&base));
+    sarif_schema::assert_valid(&text);
+    let log: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), plain.findings.len());
+    let why = |r: &serde_json::Value| {
+        r["suppressions"][0]["justification"]
+            .as_str()
+            .map(str::to_owned)
+    };
+    let ignored = results
+        .iter()
+        .filter(|r| why(r).is_some_and(|j| j.starts_with("left out by [ignore]")))
+        .count();
+    assert_eq!(ignored as u64, a.ignored.findings);
+    let open: Vec<_> = results.iter().filter(|r| why(r).is_none()).collect();
+    assert_eq!(open.len(), 1, "{log}");
+    assert_eq!(open[0]["ruleId"], "setuid");
+    assert_eq!(open[0]["baselineState"], "new");
 }

@@ -1,7 +1,8 @@
 //! Noise control from the real binary on testdata/example.tar: `[ignore]` and
 //! `[rules.max_path_bytes]` in every report format, the `--baseline` round trip (`plummet ci
 //! --json` makes one, the next run forgives what it had), and each kind of bad config or
-//! baseline as a one-line error naming the file.
+//! baseline as a one-line error naming the file. The SARIF logs are validated against the
+//! official SARIF 2.1.0 schema (tests/sarif_support).
 #![expect(clippy::unwrap_used, clippy::panic, reason = "tests fail on bad input")]
 
 use std::path::Path;
@@ -11,6 +12,10 @@ use serde_json::Value;
 #[path = "cli_support/binary.rs"]
 mod binary;
 use binary::{example_dir, plummet, stderr};
+#[path = "junit_support/schema.rs"]
+mod junit_schema;
+#[path = "sarif_support/schema.rs"]
+mod sarif_schema;
 
 fn read(dir: &Path, name: &str) -> String {
     std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
@@ -109,6 +114,7 @@ fn ignore_and_path_budgets_show_in_every_format() {
         "{md}"
     );
     let xml = read(dir, "r.xml");
+    junit_schema::assert_valid(&xml);
     assert!(
         xml.contains("<testcase name=\"maxPathBytes:/app/node_modules\""),
         "{xml}"
@@ -116,24 +122,76 @@ fn ignore_and_path_budgets_show_in_every_format() {
     // With the apt lists out of the figures, dive's rules pass: the budget alone fails.
     assert!(xml.contains("failures=\"1\""), "{xml}");
     assert!(xml.contains("<testcase name=\"lowestEfficiency\" classname=\"plummet.ci\"/>"));
-    let sarif = json(dir, "r.sarif");
-    let uris: Vec<&str> = sarif["runs"][0]["results"]
+    assert!(
+        xml.contains(
+            "<property name=\"plummet.ignored.paths\" value=\"/usr/share/**, /var/lib/apt/lists\"/>"
+        ),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(&format!(
+            "<property name=\"plummet.ignored.findings\" value=\"{}\"/>",
+            ignored["findings"]
+        )),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(&format!(
+            "<property name=\"plummet.ignored.wastedBytes\" value=\"{}\"/>",
+            ignored["wasted_bytes"]
+        )),
+        "{xml}"
+    );
+    let sarif_text = read(dir, "r.sarif");
+    sarif_schema::assert_valid(&sarif_text);
+    let sarif: Value = serde_json::from_str(&sarif_text).unwrap();
+    let uri = |r: &Value| {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (suppressed, open): (Vec<&Value>, Vec<&Value>) = sarif["runs"][0]["results"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| {
-            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
-                .as_str()
-                .unwrap()
-        })
-        .collect();
-    assert!(uris.contains(&"/app/node_modules"), "{uris:?}");
+        .partition(|r| r.get("suppressions").is_some());
+    let open: Vec<String> = open.into_iter().map(uri).collect();
+    assert!(open.contains(&"/app/node_modules".to_string()), "{open:?}");
     assert!(
-        !uris
+        !open
             .iter()
             .any(|u| u.starts_with("/usr/share") || u.starts_with("/var/lib/apt")),
-        "ignored findings leave SARIF too: {uris:?}"
+        "ignored findings are not open results: {open:?}"
     );
+    // Each ignored finding is there, suppressed as SARIF means it: externally, accepted.
+    assert_eq!(
+        suppressed.len() as u64,
+        ignored["findings"].as_u64().unwrap()
+    );
+    for r in &suppressed {
+        let u = uri(r);
+        assert!(
+            u.starts_with("/usr/share/") || u.starts_with("/var/lib/apt/lists"),
+            "{u}"
+        );
+        assert_eq!(
+            r["suppressions"],
+            serde_json::json!([{
+                "kind": "external",
+                "status": "accepted",
+                "justification": "left out by [ignore] paths in the config: /usr/share/**, /var/lib/apt/lists"
+            }])
+        );
+        assert!(r.get("baselineState").is_none(), "no baseline: {r}");
+    }
+    let bag = &sarif["runs"][0]["properties"]["ignored"];
+    assert_eq!(bag["paths"], ignored["paths"]);
+    assert_eq!(bag["findings"], ignored["findings"]);
+    assert_eq!(bag["findingBytes"], ignored["finding_bytes"]);
+    assert_eq!(bag["wastedBytes"], ignored["wasted_bytes"]);
+    assert_eq!(bag["figures"], true);
+    assert!(sarif["runs"][0]["properties"].get("baseline").is_none());
     let text = plummet(&["ci", "example.tar"], dir);
     let out = String::from_utf8_lossy(&text.stdout);
     assert!(
@@ -144,6 +202,38 @@ fn ignore_and_path_budgets_show_in_every_format() {
         out.contains("FAIL  maxPathBytes:/app/node_modules: "),
         "{out}"
     );
+
+    // `diff` says what was left out of each image, in SARIF's run properties and JUnit's.
+    let o = plummet(
+        &[
+            "diff",
+            "example.tar",
+            "example.tar",
+            "--sarif",
+            "d.sarif",
+            "--junit",
+            "d.xml",
+        ],
+        dir,
+    );
+    assert!(o.status.code().is_some_and(|c| c < 2), "{}", stderr(&o));
+    let sarif_text = read(dir, "d.sarif");
+    sarif_schema::assert_valid(&sarif_text);
+    let sarif: Value = serde_json::from_str(&sarif_text).unwrap();
+    for side in ["a", "b"] {
+        let bag = &sarif["runs"][0]["properties"]["ignored"][side];
+        assert_eq!(bag["findings"], ignored["findings"], "{side}");
+        assert_eq!(bag["paths"], ignored["paths"], "{side}");
+    }
+    let xml = read(dir, "d.xml");
+    junit_schema::assert_valid(&xml);
+    for side in ["a", "b"] {
+        let property = format!(
+            "<property name=\"plummet.ignored.{side}.findings\" value=\"{}\"/>",
+            ignored["findings"]
+        );
+        assert!(xml.contains(&property), "{property}: {xml}");
+    }
 }
 
 #[test]
@@ -228,7 +318,61 @@ fn a_baseline_made_by_ci_json_forgives_what_it_had_and_nothing_new() {
         "{md}"
     );
     let xml = read(dir, "j.xml");
+    junit_schema::assert_valid(&xml);
     assert!(xml.contains("failures=\"0\""), "{xml}");
+    for (name, value) in [
+        ("reference", "example.tar"),
+        ("tolerance", "1000000 bytes"),
+        ("forgiven", "3"),
+        (
+            "forgivenRules",
+            "lowestEfficiency, highestUserWastedPercent, noSecrets",
+        ),
+    ] {
+        let property = format!("<property name=\"plummet.baseline.{name}\" value=\"{value}\"/>");
+        assert!(xml.contains(&property), "{property}: {xml}");
+    }
+    assert!(!xml.contains("plummet.ignored"), "nothing ignored: {xml}");
+
+    // SARIF: every finding was in the baseline, so each is unchanged and accepted.
+    let o = plummet(
+        &[
+            "ci",
+            "example.tar",
+            "--no-secrets",
+            "--baseline",
+            "base.json",
+            "--sarif",
+            "-",
+        ],
+        dir,
+    );
+    let sarif_text = String::from_utf8(o.stdout).unwrap();
+    sarif_schema::assert_valid(&sarif_text);
+    let sarif: Value = serde_json::from_str(&sarif_text).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(
+        results.len(),
+        json(dir, "base.json")["findings"].as_array().unwrap().len()
+    );
+    for r in results {
+        assert_eq!(r["baselineState"], "unchanged", "{r}");
+        assert_eq!(r["suppressions"][0]["kind"], "external");
+        assert_eq!(r["suppressions"][0]["status"], "accepted");
+        assert_eq!(
+            r["suppressions"][0]["justification"],
+            "already in the --baseline report of example.tar"
+        );
+    }
+    let bag = &sarif["runs"][0]["properties"]["baseline"];
+    assert_eq!(bag["reference"], "example.tar");
+    assert_eq!(bag["tolerance"], "1000000 bytes");
+    assert_eq!(bag["newResults"], 0);
+    assert_eq!(bag["unchangedResults"], results.len());
+    assert_eq!(
+        bag["forgivenRules"],
+        serde_json::json!(["lowestEfficiency", "highestUserWastedPercent", "noSecrets"])
+    );
     assert!(xml.contains("<system-out>noSecrets: 2 secrets; forgiven by the baseline: every secret is in the baseline"), "{xml}");
 
     // A baseline from before a secret and a chunk of waste came in: both fail.
@@ -254,6 +398,32 @@ fn a_baseline_made_by_ci_json_forgives_what_it_had_and_nothing_new() {
     assert_eq!(worse.status.code(), Some(1), "{}", stderr(&worse));
     let r: Value = serde_json::from_slice(&worse.stdout).unwrap();
     assert_eq!(rule(&r, "noSecrets")["status"], "fail");
+    // The secret the old baseline lacks is the one new, open result in SARIF.
+    let o = plummet(
+        &[
+            "ci",
+            "example.tar",
+            "--no-secrets",
+            "--baseline",
+            "old.json",
+            "--sarif",
+            "-",
+        ],
+        dir,
+    );
+    let sarif_text = String::from_utf8(o.stdout).unwrap();
+    sarif_schema::assert_valid(&sarif_text);
+    let sarif: Value = serde_json::from_str(&sarif_text).unwrap();
+    let new: Vec<&Value> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["baselineState"] == "new")
+        .collect();
+    assert_eq!(new.len(), 1, "{sarif}");
+    assert_eq!(new[0]["ruleId"], "secret");
+    assert!(new[0].get("suppressions").is_none(), "{}", new[0]);
+    assert_eq!(sarif["runs"][0]["properties"]["baseline"]["newResults"], 1);
     // 150 kB more waste is within a 200 kB tolerance, not within the default 1 MB... of bytes.
     assert_eq!(rule(&r, "lowestEfficiency")["status"], "forgiven");
     let tight = plummet(

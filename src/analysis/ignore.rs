@@ -5,8 +5,8 @@
 
 use globset::{Candidate, GlobBuilder, GlobSet, GlobSetBuilder};
 
-use super::Analysis;
 use super::waste;
+use super::{Analysis, Finding};
 use crate::tree::{NodeId, ROOT, Tree};
 
 /// The compiled `[ignore]` section.
@@ -19,7 +19,7 @@ pub struct Ignore {
 }
 
 /// What one run left out, for the reports.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Ignored {
     /// The globs as configured.
     pub patterns: Vec<String>,
@@ -32,6 +32,9 @@ pub struct Ignored {
     pub wasted_bytes: u64,
     /// Bytes of hidden entries no longer counted as reclaimable (`figures` only).
     pub reclaimable_bytes: u64,
+    /// The findings taken out, in report order: SARIF lists them as suppressed results, so a
+    /// code-scanning view shows them as accepted rather than forgetting them.
+    pub dropped: Vec<Finding>,
 }
 
 impl Ignored {
@@ -137,14 +140,13 @@ pub fn apply(analysis: &mut Analysis, tree: &Tree, ignore: &Ignore) {
         Some(&flag) => flag,
         None => ignore.covers(tree, node),
     };
-    analysis.findings.retain(|f| {
-        let drop = is_ignored(f.node);
-        if drop {
-            ignored.findings += 1;
-            ignored.finding_bytes += f.bytes;
-        }
-        !drop
-    });
+    let (dropped, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut analysis.findings)
+        .into_iter()
+        .partition(|f| is_ignored(f.node));
+    analysis.findings = kept;
+    ignored.dropped = dropped;
+    ignored.findings = ignored.dropped.len() as u64;
+    ignored.finding_bytes = ignored.dropped.iter().map(|f| f.bytes).sum();
     if ignore.figures {
         let w = waste::measure_except(tree, &mask);
         ignored.wasted_paths = analysis.wasted.len().saturating_sub(w.paths.len()) as u64;

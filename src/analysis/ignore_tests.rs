@@ -98,6 +98,15 @@ fn ignored_findings_leave_the_findings_but_not_the_figures() {
         before.findings.len() as u64 - a.findings.len() as u64
     );
     assert_eq!(a.ignored.finding_bytes, 1000);
+    // What was taken out is kept, in report order, for SARIF's suppressed results.
+    let dropped: Vec<_> = before
+        .findings
+        .iter()
+        .filter(|f| !a.findings.contains(f))
+        .cloned()
+        .collect();
+    assert!(!dropped.is_empty());
+    assert_eq!(a.ignored.dropped, dropped);
     assert_eq!(a.wasted_bytes, before.wasted_bytes);
     assert_eq!(a.efficiency, before.efficiency);
     assert_eq!((a.ignored.wasted_paths, a.ignored.wasted_bytes), (0, 0));

@@ -138,6 +138,13 @@ impl Baseline {
         })
     }
 
+    /// Whether the baseline had a finding of this kind at this path (as its JSON report
+    /// writes them): what `--baseline` counts as not new.
+    pub fn has_finding(&self, kind: FindingKind, path: &str) -> bool {
+        self.findings
+            .contains(&(kind.name().to_string(), path.to_string()))
+    }
+
     /// A byte figure of a rule in the baseline: its own measured value when the baseline ran it,
     /// else `fallback`.
     fn rule_value(&self, name: &str, fallback: Option<u64>) -> Option<u64> {

@@ -64,6 +64,11 @@ pub fn all<'a>(image: &Image, a: &'a Analysis) -> Vec<Issue<'a>> {
     a.findings.iter().map(|f| issue(image, f)).collect()
 }
 
+/// The findings `[ignore]` took out of the analysis, in report order.
+pub fn dropped<'a>(image: &Image, a: &'a Analysis) -> Vec<Issue<'a>> {
+    a.ignored.dropped.iter().map(|f| issue(image, f)).collect()
+}
+
 /// The findings at the given indexes into `a.findings` (the ones a comparison found new).
 pub fn selected<'a>(
     image: &Image,

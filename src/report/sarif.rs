@@ -1,9 +1,16 @@
 //! SARIF 2.1.0 (GitHub code scanning, GitLab, IDEs): one rule per finding kind with its help
 //! and fix, one result per finding located at the path inside the image. Shared by `plummet ci`
-//! (every finding) and `plummet diff` (the new ones).
+//! (every finding) and `plummet diff` (the new ones). What the user has accepted stays in the
+//! log the way SARIF means it to: a finding `[ignore]` took out, or one the `--baseline` already
+//! had, is a result with an external, accepted suppression (viewers hide it, nothing forgets
+//! it), each result says its `baselineState` against a baseline, and `run.properties` carries
+//! what `[ignore]` left out and which rules the baseline forgave.
+
+mod properties;
 
 use serde::Serialize;
 
+pub use self::properties::{ci, diff};
 use super::issue::{self, Issue, Severity};
 use crate::analysis::FindingKind;
 use crate::escape;
@@ -25,6 +32,9 @@ struct Log {
 struct Run {
     tool: Tool,
     results: Vec<SarifResult>,
+    /// SARIF's property bag: what `[ignore]` and `--baseline` did to this run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    properties: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Serialize)]
@@ -72,6 +82,40 @@ struct SarifResult {
     message: Message,
     locations: Vec<Location>,
     partial_fingerprints: Fingerprints,
+    /// `new` or `unchanged` against the `--baseline`; absent without one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline_state: Option<&'static str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suppressions: Vec<Suppression>,
+}
+
+/// SARIF §3.35: `external` because the decision lives outside the image (the config, the
+/// baseline report), `accepted` because the user made it.
+#[derive(Debug, Serialize)]
+struct Suppression {
+    kind: &'static str,
+    status: &'static str,
+    justification: String,
+}
+
+/// Where one result stands with what the user has already accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Standing {
+    /// A result to act on; `new` says whether it is new against the `--baseline`, `None`
+    /// without one.
+    Open { new: Option<bool> },
+    /// Taken out by `[ignore]`, or already in the baseline: suppressed with this justification.
+    Accepted {
+        new: Option<bool>,
+        justification: String,
+    },
+}
+
+/// One result to write: a finding and where it stands.
+#[derive(Debug, Clone)]
+struct Entry<'a> {
+    issue: Issue<'a>,
+    standing: Standing,
 }
 
 #[derive(Debug, Serialize)]
@@ -134,43 +178,55 @@ fn rule(kind: FindingKind) -> Rule {
     }
 }
 
-/// The log for `issues`: every finding of an image, or the new ones of a comparison.
-pub fn render(issues: &[Issue<'_>]) -> String {
-    let results = issues
+fn result(e: &Entry<'_>) -> SarifResult {
+    let i = &e.issue;
+    let index = FindingKind::ALL
         .iter()
-        .map(|i| {
-            let index = FindingKind::ALL
-                .iter()
-                .position(|k| *k == i.kind)
-                .unwrap_or_default();
-            let layer = i
-                .layer
-                .map_or_else(|| "the image config".to_string(), |l| format!("layer {l}"));
-            SarifResult {
-                rule_id: i.kind.name(),
-                rule_index: index,
-                level: level(issue::severity(i.kind)),
-                message: Message {
-                    text: format!(
-                        "{}: {} ({layer}, {} bytes{}). Fix: {}",
-                        escape::text(i.reason),
-                        escape::bytes(&i.path),
-                        i.bytes,
-                        if i.visible { "" } else { ", deleted later" },
-                        escape::text(i.fix)
-                    ),
-                },
-                locations: vec![Location {
-                    physical_location: PhysicalLocation {
-                        artifact_location: ArtifactLocation { uri: uri(&i.path) },
-                    },
-                }],
-                partial_fingerprints: Fingerprints {
-                    finding: i.fingerprint(),
-                },
-            }
-        })
-        .collect();
+        .position(|k| *k == i.kind)
+        .unwrap_or_default();
+    let layer = i
+        .layer
+        .map_or_else(|| "the image config".to_string(), |l| format!("layer {l}"));
+    let (new, suppressions) = match &e.standing {
+        Standing::Open { new } => (*new, Vec::new()),
+        Standing::Accepted { new, justification } => (
+            *new,
+            vec![Suppression {
+                kind: "external",
+                status: "accepted",
+                justification: justification.clone(),
+            }],
+        ),
+    };
+    SarifResult {
+        rule_id: i.kind.name(),
+        rule_index: index,
+        level: level(issue::severity(i.kind)),
+        message: Message {
+            text: format!(
+                "{}: {} ({layer}, {} bytes{}). Fix: {}",
+                escape::text(i.reason),
+                escape::bytes(&i.path),
+                i.bytes,
+                if i.visible { "" } else { ", deleted later" },
+                escape::text(i.fix)
+            ),
+        },
+        locations: vec![Location {
+            physical_location: PhysicalLocation {
+                artifact_location: ArtifactLocation { uri: uri(&i.path) },
+            },
+        }],
+        partial_fingerprints: Fingerprints {
+            finding: i.fingerprint(),
+        },
+        baseline_state: new.map(|n| if n { "new" } else { "unchanged" }),
+        suppressions,
+    }
+}
+
+/// The log of one run: `entries` in order, and `properties` as the run's property bag.
+fn render_run(entries: &[Entry<'_>], properties: Option<serde_json::Value>) -> String {
     let log = Log {
         schema: SCHEMA,
         version: "2.1.0",
@@ -183,7 +239,8 @@ pub fn render(issues: &[Issue<'_>]) -> String {
                     rules: FindingKind::ALL.into_iter().map(rule).collect(),
                 },
             },
-            results,
+            results: entries.iter().map(result).collect(),
+            properties,
         }],
     };
     let mut s =
