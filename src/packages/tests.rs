@@ -407,4 +407,5 @@ fn relations_are_read_from_each_database() {
     assert_eq!(m.depends, ["b", "c"]);
 }
 
+mod bdb;
 mod rpm;
