@@ -6,6 +6,7 @@ mod apk;
 mod bdb;
 mod dpkg;
 mod history;
+mod ndb;
 mod npm;
 mod python;
 mod rpm;
@@ -24,6 +25,11 @@ pub fn read_rpmdb(db: &[u8], wal: Option<&[u8]>) -> Result<Vec<Record>, Malforme
 /// malformed.
 pub fn read_rpm_bdb(db: &[u8]) -> Result<Vec<Record>, Malformed> {
     rpm::parse_bdb(db)
+}
+
+/// The packages of an rpm ndb `Packages.db`; an error says what is malformed.
+pub fn read_rpm_ndb(db: &[u8]) -> Result<Vec<Record>, Malformed> {
+    rpm::parse_ndb(db)
 }
 
 /// The package one rpm header blob describes; `None` when it is malformed.
@@ -124,6 +130,8 @@ pub enum DbFile {
     RpmSqliteWal,
     /// rpm's Berkeley DB `Packages` file (before rpm 4.16's SQLite).
     RpmBdb,
+    /// rpm's own `Packages.db` (ndb: openSUSE, SLE 15).
+    RpmNdb,
     PythonRecord,
     PythonMetadata,
     EggPkgInfo,
@@ -139,7 +147,9 @@ impl DbFile {
             | DbFile::DpkgStatusD
             | DbFile::DpkgStatusDMd5sums => Ecosystem::Deb,
             DbFile::ApkInstalled => Ecosystem::Apk,
-            DbFile::RpmSqlite | DbFile::RpmSqliteWal | DbFile::RpmBdb => Ecosystem::Rpm,
+            DbFile::RpmSqlite | DbFile::RpmSqliteWal | DbFile::RpmBdb | DbFile::RpmNdb => {
+                Ecosystem::Rpm
+            }
             DbFile::PythonRecord
             | DbFile::PythonMetadata
             | DbFile::EggPkgInfo
@@ -157,7 +167,7 @@ impl DbFile {
             | DbFile::RpmSqlite
             | DbFile::RpmSqliteWal => 32 << 20,
             // A hash file keeps free space in its pages and in each header's last overflow page.
-            DbFile::RpmBdb => RPM_BDB_MAX_BYTES,
+            DbFile::RpmBdb | DbFile::RpmNdb => RPM_BDB_MAX_BYTES,
             DbFile::DpkgList
             | DbFile::DpkgStatusDMd5sums
             | DbFile::PythonRecord
@@ -168,7 +178,7 @@ impl DbFile {
     }
 }
 
-/// The largest rpm Berkeley DB `Packages` file read (about 1,500 packages).
+/// The largest rpm Berkeley DB `Packages` or ndb `Packages.db` file read (about 1,500 packages).
 const RPM_BDB_MAX_BYTES: u64 = 64 << 20;
 
 /// A package database file that could not be read as of a layer: its ecosystem's state there
@@ -198,6 +208,9 @@ pub fn database_file(path: &[u8]) -> Option<DbFile> {
             return Some(DbFile::RpmSqliteWal);
         }
         (b"var/lib/rpm" | b"usr/lib/sysimage/rpm", b"Packages") => return Some(DbFile::RpmBdb),
+        (b"var/lib/rpm" | b"usr/lib/sysimage/rpm", b"Packages.db") => {
+            return Some(DbFile::RpmNdb);
+        }
         (b"var/lib/dpkg/info", n) if n.ends_with(b".list") => return Some(DbFile::DpkgList),
         (b"var/lib/dpkg/status.d", n) if n.ends_with(b".md5sums") => {
             return Some(DbFile::DpkgStatusDMd5sums);

@@ -408,4 +408,5 @@ fn relations_are_read_from_each_database() {
 }
 
 mod bdb;
+mod ndb;
 mod rpm;

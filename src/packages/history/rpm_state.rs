@@ -1,13 +1,13 @@
-//! rpm's state as of a layer: its SQLite database with the WAL beside it, or the Berkeley DB
-//! `Packages` file of older rpm, as the replay sees them.
+//! rpm's state as of a layer: its SQLite database with the WAL beside it, the ndb `Packages.db`
+//! of openSUSE, or the Berkeley DB `Packages` file of older rpm, as the replay sees them.
 
 use super::{Files, State, content, installed, unreadable};
 use crate::packages::{DbFile, Record, rpm};
 use crate::tree::{NodeId, Replay, Tree};
 
 /// rpm's databases visible now, one per directory: the SQLite one with its WAL applied (a layer
-/// may ship both), else the Berkeley DB one (rpm reads the SQLite one when both are left, as
-/// after `rpmdb --rebuilddb` without removing `Packages`). A database that is too large to keep
+/// may ship both), else the ndb one, else the Berkeley DB one (a file of an older format left
+/// beside a newer one, as after `rpmdb --rebuilddb`, is stale: rpm reads the newer). A database that is too large to keep
 /// or that does not parse leaves the state unknown, and says why in `problems`.
 pub(super) fn read(
     tree: &Tree,
@@ -22,15 +22,14 @@ pub(super) fn read(
         }
         let records = match kind {
             DbFile::RpmSqlite => sqlite(tree, replay, node, problems)?,
-            DbFile::RpmBdb if !beside(tree, replay, node, b"rpmdb.sqlite") => {
-                if unreadable(tree, replay, node) {
-                    problems.push((node, too_large(kind)));
-                    return None;
-                }
-                let db = content(tree, replay, node)?;
-                rpm::parse_bdb(db)
-                    .map_err(|e| problems.push((node, not_read("Berkeley DB", &e))))
-                    .ok()?
+            DbFile::RpmNdb if !beside(tree, replay, node, b"rpmdb.sqlite") => {
+                whole(tree, replay, node, kind, problems)?
+            }
+            DbFile::RpmBdb
+                if !beside(tree, replay, node, b"rpmdb.sqlite")
+                    && !beside(tree, replay, node, b"Packages.db") =>
+            {
+                whole(tree, replay, node, kind, problems)?
             }
             _ => continue,
         };
@@ -50,6 +49,29 @@ pub(super) fn read(
         }
     }
     Some(())
+}
+
+/// The packages of a database in one file (Berkeley DB or ndb).
+fn whole(
+    tree: &Tree,
+    replay: &Replay<'_>,
+    node: NodeId,
+    kind: DbFile,
+    problems: &mut Vec<(NodeId, String)>,
+) -> Option<Vec<Record>> {
+    if unreadable(tree, replay, node) {
+        problems.push((node, too_large(kind)));
+        return None;
+    }
+    let db = content(tree, replay, node)?;
+    let (parsed, format) = if kind == DbFile::RpmNdb {
+        (rpm::parse_ndb(db), "ndb")
+    } else {
+        (rpm::parse_bdb(db), "Berkeley DB")
+    };
+    parsed
+        .map_err(|e| problems.push((node, not_read(format, &e))))
+        .ok()
 }
 
 fn too_large(kind: DbFile) -> String {

@@ -9,13 +9,13 @@ use super::rpm::{header, package};
 use crate::testutil::{TarBuilder, app_user, image_of};
 
 #[derive(Clone, Copy)]
-struct Layout {
+pub(super) struct Layout {
     page: usize,
     big_endian: bool,
     checksum: bool,
 }
 
-const LE: Layout = Layout {
+pub(super) const LE: Layout = Layout {
     page: 512,
     big_endian: false,
     checksum: false,
@@ -48,7 +48,7 @@ impl Layout {
 
 /// A hash database as rpm kept it: key 0 holds the next instance number, keys 1.. the headers.
 /// Values over a quarter page go to overflow chains (pages 1..), the hash pages follow them.
-fn database(values: &[Vec<u8>], l: Layout) -> Vec<u8> {
+pub(super) fn database(values: &[Vec<u8>], l: Layout) -> Vec<u8> {
     let mut items: Vec<(Vec<u8>, Vec<u8>)> = vec![(
         0u32.to_le_bytes().to_vec(),
         (values.len() as u32 + 1).to_le_bytes().to_vec(),
