@@ -385,3 +385,25 @@ fn the_sqlite_database_is_read_when_both_are_left() {
     assert_eq!(names, ["new"]);
     assert_eq!(inv.list[0].location, "/usr/lib/sysimage/rpm");
 }
+
+#[test]
+fn a_database_too_large_to_keep_is_named_not_guessed() {
+    let good = database(
+        &[package("glibc", "2.28", &["/usr/lib64/libc.so.6"], &[])],
+        LE,
+    );
+    let base = TarBuilder::new()
+        .file_bytes(b"var/lib/rpm/Packages", &good)
+        .file("usr/lib64/libc.so.6", 1000);
+    let huge = TarBuilder::new().file("var/lib/rpm/Packages", (64 << 20) + 1);
+    let inv = find(&image_of(vec![base, huge], app_user()).tree);
+    assert_eq!(inv.unreadable.len(), 1, "{:?}", inv.unreadable);
+    assert_eq!(inv.unreadable[0].layer, 1);
+    assert_eq!(
+        inv.unreadable[0].why,
+        "larger than the 64 MiB read of an rpm database: its packages are not read"
+    );
+    // glibc is not reported removed: layer 1's state is unknown.
+    assert_eq!(inv.list.len(), 1);
+    assert!(inv.list[0].visible);
+}
