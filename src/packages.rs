@@ -3,8 +3,10 @@
 //! and return records; [`find`] reads the tree.
 
 mod apk;
+mod bdb;
 mod dpkg;
 mod history;
+mod ndb;
 mod npm;
 mod python;
 mod rpm;
@@ -17,6 +19,17 @@ pub use sqlite::Malformed;
 /// last commit; an error says what is malformed.
 pub fn read_rpmdb(db: &[u8], wal: Option<&[u8]>) -> Result<Vec<Record>, Malformed> {
     rpm::parse_sqlite(db, wal)
+}
+
+/// The packages of an rpm Berkeley DB `Packages` file (a hash database); an error says what is
+/// malformed.
+pub fn read_rpm_bdb(db: &[u8]) -> Result<Vec<Record>, Malformed> {
+    rpm::parse_bdb(db)
+}
+
+/// The packages of an rpm ndb `Packages.db`; an error says what is malformed.
+pub fn read_rpm_ndb(db: &[u8]) -> Result<Vec<Record>, Malformed> {
+    rpm::parse_ndb(db)
 }
 
 /// The package one rpm header blob describes; `None` when it is malformed.
@@ -115,6 +128,10 @@ pub enum DbFile {
     /// rpm's SQLite database and its write-ahead log.
     RpmSqlite,
     RpmSqliteWal,
+    /// rpm's Berkeley DB `Packages` file (before rpm 4.16's SQLite).
+    RpmBdb,
+    /// rpm's own `Packages.db` (ndb: openSUSE, SLE 15).
+    RpmNdb,
     PythonRecord,
     PythonMetadata,
     EggPkgInfo,
@@ -130,7 +147,9 @@ impl DbFile {
             | DbFile::DpkgStatusD
             | DbFile::DpkgStatusDMd5sums => Ecosystem::Deb,
             DbFile::ApkInstalled => Ecosystem::Apk,
-            DbFile::RpmSqlite | DbFile::RpmSqliteWal => Ecosystem::Rpm,
+            DbFile::RpmSqlite | DbFile::RpmSqliteWal | DbFile::RpmBdb | DbFile::RpmNdb => {
+                Ecosystem::Rpm
+            }
             DbFile::PythonRecord
             | DbFile::PythonMetadata
             | DbFile::EggPkgInfo
@@ -147,6 +166,8 @@ impl DbFile {
             | DbFile::ApkInstalled
             | DbFile::RpmSqlite
             | DbFile::RpmSqliteWal => 32 << 20,
+            // A hash file keeps free space in its pages and in each header's last overflow page.
+            DbFile::RpmBdb | DbFile::RpmNdb => RPM_BDB_MAX_BYTES,
             DbFile::DpkgList
             | DbFile::DpkgStatusDMd5sums
             | DbFile::PythonRecord
@@ -155,6 +176,20 @@ impl DbFile {
             DbFile::NpmManifest => 1 << 20,
         }
     }
+}
+
+/// The largest rpm Berkeley DB `Packages` or ndb `Packages.db` file read (about 1,500 packages).
+const RPM_BDB_MAX_BYTES: u64 = 64 << 20;
+
+/// A package database file that could not be read as of a layer: its ecosystem's state there
+/// is unknown (not guessed), and what that layer did to those packages is not reported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unreadable {
+    pub layer: usize,
+    /// The file's absolute path, as the image names it.
+    pub path: Vec<u8>,
+    /// What is wrong, a lowercase fragment.
+    pub why: String,
 }
 
 /// Classifies a cleaned relative path as a package database file.
@@ -171,6 +206,10 @@ pub fn database_file(path: &[u8]) -> Option<DbFile> {
         }
         (b"var/lib/rpm" | b"usr/lib/sysimage/rpm", b"rpmdb.sqlite-wal") => {
             return Some(DbFile::RpmSqliteWal);
+        }
+        (b"var/lib/rpm" | b"usr/lib/sysimage/rpm", b"Packages") => return Some(DbFile::RpmBdb),
+        (b"var/lib/rpm" | b"usr/lib/sysimage/rpm", b"Packages.db") => {
+            return Some(DbFile::RpmNdb);
         }
         (b"var/lib/dpkg/info", n) if n.ends_with(b".list") => return Some(DbFile::DpkgList),
         (b"var/lib/dpkg/status.d", n) if n.ends_with(b".md5sums") => {

@@ -47,6 +47,7 @@ pub fn inspect_on(
     let Some(reference) = base else {
         let image = source::load(input, &options, progress)?;
         let analysis = analysis::analyze(&image);
+        warn_unreadable(&analysis);
         return Ok(Inspected { image, analysis });
     };
     if options.index.layer_cache.is_none() {
@@ -58,5 +59,19 @@ pub fn inspect_on(
     let base = analysis::base::from_image(&image, reference, &base_image)
         .map_err(SourceError::Reference)?;
     let analysis = analysis::analyze_on(&image, base);
+    warn_unreadable(&analysis);
     Ok(Inspected { image, analysis })
+}
+
+/// One line on stderr (the log file under the UI) for each package database that could not be
+/// read, naming the layer and the file; the other databases are read as usual.
+fn warn_unreadable(analysis: &Analysis) {
+    for u in &analysis.packages.unreadable {
+        tracing::warn!(
+            "layer {}: {}: {}",
+            u.layer,
+            crate::escape::bytes(&u.path),
+            u.why
+        );
+    }
 }

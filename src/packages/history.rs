@@ -4,7 +4,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::{Change, DbFile, Ecosystem, Package, apk, database_file, dpkg, npm, python};
+use super::{
+    Change, DbFile, Ecosystem, Package, Unreadable, apk, database_file, dpkg, npm, python,
+};
 use crate::layer::EntryKind;
 use crate::tree::{NodeId, ROOT, Replay, Tree, Visible};
 
@@ -25,6 +27,8 @@ pub struct Inventory {
     pub list: Vec<Package>,
     /// `(file, index into list)`, sorted by file: the change whose layer shipped the file.
     owners: Vec<(NodeId, u32)>,
+    /// The database files that could not be read, in layer order.
+    pub unreadable: Vec<Unreadable>,
 }
 
 impl Inventory {
@@ -98,7 +102,16 @@ pub fn find(tree: &Tree) -> Inventory {
                 continue;
             }
             seen.insert(eco, signature);
-            let Some(state) = read_state(tree, &replay, eco, nodes) else {
+            let mut problems = Vec::new();
+            let state = read_state(tree, &replay, eco, nodes, &mut problems);
+            inventory
+                .unreadable
+                .extend(problems.into_iter().map(|(node, why)| Unreadable {
+                    layer,
+                    path: tree.paths.path(node),
+                    why,
+                }));
+            let Some(state) = state else {
                 continue;
             };
             let old = states.remove(&eco).unwrap_or_default();
@@ -152,6 +165,7 @@ fn read_state(
     replay: &Replay<'_>,
     eco: Ecosystem,
     nodes: &[(NodeId, DbFile)],
+    problems: &mut Vec<(NodeId, String)>,
 ) -> Option<State> {
     let mut state = State::new();
     match eco {
@@ -189,7 +203,7 @@ fn read_state(
                 state.insert(key, p);
             }
         }
-        Ecosystem::Rpm => rpm_state::read(tree, replay, nodes, &mut state)?,
+        Ecosystem::Rpm => rpm_state::read(tree, replay, nodes, &mut state, problems)?,
     }
     Some(state)
 }

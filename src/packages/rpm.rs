@@ -1,11 +1,13 @@
 //! rpm's database: the SQLite rpmdb of current Fedora, UBI, Rocky and Alma images
 //! (`var/lib/rpm/rpmdb.sqlite` or `usr/lib/sysimage/rpm/rpmdb.sqlite`, plus its `-wal`), one row
-//! per package in `Packages(hnum, blob)`; each blob is an rpm header: a count of index entries
+//! per package in `Packages(hnum, blob)`, or the Berkeley DB hash file `Packages` of CentOS/RHEL
+//! 7 and 8, Amazon Linux 2 and older Fedora, one value per package, or rpm's own `Packages.db`
+//! (ndb) of openSUSE and SLE 15, one blob per slot; each blob is an rpm header: a count of index entries
 //! and the size of the data store (big-endian u32s), the entries (tag, type, offset, count), then
 //! the data. Headers are hostile input: every entry is bounds-checked and a bad one is skipped.
 
-use super::Record;
 use super::sqlite::{Database, Malformed, Value};
+use super::{Record, bdb, ndb};
 
 const NAME: u32 = 1000;
 const VERSION: u32 = 1001;
@@ -38,6 +40,29 @@ pub fn parse_sqlite(db: &[u8], wal: Option<&[u8]>) -> Result<Vec<Record>, Malfor
             out.push(r);
         }
     }
+    Ok(out)
+}
+
+/// The packages of a Berkeley DB `Packages` file. Values that are not headers (rpm keeps its
+/// next instance number under key 0) are skipped.
+pub fn parse_bdb(db: &[u8]) -> Result<Vec<Record>, Malformed> {
+    let mut out = Vec::new();
+    bdb::values(db, |blob| {
+        if let Some(r) = parse_header(blob) {
+            out.push(r);
+        }
+    })?;
+    Ok(out)
+}
+
+/// The packages of an ndb `Packages.db`.
+pub fn parse_ndb(db: &[u8]) -> Result<Vec<Record>, Malformed> {
+    let mut out = Vec::new();
+    ndb::values(db, |blob| {
+        if let Some(r) = parse_header(blob) {
+            out.push(r);
+        }
+    })?;
     Ok(out)
 }
 

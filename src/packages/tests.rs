@@ -407,4 +407,6 @@ fn relations_are_read_from_each_database() {
     assert_eq!(m.depends, ["b", "c"]);
 }
 
+mod bdb;
+mod ndb;
 mod rpm;

@@ -101,7 +101,7 @@ fn leaf(
 }
 
 /// An rpmdb.sqlite with the Packages table at page 2 holding `blobs`.
-fn database(blobs: &[Vec<u8>]) -> Vec<u8> {
+pub(super) fn database(blobs: &[Vec<u8>]) -> Vec<u8> {
     let mut overflow = Vec::new();
     let schema = record(&[
         Col::Text("table"),
@@ -149,7 +149,7 @@ fn database(blobs: &[Vec<u8>]) -> Vec<u8> {
 }
 
 /// An rpm header: (tag, type, value bytes, count) entries and their data store.
-fn header(entries: &[(u32, u32, Vec<u8>, u32)]) -> Vec<u8> {
+pub(super) fn header(entries: &[(u32, u32, Vec<u8>, u32)]) -> Vec<u8> {
     let mut index = Vec::new();
     let mut data = Vec::new();
     for (tag, kind, value, count) in entries {
@@ -175,7 +175,7 @@ fn strings(items: &[&str]) -> (Vec<u8>, u32) {
     (v, items.len() as u32)
 }
 
-fn package(name: &str, version: &str, files: &[&str], requires: &[&str]) -> Vec<u8> {
+pub(super) fn package(name: &str, version: &str, files: &[&str], requires: &[&str]) -> Vec<u8> {
     let mut dirs: Vec<&str> = Vec::new();
     let mut bases = Vec::new();
     let mut index = Vec::new();
