@@ -3,7 +3,12 @@
 //! --json` makes one, the next run forgives what it had), and each kind of bad config or
 //! baseline as a one-line error naming the file. The SARIF logs are validated against the
 //! official SARIF 2.1.0 schema (tests/sarif_support).
-#![expect(clippy::unwrap_used, clippy::panic, reason = "tests fail on bad input")]
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail on bad input"
+)]
 
 use std::path::Path;
 
