@@ -135,7 +135,10 @@ pub fn read_members(
             SeekLookup::Hit(map) => {
                 record = false;
                 match super::jump::read(reopen.as_ref(), layer, &map, wanted, sink) {
-                    Ok(super::jump::Jumped::Done) => return Ok(()),
+                    Ok(super::jump::Jumped::Done) => {
+                        tracing::debug!(layer, "read through the seek map");
+                        return Ok(());
+                    }
                     Ok(super::jump::Jumped::Unusable(why)) => {
                         tracing::debug!(layer, why, "seek map not used");
                     }
