@@ -100,7 +100,9 @@ fn serve(mut client: TcpStream, upstream: &str, ranges: Ranges, seen: &Mutex<Vec
         .lines()
         .filter(|l| {
             let l = l.to_ascii_lowercase();
-            !l.starts_with("connection:") && !(ranges == Ranges::Ignore && l.starts_with("range:"))
+            let dropped = l.starts_with("connection:")
+                || (ranges == Ranges::Ignore && l.starts_with("range:"));
+            !dropped
         })
         .map(|l| format!("{l}\r\n"))
         .collect();

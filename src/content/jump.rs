@@ -47,9 +47,8 @@ pub fn read(
         }
     }
     starts.sort_unstable();
-    let mut handed = 0;
     let mut path = Vec::new();
-    for (start, i) in starts {
+    for (handed, (start, i)) in starts.into_iter().enumerate() {
         let open = |offset: u64| -> io::Result<Box<dyn Read + Send>> {
             match reopen.blob_from(layer, offset)? {
                 Some(reader) => Ok(reader),
@@ -88,7 +87,6 @@ pub fn read(
         let size = entry.size();
         let mut member = (&mut entry).take(size);
         sink(i, &mut member).map_err(JumpError::Output)?;
-        handed += 1;
     }
     Ok(Jumped::Done)
 }
