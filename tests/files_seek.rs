@@ -104,6 +104,29 @@ fn a_second_cat_reads_through_the_seek_map_from_gzip_and_plain_layers() {
 }
 
 #[test]
+fn zstd_layers_get_no_seek_map_and_are_read_from_the_start() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("cache");
+    let image = image(tmp.path(), Compression::Zstd);
+    for _ in 0..2 {
+        let o = cat(&image, &cache, "/data/zz-last");
+        assert_eq!(o.stdout, LAST, "{}", stderr(&o));
+        assert!(!stderr(&o).contains("through the seek map"));
+    }
+    let maps = std::fs::read_dir(&cache)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with("s1-")
+        })
+        .count();
+    assert_eq!(maps, 0);
+}
+
+#[test]
 fn a_layer_changed_after_its_map_was_recorded_is_an_error_and_no_output() {
     let tmp = tempfile::tempdir().unwrap();
     let cache = tmp.path().join("cache");

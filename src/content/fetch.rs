@@ -176,6 +176,8 @@ pub fn read_members(
         Blob::open(raw, expected, blob_options)
     }
     .map_err(|e| fail(e.to_string()))?;
+    // zstd blobs get no seek map (docs/files.md): nothing to note for one.
+    let record = record && blob.compression() != crate::image::blob::Compression::Zstd;
     // Path -> (occurrence -> index into `wanted`).
     let mut by_path: HashMap<&[u8], Vec<(u32, usize)>> = HashMap::new();
     for (i, w) in wanted.iter().enumerate() {
