@@ -55,11 +55,15 @@ pub fn extract(args: ExtractArgs) -> Result<ExtractSettings, ConfigError> {
     })
 }
 
-/// The load options of a command that opens files: the layer-index cache is on by default
+/// The load options of a command that opens files (`cat`, `extract`, the terminal UI with its
+/// viewer): the layer-index cache is on by default
 /// (docs/files.md), since looking at one file after another of the same image is the common
 /// case and a cold `cat` would otherwise index the whole image each time. `--no-cache`,
 /// `--cache-dir` and `--cache-max-size` keep their meaning.
-fn content_load_options(args: &SourceArgs, file: &ConfigFile) -> Result<LoadOptions, ConfigError> {
+pub(super) fn content_load_options(
+    args: &SourceArgs,
+    file: &ConfigFile,
+) -> Result<LoadOptions, ConfigError> {
     let mut load = load_options(args, file)?;
     load.index.disk_cache = content_cache(args)?;
     Ok(load)
