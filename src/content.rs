@@ -9,6 +9,7 @@
 pub mod compare;
 pub mod extract;
 pub mod fetch;
+pub mod jump;
 pub mod listing;
 pub mod locate;
 pub mod spool;

@@ -8,6 +8,7 @@ pub mod index;
 pub mod manifest;
 pub mod platform;
 pub mod recompress;
+pub mod seek;
 
 pub use blob::{BlobSummary, Compression, Expected};
 pub use config::{History, ImageConfig};
@@ -58,6 +59,10 @@ pub struct Image {
     /// How to read a layer's blob again, for file contents (`plummet cat`, the viewer); `None`
     /// for images built in memory.
     pub reopen: Option<std::sync::Arc<dyn Reopen>>,
+    /// Where seek maps of this image's blobs are kept (the layer-index cache directory), so that
+    /// reading a file jumps near it instead of reading its blob from the start
+    /// ([`seek`]); `None` without a cache.
+    pub seek_cache: Option<std::sync::Arc<index::store::DiskCache>>,
 }
 
 /// Opens a layer's blob again after the image was indexed, from where the source found it:
@@ -65,6 +70,17 @@ pub struct Image {
 pub trait Reopen: Send + Sync + std::fmt::Debug {
     /// Layer `position`'s blob as stored (compressed or not), from its first byte.
     fn blob(&self, position: usize) -> std::io::Result<Box<dyn std::io::Read + Send>>;
+
+    /// Layer `position`'s blob from byte `offset` on, when the source can start there without
+    /// transferring what comes before (an archive member, a registry that honours Range
+    /// requests); `None` when it cannot, and the caller reads from the start and skips.
+    fn blob_from(
+        &self,
+        _position: usize,
+        _offset: u64,
+    ) -> std::io::Result<Option<Box<dyn std::io::Read + Send>>> {
+        Ok(None)
+    }
 }
 
 impl Image {
@@ -80,6 +96,7 @@ impl Image {
             tree,
             blobs,
             reopen: None,
+            seek_cache: None,
         }
     }
 

@@ -198,8 +198,10 @@ pub enum SourceError {
 
 /// Loads and indexes an image from wherever `input` points.
 pub fn load(input: &str, options: &LoadOptions, progress: &Progress) -> Result<Image, SourceError> {
-    let image = load_unchecked(input, options, progress)?;
+    let mut image = load_unchecked(input, options, progress)?;
     platform_check::check(&image.meta.reference, &image.meta.config, options)?;
+    // Reading files later keeps its seek maps beside the layer indexes (src/image/seek.rs).
+    image.seek_cache = options.index.disk_cache.clone();
     Ok(image)
 }
 

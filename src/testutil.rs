@@ -145,6 +145,14 @@ pub fn gzip(data: &[u8]) -> Vec<u8> {
     e.finish().unwrap()
 }
 
+/// Gzip at the default level, as `gzip` and Go's compress/gzip (docker) write layers: a deflate
+/// block every few tens of KiB (level 1 of zlib-rs makes one block of the whole stream).
+pub fn gzip_default(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
 pub fn zstd(data: &[u8]) -> Vec<u8> {
     zstd::encode_all(data, 1).unwrap()
 }

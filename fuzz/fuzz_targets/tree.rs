@@ -92,6 +92,7 @@ fuzz_target!(|data: &[u8]| {
         tree,
         blobs: Vec::new(),
         reopen: None,
+        seek_cache: None,
     };
     let analysis = analyze(&image);
     let tree = &image.tree;

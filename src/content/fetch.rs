@@ -6,12 +6,19 @@
 //! present nothing before it returns (they hold bytes in a [`super::Spool`] or in temporary
 //! files), so a blob that fails its digest is an error and never partial output. With
 //! `--no-verify` the read stops as soon as every wanted member has passed.
+//!
+//! With a cache directory, the first verified read of a gzip or plain blob also records its seek
+//! map ([`crate::image::seek`]), and later reads jump near the member through it
+//! ([`super::jump`]) instead of reading the blob from its first byte.
 
 use std::collections::HashMap;
 use std::io::{self, BufReader, Read};
 
 use crate::image::Image;
 use crate::image::blob::{Blob, BlobOptions, Expected, READ_BUFFER};
+use crate::image::index::store::DiskCache;
+use crate::image::index::store::seek::SeekLookup;
+use crate::image::seek::{self, MemberAt};
 use crate::layer::clean_path;
 
 /// How layers are read again.
@@ -72,6 +79,7 @@ pub struct Blobs {
     reopen: Option<std::sync::Arc<dyn crate::image::Reopen>>,
     layers: Vec<crate::image::LayerMeta>,
     source: String,
+    seek_cache: Option<std::sync::Arc<DiskCache>>,
 }
 
 impl Blobs {
@@ -80,6 +88,7 @@ impl Blobs {
             reopen: image.reopen.clone(),
             layers: image.meta.layers.clone(),
             source: image.meta.source.clone(),
+            seek_cache: image.seek_cache.clone(),
         }
     }
 
@@ -117,17 +126,58 @@ pub fn read_members(
         },
         _ => Expected::default(),
     };
+    let meta = image.layers.get(layer);
+    let key = meta.and_then(|m| m.digest.clone().or_else(|| m.diff_id.clone()));
+    let cache = image.seek_cache.as_deref().zip(key.as_ref());
+    let mut record = cache.is_some() && options.verify;
+    if let Some((cache, key)) = cache {
+        match cache.load_seek(key) {
+            SeekLookup::Hit(map) => {
+                record = false;
+                match super::jump::read(reopen.as_ref(), layer, &map, wanted, sink) {
+                    Ok(super::jump::Jumped::Done) => {
+                        tracing::debug!(layer, "read through the seek map");
+                        return Ok(());
+                    }
+                    Ok(super::jump::Jumped::Unusable(why)) => {
+                        tracing::debug!(layer, why, "seek map not used");
+                    }
+                    Err(super::jump::JumpError::Output(e))
+                        if !matches!(
+                            e.kind(),
+                            io::ErrorKind::InvalidData | io::ErrorKind::UnexpectedEof
+                        ) =>
+                    {
+                        return Err(FetchError::Output(e.to_string()));
+                    }
+                    Err(super::jump::JumpError::Read(e) | super::jump::JumpError::Output(e)) => {
+                        return Err(fail(e.to_string()));
+                    }
+                }
+            }
+            SeekLookup::Discarded { path, why } => {
+                tracing::warn!(
+                    "discarded the seek map {} ({why}); reading layer {name} from its start",
+                    path.display()
+                );
+            }
+            SeekLookup::Miss => {}
+        }
+    }
     let raw = reopen.blob(layer).map_err(|e| fail(e.to_string()))?;
-    let blob = Blob::open(
-        raw,
-        expected,
-        BlobOptions {
-            verify: options.verify,
-            max_uncompressed: options.max_layer_bytes,
-            progress: None,
-        },
-    )
+    let blob_options = BlobOptions {
+        verify: options.verify,
+        max_uncompressed: options.max_layer_bytes,
+        progress: None,
+    };
+    let blob = if record {
+        Blob::open_recording(raw, expected, blob_options)
+    } else {
+        Blob::open(raw, expected, blob_options)
+    }
     .map_err(|e| fail(e.to_string()))?;
+    // zstd blobs get no seek map (docs/files.md): nothing to note for one.
+    let record = record && blob.compression() != crate::image::blob::Compression::Zstd;
     // Path -> (occurrence -> index into `wanted`).
     let mut by_path: HashMap<&[u8], Vec<(u32, usize)>> = HashMap::new();
     for (i, w) in wanted.iter().enumerate() {
@@ -140,6 +190,7 @@ pub fn read_members(
     let mut left = wanted.len();
     let mut archive = tar::Archive::new(BufReader::with_capacity(READ_BUFFER, blob));
     let mut path = Vec::new();
+    let mut members = record.then(Members::default);
     {
         let entries = archive.entries().map_err(|e| fail(e.to_string()))?;
         for entry in entries {
@@ -147,6 +198,11 @@ pub fn read_members(
                 break;
             }
             let mut entry = entry.map_err(|e| fail(e.to_string()))?;
+            if let Some(m) = &mut members {
+                path.clear();
+                clean_path(&entry.path_bytes(), &mut path);
+                m.note(&entry, &path);
+            }
             if left == 0 {
                 continue;
             }
@@ -187,7 +243,71 @@ pub fn read_members(
     }
     if options.verify {
         let blob = archive.into_inner().into_inner();
-        blob.finish().map_err(|e| fail(e.to_string()))?;
+        let (_, map) = blob.finish_recording().map_err(|e| fail(e.to_string()))?;
+        if let (Some(mut map), Some(members), Some((cache, key))) = (map, members, cache) {
+            if let Some(members) = members.done() {
+                map.members = members;
+                if let Err(e) = cache.store_seek(key, &map) {
+                    tracing::warn!("could not keep the seek map of layer {name}: {e}");
+                }
+            }
+        }
     }
     Ok(())
+}
+
+/// Where each regular file's headers start in the uncompressed tar, noted as the full read
+/// passes, with the same occurrence count the read uses.
+#[derive(Default)]
+struct Members {
+    next_start: u64,
+    seen: HashMap<u64, u32>,
+    at: Vec<MemberAt>,
+    /// A sparse member: positions after it are not known the way the map needs them.
+    broken: bool,
+}
+
+impl Members {
+    fn note<R: Read>(&mut self, entry: &tar::Entry<'_, R>, cleaned: &[u8]) {
+        let start = self.next_start;
+        let kind = entry.header().entry_type();
+        self.next_start = (entry.raw_file_position() + entry.size()).next_multiple_of(512);
+        if kind == tar::EntryType::GNUSparse {
+            self.broken = true;
+        }
+        if matches!(kind, tar::EntryType::XGlobalHeader) || self.broken {
+            return;
+        }
+        let hash = seek::path_hash(cleaned);
+        let count = self.seen.entry(hash).or_insert(0);
+        let occurrence = *count;
+        *count += 1;
+        let file_like = !matches!(
+            kind,
+            tar::EntryType::Directory
+                | tar::EntryType::Symlink
+                | tar::EntryType::Link
+                | tar::EntryType::Char
+                | tar::EntryType::Block
+                | tar::EntryType::Fifo
+        );
+        if file_like {
+            self.at.push(MemberAt {
+                hash,
+                occurrence,
+                start,
+            });
+        }
+    }
+
+    /// The members, sorted for lookup; `None` when they cannot be trusted.
+    fn done(mut self) -> Option<Vec<MemberAt>> {
+        if self.broken {
+            return None;
+        }
+        self.at.sort_unstable();
+        // Two paths of one hash: their occurrences are counted together, still unique.
+        self.at.dedup_by_key(|m| (m.hash, m.occurrence));
+        Some(self.at)
+    }
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::digest::{Algorithm, Digest, Hasher};
+use super::seek::{Recorder, Recording, SeekMap, SpanHasher};
 
 /// Read buffers are large so that decompressors and the tar parser work in big chunks.
 pub const READ_BUFFER: usize = 256 * 1024;
@@ -78,6 +79,8 @@ pub enum BlobError {
 struct Raw<R: Read> {
     inner: BufReader<Chain<Cursor<Vec<u8>>, R>>,
     hasher: Option<Hasher>,
+    /// The SHA-256 of each span, when a seek map is being recorded.
+    spans: Option<SpanHasher>,
     bytes: u64,
     progress: Option<Arc<AtomicU64>>,
 }
@@ -94,6 +97,9 @@ impl<R: Read> Raw<R> {
     fn account(&mut self, data: &[u8]) {
         if let Some(h) = &mut self.hasher {
             h.update(data);
+        }
+        if let Some(s) = &mut self.spans {
+            s.update(data);
         }
         self.bytes += data.len() as u64;
         if let Some(p) = &self.progress {
@@ -114,6 +120,9 @@ impl<R: Read> BufRead for Raw<R> {
         if let Some(h) = &mut self.hasher {
             h.update(&buffered[..amt]);
         }
+        if let Some(s) = &mut self.spans {
+            s.update(&buffered[..amt]);
+        }
         self.bytes += amt as u64;
         if let Some(p) = &self.progress {
             p.fetch_add(amt as u64, Ordering::Relaxed);
@@ -126,6 +135,8 @@ enum Decoder<R: Read> {
     Plain(Box<Raw<R>>),
     Gzip(Box<flate2::bufread::MultiGzDecoder<Raw<R>>>),
     Zstd(Box<zstd::stream::read::Decoder<'static, Raw<R>>>),
+    /// Gzip read by the seek-map recorder.
+    Recorded(Box<Recorder<Raw<R>>>),
 }
 
 /// A blob being read: yields the uncompressed tar stream.
@@ -167,10 +178,25 @@ pub fn fill<R: Read>(reader: &mut R, buf: &mut [u8]) -> io::Result<usize> {
 
 impl<R: Read> Blob<R> {
     /// Sniffs the compression from the first bytes and sets up decompression and hashing.
-    pub fn open(
+    pub fn open(reader: R, expected: Expected, options: BlobOptions) -> Result<Self, BlobError> {
+        Self::open_with(reader, expected, options, false)
+    }
+
+    /// As [`Blob::open`], also recording a seek map (gzip and plain blobs; see
+    /// [`super::seek`]), which [`Blob::finish_recording`] returns once the blob is verified.
+    pub fn open_recording(
+        reader: R,
+        expected: Expected,
+        options: BlobOptions,
+    ) -> Result<Self, BlobError> {
+        Self::open_with(reader, expected, options, true)
+    }
+
+    fn open_with(
         mut reader: R,
         expected: Expected,
         options: BlobOptions,
+        record: bool,
     ) -> Result<Self, BlobError> {
         let mut head = vec![0u8; 6];
         let filled = fill(&mut reader, &mut head)?;
@@ -193,11 +219,13 @@ impl<R: Read> Blob<R> {
             } else {
                 hasher_for(&expected.digest)
             },
+            spans: (record && compression != Compression::Zstd).then(SpanHasher::default),
             bytes: 0,
             progress: options.progress,
         };
         let decoder = match compression {
             Compression::None => Decoder::Plain(Box::new(raw)),
+            Compression::Gzip if record => Decoder::Recorded(Box::new(Recorder::new(raw))),
             Compression::Gzip => Decoder::Gzip(Box::new(flate2::bufread::MultiGzDecoder::new(raw))),
             Compression::Zstd => {
                 let mut z = zstd::stream::read::Decoder::with_buffer(raw)?;
@@ -223,13 +251,25 @@ impl<R: Read> Blob<R> {
 
     /// Reads whatever is left (bytes after the tar trailer still count towards the digests),
     /// then checks both digests.
-    pub fn finish(mut self) -> Result<BlobSummary, BlobError> {
+    pub fn finish(self) -> Result<BlobSummary, BlobError> {
+        self.finish_recording().map(|(summary, _)| summary)
+    }
+
+    /// As [`Blob::finish`], with the seek map when one was recorded and the blob verified
+    /// against a known digest (a map is trusted only as far as the read that made it).
+    pub fn finish_recording(mut self) -> Result<(BlobSummary, Option<SeekMap>), BlobError> {
         io::copy(&mut self, &mut io::sink())?;
-        let raw = match self.decoder {
+        let mut recording = None;
+        let mut raw = match self.decoder {
             Decoder::Plain(raw) => *raw,
             Decoder::Gzip(d) => d.into_inner(),
             Decoder::Zstd(d) => d.finish(),
+            Decoder::Recorded(mut d) => {
+                recording = Some(d.recording());
+                d.into_inner()
+            }
         };
+        let spans = raw.spans.take();
         let diff_id = self.uncompressed.map(Hasher::finish);
         let digest = if self.same_stream {
             diff_id.clone()
@@ -252,14 +292,21 @@ impl<R: Read> Blob<R> {
                 });
             }
         }
-        Ok(BlobSummary {
+        let summary = BlobSummary {
             compression: self.compression,
             digest,
             diff_id,
             compressed_bytes: raw.bytes,
             uncompressed_bytes: self.uncompressed_bytes,
             zstd: None,
-        })
+        };
+        let verified = summary.digest.is_some()
+            && (self.expected.digest.is_some() || self.expected.diff_id.is_some());
+        let map = match (spans, recording) {
+            (Some(spans), recording) if verified => seek_map(&summary, spans, recording),
+            _ => None,
+        };
+        Ok((summary, map))
     }
 }
 
@@ -269,6 +316,7 @@ impl<R: Read> Read for Blob<R> {
             Decoder::Plain(r) => r.read(buf),
             Decoder::Gzip(d) => d.read(buf),
             Decoder::Zstd(d) => d.read(buf),
+            Decoder::Recorded(d) => d.read(buf),
         };
         let n = result.map_err(|e| {
             if e.kind() == io::ErrorKind::UnexpectedEof || self.compression == Compression::None {
@@ -292,4 +340,27 @@ impl<R: Read> Read for Blob<R> {
         }
         Ok(n)
     }
+}
+
+/// The seek map of a verified blob from what its read recorded; `None` when the recording is
+/// of no use (a gzip blob of several members).
+fn seek_map(
+    summary: &BlobSummary,
+    spans: SpanHasher,
+    recording: Option<Recording>,
+) -> Option<SeekMap> {
+    let (spans, compressed_len) = spans.finish();
+    let checkpoints = match (summary.compression, recording) {
+        (Compression::None, None) => Vec::new(),
+        (Compression::Gzip, Some(r)) if r.usable => r.checkpoints,
+        _ => return None,
+    };
+    Some(SeekMap {
+        compression: summary.compression,
+        compressed_len,
+        uncompressed_len: summary.uncompressed_bytes,
+        spans,
+        checkpoints,
+        members: Vec::new(),
+    })
 }

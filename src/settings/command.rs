@@ -288,7 +288,8 @@ pub fn for_command(cli: Cli, env: &Environment) -> Result<Option<Settings>, Conf
     Ok(Some(Settings::Explore(ExploreSettings {
         dockerfile: source.dockerfile.clone(),
         base: source.base.clone(),
-        load: load_options(&source, &file)?,
+        // The viewer opens files: the cache is on by default, as for `cat` (docs/files.md).
+        load: super::files::content_load_options(&source, &file)?,
         ui: UiStart::new(&source, &file, &dive, env),
         image,
     })))

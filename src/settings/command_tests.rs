@@ -85,3 +85,40 @@ fn diff_rules_are_built_here_and_ci_turns_the_diff_ui_into_the_report() {
     let err = for_command(bad, &env).unwrap_err().to_string();
     assert!(err.contains("--max-growth"), "{err}");
 }
+
+#[test]
+fn cat_extract_and_the_ui_use_the_cache_by_default_and_ci_does_not() {
+    let env = Environment::default();
+    let dir = |s: &Settings| {
+        let load = match s {
+            Settings::Explore(s) => &s.load,
+            Settings::Cat(s) => &s.load,
+            Settings::Extract(s) => &s.load,
+            Settings::Ci(s) => &s.load,
+            _ => panic!("unexpected command"),
+        };
+        load.index
+            .disk_cache
+            .as_ref()
+            .map(|c| c.dir().to_path_buf())
+    };
+    let default = crate::settings::default_cache_dir();
+    for argv in [
+        &["img.tar"][..],
+        &["cat", "img.tar", "/etc/hosts"],
+        &["extract", "img.tar", "/etc", "-o", "out"],
+    ] {
+        assert_eq!(dir(&settings(argv, env)), default, "{argv:?}");
+        let mut off = argv.to_vec();
+        off.push("--no-cache");
+        assert_eq!(dir(&settings(&off, env)), None, "{argv:?}");
+        let mut elsewhere = argv.to_vec();
+        elsewhere.extend(["--cache-dir", "/var/cache/p"]);
+        assert_eq!(
+            dir(&settings(&elsewhere, env)),
+            Some(PathBuf::from("/var/cache/p"))
+        );
+    }
+    let ci = settings(&["ci", "img.tar", "--ci-config", "/dev/null"], env);
+    assert_eq!(dir(&ci), None);
+}

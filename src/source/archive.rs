@@ -221,6 +221,18 @@ impl crate::image::Reopen for ArchiveBlobs {
         let open = self.members.opener(name).map_err(std::io::Error::other)?;
         open()
     }
+
+    fn blob_from(
+        &self,
+        position: usize,
+        offset: u64,
+    ) -> std::io::Result<Option<Box<dyn std::io::Read + Send>>> {
+        let name = self
+            .names
+            .get(position)
+            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "no such layer"))?;
+        self.members.open_from(name, offset).map(Some)
+    }
 }
 
 /// Reads a JSON member and, when verifying, checks it against its digest and declared size.

@@ -11,6 +11,7 @@
 //! by evicting the least recently used entries (a hit touches its file's modification time).
 
 pub mod format;
+pub mod seek;
 
 use std::fs::{self, File};
 use std::io::{self, BufReader, BufWriter};

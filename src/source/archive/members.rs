@@ -175,6 +175,24 @@ impl Members {
         }
     }
 
+    /// Member `name` from byte `offset` on (seeking, nothing before it is read).
+    pub fn open_from(&self, name: &str, offset: u64) -> io::Result<Box<dyn Read + Send>> {
+        match &self.0 {
+            Store::Dir(dir) => {
+                let mut file = open_beneath(dir, name)?;
+                file.seek(SeekFrom::Start(offset))?;
+                Ok(Box::new(file))
+            }
+            Store::Tar { path, table } => {
+                let member = lookup(table, name).map_err(io::Error::other)?;
+                let mut file = File::open(path)?;
+                let offset = offset.min(member.size);
+                file.seek(SeekFrom::Start(member.offset + offset))?;
+                Ok(Box::new(file.take(member.size - offset)))
+            }
+        }
+    }
+
     /// A deferred [`Members::open`], for a worker thread to call. Fails now if the member is absent.
     #[expect(clippy::type_complexity, reason = "the shape LayerJob::open takes")]
     pub fn opener(

@@ -34,8 +34,9 @@ impl Read for Download {
     }
 }
 
-impl crate::image::Reopen for RegistryBlobs {
-    fn blob(&self, position: usize) -> io::Result<Box<dyn Read + Send>> {
+impl RegistryBlobs {
+    /// Layer `position`'s digest and declared size, a runtime and a connected client.
+    fn connect(&self, position: usize) -> io::Result<(Digest, u64, Runtime, Arc<Client>)> {
         let (digest, size) = self
             .layers
             .get(position)
@@ -49,10 +50,33 @@ impl crate::image::Reopen for RegistryBlobs {
         let client = runtime
             .block_on(Client::connect(&self.reference, &self.options))
             .map_err(io::Error::other)?;
-        let reader = stream::open(runtime.handle(), Arc::new(client), digest, size)?;
+        Ok((digest, size, runtime, Arc::new(client)))
+    }
+}
+
+impl crate::image::Reopen for RegistryBlobs {
+    fn blob(&self, position: usize) -> io::Result<Box<dyn Read + Send>> {
+        let (digest, size, runtime, client) = self.connect(position)?;
+        let reader = stream::open(runtime.handle(), client, digest, size)?;
         Ok(Box::new(Download {
             reader,
             _runtime: runtime,
+        }))
+    }
+
+    /// A `Range` request; `None` (the caller streams from the start) when the registry ignores
+    /// or refuses it.
+    fn blob_from(&self, position: usize, offset: u64) -> io::Result<Option<Box<dyn Read + Send>>> {
+        if offset == 0 {
+            return self.blob(position).map(Some);
+        }
+        let (digest, size, runtime, client) = self.connect(position)?;
+        let reader = stream::open_from(runtime.handle(), client, digest, size, offset)?;
+        Ok(reader.map(|reader| {
+            Box::new(Download {
+                reader,
+                _runtime: runtime,
+            }) as Box<dyn Read + Send>
         }))
     }
 }

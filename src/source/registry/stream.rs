@@ -67,15 +67,66 @@ pub fn open(
     let response = handle
         .block_on(request(&client, &digest, None))
         .map_err(io::Error::other)?;
+    Ok(reader(handle, client, digest, declared, response, 0))
+}
+
+fn reader(
+    handle: &Handle,
+    client: Arc<Client>,
+    digest: Digest,
+    declared: u64,
+    response: Response,
+    offset: u64,
+) -> BlobReader {
     let (tx, rx) = mpsc::channel(CHANNEL_CHUNKS);
-    handle.spawn(pump(client, digest.clone(), response, tx));
-    Ok(BlobReader {
+    handle.spawn(pump(client, digest.clone(), response, tx, offset));
+    BlobReader {
         rx,
         current: Bytes::new(),
-        left: declared,
+        left: declared.saturating_sub(offset),
         declared,
         digest,
-    })
+    }
+}
+
+/// Starts downloading a blob from byte `offset` on with a `Range` request (a file read through
+/// a seek map); `None` when the registry does not answer with exactly that range (it ignores
+/// ranges and sends the whole blob, or refuses): the caller then streams the blob from its start.
+pub fn open_from(
+    handle: &Handle,
+    client: Arc<Client>,
+    digest: Digest,
+    declared: u64,
+    offset: u64,
+) -> io::Result<Option<BlobReader>> {
+    if offset >= declared {
+        return Ok(None);
+    }
+    let response = handle.block_on(client.get(&format!("blobs/{digest}"), None, Some(offset)));
+    let Ok(response) = response else {
+        return Ok(None);
+    };
+    let range = response
+        .headers()
+        .get(reqwest::header::CONTENT_RANGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let exact = range
+        .strip_prefix("bytes ")
+        .and_then(|r| r.split_once('-'))
+        .is_some_and(|(first, _)| first.trim() == offset.to_string());
+    if response.status() != StatusCode::PARTIAL_CONTENT || !exact {
+        tracing::debug!(
+            status = response.status().as_u16(),
+            range,
+            "{} did not honour a range request for {digest}; reading it from the start",
+            client.host
+        );
+        return Ok(None);
+    }
+    Ok(Some(reader(
+        handle, client, digest, declared, response, offset,
+    )))
 }
 
 /// GETs a blob (from `offset` on, when resuming) and checks the status.
@@ -109,8 +160,9 @@ async fn pump(
     digest: Digest,
     mut response: Response,
     tx: mpsc::Sender<io::Result<Bytes>>,
+    start: u64,
 ) {
-    let mut offset = 0u64;
+    let mut offset = start;
     let mut resumes = 0;
     loop {
         match response.chunk().await {

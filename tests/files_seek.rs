@@ -1,0 +1,163 @@
+//! `plummet cat` through seek maps on OCI archives written by imagegen (gzip and plain layers):
+//! the first cat with a cache directory records the layer's map, the next one reads through it
+//! (seeking in the archive), and a layer blob changed in place afterwards is a one-line error
+//! naming the layer, with nothing on stdout.
+#![expect(clippy::unwrap_used, reason = "tests fail on bad input")]
+
+use std::io::{Seek, SeekFrom, Write};
+use std::path::Path;
+use std::process::{Command, Output};
+
+use imagegen::{Compression, Form, ImageSpec, LayerSpec, Op};
+
+const LAST: &[u8] = b"the last file\n";
+
+fn cat(image: &Path, cache: &Path, path: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_plummet"))
+        .args(["cat", "-q", "--cache-dir"])
+        .arg(cache)
+        .arg(image)
+        .arg(path)
+        .env("NO_COLOR", "1")
+        .env("PLUMMET_LOG", "plummet=debug")
+        .env_remove("CI")
+        .output()
+        .unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// ~9 MB of lines gzip makes many deflate blocks of (several checkpoints).
+fn text() -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    for i in 0..300_000u32 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        writeln!(out, "{i:09} {:012x} row", x & 0xffff_ffff_ffff).unwrap();
+    }
+    out
+}
+
+fn image(dir: &Path, compression: Compression) -> std::path::PathBuf {
+    let spec = ImageSpec::new(
+        "seek",
+        vec![
+            LayerSpec::new(vec![Op::bytes("/etc/base", b"base\n")]),
+            LayerSpec::new(vec![
+                Op::bytes("/data/big.txt", text()),
+                Op::bytes("/data/zz-last", LAST),
+            ]),
+        ],
+    )
+    .compressed(compression);
+    let path = dir.join(format!("seek-{compression:?}.tar"));
+    imagegen::write_tar_file(&spec, Form::Oci, &path).unwrap();
+    path
+}
+
+/// Where the largest member of the archive (the big layer's blob) ends.
+fn largest_member_end(archive: &Path) -> u64 {
+    let mut tar = tar::Archive::new(std::fs::File::open(archive).unwrap());
+    tar.entries()
+        .unwrap()
+        .map(Result::unwrap)
+        .map(|e| (e.size(), e.raw_file_position() + e.size()))
+        .max()
+        .unwrap()
+        .1
+}
+
+#[test]
+fn a_second_cat_reads_through_the_seek_map_from_gzip_and_plain_layers() {
+    let tmp = tempfile::tempdir().unwrap();
+    for compression in [Compression::Gzip, Compression::Plain] {
+        let cache = tmp.path().join(format!("cache-{compression:?}"));
+        let image = image(tmp.path(), compression);
+        let o = cat(&image, &cache, "/data/zz-last");
+        assert_eq!(o.stdout, LAST, "{}", stderr(&o));
+        assert!(!stderr(&o).contains("through the seek map"));
+        let maps = std::fs::read_dir(&cache)
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with("s1-")
+            })
+            .count();
+        assert_eq!(maps, 1, "{compression:?}: one seek map for the layer read");
+        let o = cat(&image, &cache, "/data/zz-last");
+        assert_eq!(o.stdout, LAST, "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains("through the seek map"),
+            "{}",
+            stderr(&o)
+        );
+        let o = cat(&image, &cache, "/data/big.txt");
+        assert!(o.stdout == text(), "{compression:?}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn zstd_layers_get_no_seek_map_and_are_read_from_the_start() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("cache");
+    let image = image(tmp.path(), Compression::Zstd);
+    for _ in 0..2 {
+        let o = cat(&image, &cache, "/data/zz-last");
+        assert_eq!(o.stdout, LAST, "{}", stderr(&o));
+        assert!(!stderr(&o).contains("through the seek map"));
+    }
+    let maps = std::fs::read_dir(&cache)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with("s1-")
+        })
+        .count();
+    assert_eq!(maps, 0);
+}
+
+#[test]
+fn a_layer_changed_after_its_map_was_recorded_is_an_error_and_no_output() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tmp.path().join("cache");
+    let image = image(tmp.path(), Compression::Gzip);
+    assert_eq!(cat(&image, &cache, "/data/zz-last").stdout, LAST);
+    // Flip a byte near the end of the layer blob (the index and the map stay cached).
+    let end = largest_member_end(&image);
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&image)
+        .unwrap();
+    file.seek(SeekFrom::Start(end - 50)).unwrap();
+    let mut byte = [0u8; 1];
+    std::io::Read::read_exact(&mut file, &mut byte).unwrap();
+    file.seek(SeekFrom::Start(end - 50)).unwrap();
+    file.write_all(&[byte[0] ^ 0x20]).unwrap();
+    drop(file);
+    let o = Command::new(env!("CARGO_BIN_EXE_plummet"))
+        .args(["cat", "-q", "--cache-dir"])
+        .arg(&cache)
+        .arg(&image)
+        .arg("/data/zz-last")
+        .env_remove("PLUMMET_LOG")
+        .env_remove("CI")
+        .output()
+        .unwrap();
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains("failed to read layer 1 (sha256:"), "{err}");
+    assert!(err.contains("do not match the SHA-256 recorded"), "{err}");
+    assert!(o.stdout.is_empty());
+}
