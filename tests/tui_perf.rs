@@ -44,6 +44,7 @@ fn synthetic_image() -> Image {
         tree: Tree::build([base, update, cleanup]),
         blobs: Vec::new(),
         reopen: None,
+        attestation: Default::default(),
     }
 }
 

@@ -1,0 +1,281 @@
+//! Which instruction made each layer, from the build's own record: BuildKit's provenance maps
+//! each LLB step to Dockerfile line ranges (`source.locations`) and each step's output to the
+//! chain of layer blobs it is made of (`layers`). A layer is the work of the step with the
+//! shortest chain that holds it: the step that added it, or for a base image's layers the
+//! `FROM` that pulled them. Exact where history matching can only compare command text.
+
+use std::collections::HashMap;
+
+use super::{Dockerfile, LayerLines, Stage};
+use crate::image::Digest;
+use crate::image::provenance::{LineRange, Provenance};
+
+/// The line of each layer (by blob digest) that the provenance gives for `df`, which must be the
+/// provenance's own Dockerfile.
+pub fn map_layers(prov: &Provenance, df: &Dockerfile, digests: &[Option<&Digest>]) -> LayerLines {
+    let mut out = LayerLines {
+        lines: vec![None; digests.len()],
+        notes: Vec::new(),
+    };
+    let Some((source, _)) = prov.dockerfile() else {
+        return out;
+    };
+    let stage = prov
+        .target
+        .as_deref()
+        .and_then(|t| df.stage_named(t))
+        .or_else(|| df.final_stage());
+    let in_stage = |line: usize| stage.is_some_and(|s| span(df, s).contains(&line));
+    // digest -> (chain length, outside the built stage, step position, line): the least wins.
+    let mut best: HashMap<&Digest, (usize, bool, usize, usize)> = HashMap::new();
+    for (position, step) in prov.steps.iter().enumerate() {
+        let ranges: Vec<&LineRange> = step.ranges.iter().filter(|r| r.source == source).collect();
+        let Some(range) = ranges
+            .iter()
+            .find(|r| in_stage(r.first))
+            .or_else(|| ranges.first())
+        else {
+            continue;
+        };
+        let Some(line) = instruction_at(df, range.first) else {
+            continue;
+        };
+        for (_, chain) in &step.layers {
+            for digest in chain {
+                let key = (chain.len(), !in_stage(line), position, line);
+                let slot = best.entry(digest).or_insert(key);
+                if key < *slot {
+                    *slot = key;
+                }
+            }
+        }
+    }
+    for (slot, digest) in out.lines.iter_mut().zip(digests) {
+        *slot = digest.and_then(|d| best.get(d)).map(|b| b.3);
+    }
+    let missing = out.lines.iter().filter(|l| l.is_none()).count();
+    if missing > 0 && !best.is_empty() {
+        out.notes.push(format!(
+            "{missing} of {} layers are not in the provenance attestation's layer map",
+            digests.len()
+        ));
+    }
+    out
+}
+
+/// Lines from the stage's `FROM` to its last instruction's end.
+fn span(df: &Dockerfile, stage: &Stage) -> std::ops::RangeInclusive<usize> {
+    let first = df.instructions.get(stage.from).map_or(0, |i| i.line);
+    let last = stage
+        .end
+        .checked_sub(1)
+        .and_then(|i| df.instructions.get(i))
+        .map_or(first, |i| i.end_line);
+    first..=last
+}
+
+/// The first line of the instruction that spans `line`.
+fn instruction_at(df: &Dockerfile, line: usize) -> Option<usize> {
+    df.instructions
+        .iter()
+        .find(|i| i.line <= line && line <= i.end_line)
+        .map(|i| i.line)
+}
+
+#[cfg(test)]
+mod tests {
+    use imagegen::LayerBlob;
+    use imagegen::provenance::{ProvenanceSpec, StepSpec, statement};
+
+    use super::*;
+    use crate::analysis::{LineMethod, analyze};
+    use crate::image::ImageConfig;
+    use crate::image::config::History;
+    use crate::testutil::{TarBuilder, image_of};
+
+    fn hex(n: u8) -> String {
+        format!("{n:02x}").repeat(32)
+    }
+
+    fn blobs(n: u8) -> Vec<LayerBlob> {
+        (1..=n)
+            .map(|i| LayerBlob {
+                digest: hex(i),
+                size: 10,
+                diff_id: hex(i + 100),
+                media_type: "application/vnd.oci.image.layer.v1.tar+gzip",
+            })
+            .collect()
+    }
+
+    fn digests(n: u8) -> Vec<Digest> {
+        (1..=n)
+            .map(|i| Digest::parse(&format!("sha256:{}", hex(i))).unwrap())
+            .collect()
+    }
+
+    fn provenance(spec: &ProvenanceSpec, layers: u8) -> Provenance {
+        let bytes = statement(spec, &hex(0xaa), &blobs(layers));
+        crate::image::provenance::parse(
+            &bytes,
+            &Digest::parse(&format!("sha256:{}", hex(0xaa))).unwrap(),
+        )
+        .unwrap()
+    }
+
+    const DOCKERFILE: &str = "FROM base:1\nCOPY app /app\nRUN make \\\n    install\nCMD [\"app\"]\n";
+
+    fn spec(text: &str) -> ProvenanceSpec {
+        ProvenanceSpec {
+            filename: "Dockerfile".into(),
+            dockerfile: text.into(),
+            steps: vec![
+                StepSpec::from_image("docker-image://docker.io/library/base:1", 1, 2),
+                StepSpec::local("context"),
+                StepSpec::copy(2, 3),
+                // BuildKit gives a RUN's whole range; the line is where it starts.
+                StepSpec::run(&["/bin/sh", "-c", "make     install"], 3, 4, 4),
+            ],
+        }
+    }
+
+    #[test]
+    fn base_layers_go_to_from_and_each_layer_to_its_step() {
+        let df = crate::dockerfile::parse("Dockerfile", DOCKERFILE).unwrap();
+        let p = provenance(&spec(DOCKERFILE), 4);
+        let all = digests(5);
+        let refs: Vec<Option<&Digest>> = all.iter().map(Some).chain([None]).collect();
+        let out = map_layers(&p, &df, &refs);
+        // Layer 4 (not in the provenance) and a layer without a digest stay unmapped.
+        assert_eq!(
+            out.lines,
+            [Some(1), Some(1), Some(2), Some(3), None, None]
+        );
+        assert_eq!(
+            out.notes,
+            ["2 of 6 layers are not in the provenance attestation's layer map"]
+        );
+    }
+
+    #[test]
+    fn a_base_shared_by_two_stages_goes_to_the_built_stage_s_from() {
+        let text = "FROM base:1 AS build\nRUN make\nFROM base:1\nCOPY --from=build /out /out\n";
+        let df = crate::dockerfile::parse("Dockerfile", text).unwrap();
+        let mut from = StepSpec::from_image("docker-image://docker.io/library/base:1", 1, 1);
+        // LLB merges the two identical image sources into one step with both locations.
+        from.lines = vec![(1, 1), (3, 3)];
+        let spec = ProvenanceSpec {
+            filename: "Dockerfile".into(),
+            dockerfile: text.into(),
+            steps: vec![
+                from,
+                StepSpec::run(&["make"], 2, 2, 0),
+                StepSpec::copy(4, 2),
+            ],
+        };
+        let p = provenance(&spec, 2);
+        let all = digests(2);
+        let refs: Vec<Option<&Digest>> = all.iter().map(Some).collect();
+        assert_eq!(map_layers(&p, &df, &refs).lines, [Some(3), Some(4)]);
+    }
+
+    fn history(created_by: &str, empty_layer: bool) -> History {
+        History {
+            created_by: created_by.into(),
+            empty_layer,
+            ..History::default()
+        }
+    }
+
+    /// An analysis of a 4-layer image whose history matches [`DOCKERFILE`] except where
+    /// `history` says otherwise, with the blob digests of [`blobs`].
+    fn analysis(run: &str) -> crate::analysis::Analysis {
+        let layers = (0..4)
+            .map(|i| TarBuilder::new().file(&format!("f{i}"), 10))
+            .collect();
+        let config = ImageConfig {
+            history: vec![
+                history("/bin/sh -c #(nop) ADD file:0a in / ", false),
+                history("/bin/sh -c #(nop) ADD file:0b in / ", false),
+                history("COPY app /app # buildkit", false),
+                history(run, false),
+                history("CMD [\"app\"]", true),
+            ],
+            ..ImageConfig::default()
+        };
+        let mut a = analyze(&image_of(layers, config));
+        for (l, d) in a.layers.iter_mut().zip(digests(4)) {
+            l.digest = Some(d);
+        }
+        a
+    }
+
+    fn used<'a>(df: &'a crate::dockerfile::Dockerfile, text: &'a str, from: bool) -> crate::dockerfile::Used<'a> {
+        crate::dockerfile::Used {
+            path: "Dockerfile",
+            dockerfile: df,
+            text,
+            from_provenance: from,
+        }
+    }
+
+    #[test]
+    fn the_provenance_maps_what_the_history_cannot_and_says_how() {
+        // The history's RUN is not the Dockerfile's: matching stops there.
+        let mut a = analysis("RUN /bin/sh -c something else # buildkit");
+        let df = crate::dockerfile::parse("Dockerfile", DOCKERFILE).unwrap();
+        let history_only = crate::dockerfile::apply("Dockerfile", &df, &mut a.clone());
+        assert_eq!(history_only.lines, [None, None, None, None]);
+        let p = provenance(&spec(DOCKERFILE), 4);
+        let lines = crate::dockerfile::apply_with(used(&df, DOCKERFILE, true), Some(&p), &mut a);
+        assert_eq!(lines.lines, [Some(1), Some(1), Some(2), Some(3)]);
+        let d = a.dockerfile.as_ref().unwrap();
+        assert!(d.from_provenance);
+        assert_eq!(d.mapped_layers, 4);
+        assert_eq!(d.methods, [Some(LineMethod::Provenance); 4]);
+        assert!(d.notes.is_empty(), "{:?}", d.notes);
+        let pf = d.provenance.as_ref().unwrap();
+        assert_eq!((pf.filename.as_str(), pf.same_as_used), ("Dockerfile", true));
+        assert_eq!(a.layers[3].dockerfile_line, Some(3));
+    }
+
+    #[test]
+    fn a_given_dockerfile_that_differs_is_said_and_mapped_by_history() {
+        let mut a = analysis("RUN /bin/sh -c make     install # buildkit");
+        let given = "FROM base:1\nCOPY app /app\nRUN make     install\nCMD [\"app\"]\n";
+        let df = crate::dockerfile::parse("Dockerfile", given).unwrap();
+        let p = provenance(&spec(DOCKERFILE), 4);
+        let lines = crate::dockerfile::apply_with(used(&df, given, false), Some(&p), &mut a);
+        assert_eq!(lines.lines, [Some(1), Some(1), Some(2), Some(3)]);
+        let d = a.dockerfile.as_ref().unwrap();
+        assert!(!d.from_provenance);
+        assert_eq!(d.methods, [Some(LineMethod::History); 4]);
+        assert!(!d.provenance.as_ref().unwrap().same_as_used);
+        assert!(
+            d.notes.iter().any(|n| n.starts_with(
+                "differs from the Dockerfile in the image's provenance attestation (Dockerfile"
+            )),
+            "{:?}",
+            d.notes
+        );
+    }
+
+    #[test]
+    fn where_history_and_provenance_disagree_the_provenance_wins_and_says_so() {
+        let mut a = analysis("RUN /bin/sh -c make     install # buildkit");
+        let df = crate::dockerfile::parse("Dockerfile", DOCKERFILE).unwrap();
+        let mut s = spec(DOCKERFILE);
+        // The builder says the COPY's layer came from line 3 (as when two steps share text).
+        s.steps[2] = StepSpec::copy(3, 3);
+        s.steps[3] = StepSpec::run(&["x"], 3, 4, 4);
+        let p = provenance(&s, 4);
+        let lines = crate::dockerfile::apply_with(used(&df, DOCKERFILE, false), Some(&p), &mut a);
+        assert_eq!(lines.lines, [Some(1), Some(1), Some(3), Some(3)]);
+        let d = a.dockerfile.as_ref().unwrap();
+        assert!(
+            d.notes.iter().any(|n| n.contains("layer 2: line 3, not 2")),
+            "{:?}",
+            d.notes
+        );
+    }
+}
