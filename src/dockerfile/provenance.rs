@@ -278,4 +278,69 @@ mod tests {
             d.notes
         );
     }
+
+    /// The statement a real BuildKit v0.11.6 wrote (`buildctl build --opt
+    /// attest:provenance=mode=max --output type=oci`) for testdata/provenance/Dockerfile, with
+    /// the image's real layer digests and history: the steps of the `FROM base` stage and of
+    /// the final stage map every layer, the builder stage none.
+    #[test]
+    fn a_real_buildkit_0_11_6_statement_maps_every_layer() {
+        let bytes = include_bytes!("../../testdata/provenance/buildkit-0.11.6-mode-max.intoto.json");
+        let subject = Digest::parse(
+            "sha256:1bd830d681020605dea0b24fc039a021f9168e74fdfc95de3ae483b9bb43fb11",
+        )
+        .unwrap();
+        let p = crate::image::provenance::parse(bytes, &subject).unwrap();
+        let (_, file) = p.dockerfile().unwrap();
+        let text = std::str::from_utf8(&file.data).unwrap();
+        assert_eq!(text, include_str!("../../testdata/provenance/Dockerfile"));
+        assert_eq!(file.filename, "Dockerfile");
+        let df = crate::dockerfile::parse("Dockerfile", text).unwrap();
+        let layers: Vec<Digest> = [
+            "55433e65969a6f94b655045869941167846de70477403c4a2a5271d9175e359e",
+            "c206679f6cd4a171ad5bb8cbbb723ffb785bd2318c355ada241a1bf8cb18218b",
+            "12cb54dc16ca6200dd356976d1b8ae645d884815b9aa8d74803013d31e2d1e66",
+            "9f828537fd3aceefadbc5511031039c100eb026fd8f831d500d047f926a40a6b",
+            "533b682a0218fcdc9e1f4fdc03a01c698c4565f3527eccb31e24eab46a7ef9db",
+            "f67273312a087ce1aa8f89960cfe5ad5d24c3de5d6a6e9189997c573ba78eb9f",
+        ]
+        .iter()
+        .map(|h| Digest::parse(&format!("sha256:{h}")).unwrap())
+        .collect();
+        let refs: Vec<Option<&Digest>> = layers.iter().map(Some).collect();
+        let exact = map_layers(&p, &df, &refs);
+        // The multi-line RUN (lines 10-11) has a range per line: its first line is the one.
+        assert_eq!(
+            exact.lines,
+            [Some(2), Some(3), Some(9), Some(10), Some(12), Some(13)]
+        );
+        assert!(exact.notes.is_empty(), "{:?}", exact.notes);
+        // The same image's history, as BuildKit recorded it: both ways agree.
+        let history = [
+            ("COPY busybox /bin/busybox # buildkit", false),
+            ("RUN /bin/busybox --install -s /bin # buildkit", false),
+            ("COPY app /app # buildkit", false),
+            (
+                "RUN /bin/sh -c mkdir -p /var/lib/apt/lists &&     head -c 200000 /dev/urandom > /var/lib/apt/lists/big # buildkit",
+                false,
+            ),
+            ("COPY /out/app /usr/bin/app # buildkit", false),
+            ("RUN /bin/sh -c rm -rf /var/lib/apt/lists/* # buildkit", false),
+            ("CMD [\"/bin/sh\" \"/app/run.sh\"]", true),
+        ];
+        let mut next = 0;
+        let rows: Vec<crate::analysis::HistoryRow> = history
+            .iter()
+            .map(|(c, empty)| crate::analysis::HistoryRow {
+                command: (*c).to_string(),
+                layer: (!empty).then(|| {
+                    next += 1;
+                    next - 1
+                }),
+                created: None,
+            })
+            .collect();
+        let matched = crate::dockerfile::map_layers(&df, &rows, 6);
+        assert_eq!(matched.lines, exact.lines, "{:?}", matched.notes);
+    }
 }

@@ -41,11 +41,12 @@ impl StepSpec {
         }
     }
 
-    /// A `RUN` over lines `first..=last` whose output is the first `chain` layers.
+    /// A `RUN` over lines `first..=last` whose output is the first `chain` layers. BuildKit
+    /// gives an instruction continued over several lines one range per line.
     pub fn run(args: &[&str], first: u32, last: u32, chain: usize) -> StepSpec {
         StepSpec {
-            op: json!({"exec": {"meta": {"args": args, "cwd": "/"}, "mounts": [{"dest": "/"}]}}),
-            lines: vec![(first, last)],
+            op: json!({"exec": {"meta": {"args": args, "cwd": "/"}, "mounts": [{"input": 0, "dest": "/", "output": 0}]}}),
+            lines: (first..=last).map(|l| (l, l)).collect(),
             chain: Some(chain),
         }
     }
@@ -125,12 +126,14 @@ pub fn statement(spec: &ProvenanceSpec, subject: &str, layers: &[LayerBlob]) -> 
             "buildType": "https://mobyproject.org/buildkit@v1",
             "materials": [],
             "invocation": {
-                "configSource": {"entryPoint": spec.filename},
+                // BuildKit names the file here only when the build was given `filename`.
+                "configSource": {},
                 "parameters": {"frontend": "dockerfile.v0", "locals": [{"name": "context"}, {"name": "dockerfile"}]},
                 "environment": {"platform": "linux/amd64"}
             },
             "buildConfig": {"llbDefinition": definition},
             "metadata": {
+                "buildInvocationID": "prov16",
                 "buildStartedOn": "2026-01-01T00:00:00Z",
                 "buildFinishedOn": "2026-01-01T00:00:01Z",
                 "completeness": {"parameters": true, "environment": true, "materials": false},
