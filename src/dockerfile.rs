@@ -253,7 +253,10 @@ fn merge(
     for (layer, (have, new)) in lines.lines.iter_mut().zip(exact.lines).enumerate() {
         let Some(new) = new else { continue };
         if have.is_some_and(|h| h != new) {
-            disagree.push(format!("layer {layer}: line {new}, not {}", have.unwrap_or(0)));
+            disagree.push(format!(
+                "layer {layer}: line {new}, not {}",
+                have.unwrap_or(0)
+            ));
         }
         *have = Some(new);
         if let Some(m) = methods.get_mut(layer) {
@@ -267,7 +270,11 @@ fn merge(
     if !disagree.is_empty() {
         lines.notes.push(format!(
             "the provenance attestation maps {} than the history does ({}): its lines are used",
-            if disagree.len() == 1 { "a layer to another line" } else { "layers to other lines" },
+            if disagree.len() == 1 {
+                "a layer to another line"
+            } else {
+                "layers to other lines"
+            },
             disagree.join("; ")
         ));
     }

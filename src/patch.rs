@@ -54,10 +54,10 @@ pub fn choose(given: Option<&Read>, image: &crate::image::Image) -> Option<Read>
     }
     let p = provenance?;
     let (_, file) = p.dockerfile()?;
-    let attestation = p
-        .attestation
-        .as_ref()
-        .map_or_else(|| "the provenance attestation".to_string(), |d| format!("attestation {d}"));
+    let attestation = p.attestation.as_ref().map_or_else(
+        || "the provenance attestation".to_string(),
+        |d| format!("attestation {d}"),
+    );
     let shown = crate::escape::text(&file.filename).into_owned();
     let Ok(text) = String::from_utf8(file.data.clone()) else {
         tracing::warn!("{attestation}: its Dockerfile {shown} is not UTF-8 text; not using it");

@@ -6,6 +6,14 @@
 //! `provenance` module, checked against a real `buildctl` build).
 #![expect(clippy::unwrap_used, reason = "tests fail on bad input")]
 
+#[path = "tui_support/tmux.rs"]
+#[expect(
+    clippy::expect_used,
+    clippy::panic,
+    reason = "the helpers of a test fail it loudly"
+)]
+mod tmux;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -56,7 +64,11 @@ fn provenance() -> ProvenanceSpec {
             StepSpec::local("context"),
             StepSpec::copy(2, 2),
             StepSpec::run(
-                &["/bin/sh", "-c", "apt-get update &&     apt-get install -y curl"],
+                &[
+                    "/bin/sh",
+                    "-c",
+                    "apt-get update &&     apt-get install -y curl",
+                ],
                 3,
                 4,
                 3,
@@ -113,7 +125,12 @@ fn ci_maps_layers_by_the_provenance_dockerfile_and_says_where_it_came_from() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|l| (l["dockerfile_line"].clone(), l["dockerfile_line_method"].clone()))
+        .map(|l| {
+            (
+                l["dockerfile_line"].clone(),
+                l["dockerfile_line_method"].clone(),
+            )
+        })
         .collect();
     let p = |n: u64| (serde_json::json!(n), serde_json::json!("provenance"));
     assert_eq!(lines, [p(1), p(2), p(3), p(5)]);
@@ -122,7 +139,9 @@ fn ci_maps_layers_by_the_provenance_dockerfile_and_says_where_it_came_from() {
     let out = plummet(&["ci", "--quiet", "oci-archive:app.tar"], dir.path());
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
-        text.contains("Dockerfile Dockerfile (4 of 4 layers mapped: 4 by provenance, 0 by history)"),
+        text.contains(
+            "Dockerfile Dockerfile (4 of 4 layers mapped: 4 by provenance, 0 by history)"
+        ),
         "{text}"
     );
     assert!(
@@ -134,7 +153,13 @@ fn ci_maps_layers_by_the_provenance_dockerfile_and_says_where_it_came_from() {
     );
     // The layout as a directory reads the same.
     let layout = dir.path().join("layout");
-    write_oci(&image(), &provenance(), None, &mut DirSink::new(&layout).unwrap()).unwrap();
+    write_oci(
+        &image(),
+        &provenance(),
+        None,
+        &mut DirSink::new(&layout).unwrap(),
+    )
+    .unwrap();
     let (report, _) = json(dir.path(), &["oci:layout"]);
     assert_eq!(report["dockerfile"]["source"], "provenance");
     assert_eq!(report["layers"][2]["dockerfile_line"], 3);
@@ -146,9 +171,15 @@ fn a_given_dockerfile_wins_and_a_difference_is_said() {
     write_tar(&dir.path().join("app.tar"), None);
     // The same file: the provenance still maps it exactly.
     std::fs::write(dir.path().join("Dockerfile"), DOCKERFILE).unwrap();
-    let (report, _) = json(dir.path(), &["oci-archive:app.tar", "--dockerfile", "Dockerfile"]);
+    let (report, _) = json(
+        dir.path(),
+        &["oci-archive:app.tar", "--dockerfile", "Dockerfile"],
+    );
     let d = &report["dockerfile"];
-    assert_eq!((d["source"].clone(), d["provenance"]["same_as_used"].clone()), ("file".into(), true.into()));
+    assert_eq!(
+        (d["source"].clone(), d["provenance"]["same_as_used"].clone()),
+        ("file".into(), true.into())
+    );
     assert_eq!(report["layers"][2]["dockerfile_line_method"], "provenance");
     // Another file: the history alone maps it, and both the report and stderr say why.
     let other = DOCKERFILE.replace("CMD [\"/app/run\"]", "USER app\nCMD [\"/app/run\"]");
@@ -176,9 +207,16 @@ fn a_given_dockerfile_wins_and_a_difference_is_said() {
 fn fix_without_dockerfile_rewrites_the_provenance_one() {
     let dir = tempfile::tempdir().unwrap();
     write_tar(&dir.path().join("app.tar"), None);
-    let out = plummet(&["fix", "oci-archive:app.tar", "-o", "out", "--quiet"], dir.path());
+    let out = plummet(
+        &["fix", "oci-archive:app.tar", "-o", "out", "--quiet"],
+        dir.path(),
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("--- a/Dockerfile"), "{stdout}");
     assert!(
         stdout.contains("Dockerfile: Dockerfile, from the image's provenance attestation"),
@@ -192,15 +230,24 @@ fn fix_without_dockerfile_rewrites_the_provenance_one() {
         .find(|run| run.contains("apt-get install -y curl"))
         .unwrap();
     assert!(install.contains("rm -rf /var/lib/apt/lists/*"), "{fixed}");
-    assert_eq!(fixed.matches("rm -rf /var/lib/apt/lists/*").count(), 1, "{fixed}");
+    assert_eq!(
+        fixed.matches("rm -rf /var/lib/apt/lists/*").count(),
+        1,
+        "{fixed}"
+    );
     // An image without a provenance attestation still needs --dockerfile.
     let plain = dir.path().join("plain.tar");
     imagegen::write_tar_file(&image(), imagegen::Form::Oci, &plain).unwrap();
-    let out = plummet(&["fix", "oci-archive:plain.tar", "-o", "out2", "--quiet"], dir.path());
+    let out = plummet(
+        &["fix", "oci-archive:plain.tar", "-o", "out2", "--quiet"],
+        dir.path(),
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
-        stderr.contains("--dockerfile PATH (the image carries no provenance attestation with its Dockerfile)"),
+        stderr.contains(
+            "--dockerfile PATH (the image carries no provenance attestation with its Dockerfile)"
+        ),
         "{stderr}"
     );
 }
@@ -212,7 +259,12 @@ fn diff_uses_image_b_s_provenance_dockerfile() {
     let plain = dir.path().join("plain.tar");
     imagegen::write_tar_file(&image(), imagegen::Form::Oci, &plain).unwrap();
     let out = plummet(
-        &["diff", "oci-archive:plain.tar", "oci-archive:app.tar", "--quiet"],
+        &[
+            "diff",
+            "oci-archive:plain.tar",
+            "oci-archive:app.tar",
+            "--quiet",
+        ],
         dir.path(),
     );
     let text = String::from_utf8_lossy(&out.stdout);
@@ -255,4 +307,28 @@ fn bad_attestations_are_warnings_and_the_analysis_goes_on() {
         assert!(report.get("dockerfile").is_none(), "{name}");
         assert_eq!(report["layers"].as_array().unwrap().len(), 4, "{name}");
     }
+}
+
+/// The real binary's UI in tmux, no `--dockerfile`: the layer details give the line from the
+/// attestation's Dockerfile and say where it came from.
+#[test]
+fn the_ui_shows_lines_from_the_provenance_dockerfile() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        return tmux::skip("provenance ui", "tmux is not installed");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let tar = dir.path().join("app.tar");
+    write_tar(&tar, None);
+    let arg = format!("oci-archive:{}", tar.display());
+    let session = tmux::Session::start(
+        "prov16",
+        Path::new(env!("CARGO_BIN_EXE_plummet")),
+        &[Path::new(&arg)],
+    );
+    session.wait_for("Layers (at 0 of");
+    session.keys(&["j", "j"]);
+    // The details pane wraps the row: its parts are on the screen.
+    session.wait_for_all(&["Dockerfile:3 (from", "provenance"]);
+    session.keys(&["q"]);
+    assert_eq!(session.wait_for_exit(), "0");
 }

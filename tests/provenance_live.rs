@@ -53,12 +53,22 @@ fn push(dir: &Path, reference: &str, statement: Option<&[u8]>) -> WrittenAtteste
     let written = write_oci(&image(), &provenance(), statement, &mut sink).unwrap();
     sink.finish().unwrap();
     let out = Command::new("skopeo")
-        .args(["copy", "--quiet", "--all", "--preserve-digests", "--dest-tls-verify=false"])
+        .args([
+            "copy",
+            "--quiet",
+            "--all",
+            "--preserve-digests",
+            "--dest-tls-verify=false",
+        ])
         .arg(format!("oci-archive:{}", tar.display()))
         .arg(format!("docker://{reference}"))
         .output()
         .unwrap();
-    assert!(out.status.success(), "skopeo: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "skopeo: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     written
 }
 
@@ -103,7 +113,12 @@ fn the_registry_s_attestation_maps_the_layers_and_feeds_fix() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|l| (l["dockerfile_line"].as_u64(), l["dockerfile_line_method"].as_str()))
+        .map(|l| {
+            (
+                l["dockerfile_line"].as_u64(),
+                l["dockerfile_line_method"].as_str(),
+            )
+        })
         .collect();
     assert_eq!(
         lines,
@@ -115,8 +130,15 @@ fn the_registry_s_attestation_maps_the_layers_and_feeds_fix() {
     );
     let out = plummet(&["fix", &image, "-o", "fixed", "--quiet"], dir.path());
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.contains("Dockerfile: Dockerfile, from the image's provenance attestation"), "{stdout}");
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("Dockerfile: Dockerfile, from the image's provenance attestation"),
+        "{stdout}"
+    );
     assert!(dir.path().join("fixed/Dockerfile").exists());
 }
 
@@ -127,7 +149,13 @@ fn a_bad_statement_in_the_registry_is_a_warning() {
     let reference = format!("{registry}/prov16/bad:1");
     let written = push(dir.path(), &reference, Some(b"{\"_type\": [}"));
     let out = plummet(
-        &["ci", &format!("docker://{reference}"), "--json", "out.json", "--quiet"],
+        &[
+            "ci",
+            &format!("docker://{reference}"),
+            "--json",
+            "out.json",
+            "--quiet",
+        ],
         dir.path(),
     );
     let stderr = String::from_utf8_lossy(&out.stderr);

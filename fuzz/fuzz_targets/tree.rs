@@ -92,6 +92,7 @@ fuzz_target!(|data: &[u8]| {
         tree,
         blobs: Vec::new(),
         reopen: None,
+        attestation: Default::default(),
     };
     let analysis = analyze(&image);
     let tree = &image.tree;

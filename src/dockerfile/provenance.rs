@@ -123,7 +123,8 @@ mod tests {
         .unwrap()
     }
 
-    const DOCKERFILE: &str = "FROM base:1\nCOPY app /app\nRUN make \\\n    install\nCMD [\"app\"]\n";
+    const DOCKERFILE: &str =
+        "FROM base:1\nCOPY app /app\nRUN make \\\n    install\nCMD [\"app\"]\n";
 
     fn spec(text: &str) -> ProvenanceSpec {
         ProvenanceSpec {
@@ -147,10 +148,7 @@ mod tests {
         let refs: Vec<Option<&Digest>> = all.iter().map(Some).chain([None]).collect();
         let out = map_layers(&p, &df, &refs);
         // Layer 4 (not in the provenance) and a layer without a digest stay unmapped.
-        assert_eq!(
-            out.lines,
-            [Some(1), Some(1), Some(2), Some(3), None, None]
-        );
+        assert_eq!(out.lines, [Some(1), Some(1), Some(2), Some(3), None, None]);
         assert_eq!(
             out.notes,
             ["2 of 6 layers are not in the provenance attestation's layer map"]
@@ -210,7 +208,11 @@ mod tests {
         a
     }
 
-    fn used<'a>(df: &'a crate::dockerfile::Dockerfile, text: &'a str, from: bool) -> crate::dockerfile::Used<'a> {
+    fn used<'a>(
+        df: &'a crate::dockerfile::Dockerfile,
+        text: &'a str,
+        from: bool,
+    ) -> crate::dockerfile::Used<'a> {
         crate::dockerfile::Used {
             path: "Dockerfile",
             dockerfile: df,
@@ -235,7 +237,10 @@ mod tests {
         assert_eq!(d.methods, [Some(LineMethod::Provenance); 4]);
         assert!(d.notes.is_empty(), "{:?}", d.notes);
         let pf = d.provenance.as_ref().unwrap();
-        assert_eq!((pf.filename.as_str(), pf.same_as_used), ("Dockerfile", true));
+        assert_eq!(
+            (pf.filename.as_str(), pf.same_as_used),
+            ("Dockerfile", true)
+        );
         assert_eq!(a.layers[3].dockerfile_line, Some(3));
     }
 
@@ -285,7 +290,8 @@ mod tests {
     /// the final stage map every layer, the builder stage none.
     #[test]
     fn a_real_buildkit_0_11_6_statement_maps_every_layer() {
-        let bytes = include_bytes!("../../testdata/provenance/buildkit-0.11.6-mode-max.intoto.json");
+        let bytes =
+            include_bytes!("../../testdata/provenance/buildkit-0.11.6-mode-max.intoto.json");
         let subject = Digest::parse(
             "sha256:1bd830d681020605dea0b24fc039a021f9168e74fdfc95de3ae483b9bb43fb11",
         )
@@ -325,7 +331,10 @@ mod tests {
                 false,
             ),
             ("COPY /out/app /usr/bin/app # buildkit", false),
-            ("RUN /bin/sh -c rm -rf /var/lib/apt/lists/* # buildkit", false),
+            (
+                "RUN /bin/sh -c rm -rf /var/lib/apt/lists/* # buildkit",
+                false,
+            ),
             ("CMD [\"/bin/sh\" \"/app/run.sh\"]", true),
         ];
         let mut next = 0;

@@ -375,8 +375,9 @@ pub fn is_provenance(predicate_type: &str) -> bool {
 
 /// Parses an in-toto statement that must be about the image manifest `subject`.
 pub fn parse(bytes: &[u8], subject: &Digest) -> Result<Provenance, ProvenanceError> {
-    let statement: WireStatement = serde_json::from_slice(bytes)
-        .map_err(|e| ProvenanceError::Invalid(format!("malformed statement: {}", json_error(&e))))?;
+    let statement: WireStatement = serde_json::from_slice(bytes).map_err(|e| {
+        ProvenanceError::Invalid(format!("malformed statement: {}", json_error(&e)))
+    })?;
     if !statement.kind.starts_with("https://in-toto.io/Statement/") {
         return Err(ProvenanceError::Invalid(format!(
             "not an in-toto statement (_type {:?})",
@@ -407,7 +408,11 @@ pub fn parse(bytes: &[u8], subject: &Digest) -> Result<Provenance, ProvenanceErr
                 parameters: d.external.request,
             };
             let buildkit = p.run_details.metadata.map(|m| m.buildkit_metadata);
-            (invocation, d.internal.build_config, buildkit.unwrap_or_default())
+            (
+                invocation,
+                d.internal.build_config,
+                buildkit.unwrap_or_default(),
+            )
         }
         other => {
             return Err(ProvenanceError::OtherPredicate(
@@ -424,7 +429,9 @@ pub fn parse(bytes: &[u8], subject: &Digest) -> Result<Provenance, ProvenanceErr
             let data = match info.data {
                 Some(b64) => base64::engine::general_purpose::STANDARD
                     .decode(b64.as_bytes())
-                    .map_err(|e| ProvenanceError::Invalid(format!("source {i}: bad base64 data: {e}")))?,
+                    .map_err(|e| {
+                        ProvenanceError::Invalid(format!("source {i}: bad base64 data: {e}"))
+                    })?,
                 None => Vec::new(),
             };
             Ok(SourceFile {
@@ -532,11 +539,12 @@ fn steps(
             let digests = chain
                 .iter()
                 .map(|d| {
-                    Digest::parse(&d.digest)
-                        .map_err(|e| ProvenanceError::Invalid(format!(
-                        "layers of {}: {e}",
-                        crate::escape::text(&short(id))
-                    )))
+                    Digest::parse(&d.digest).map_err(|e| {
+                        ProvenanceError::Invalid(format!(
+                            "layers of {}: {e}",
+                            crate::escape::text(&short(id))
+                        ))
+                    })
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             if let Some(step) = steps.get_mut(i) {

@@ -16,7 +16,9 @@ pub fn origin(d: &DockerfileSummary) -> Option<String> {
         .map_or_else(String::new, |a| format!(" {a}"));
     let name = escape::text(&p.filename);
     Some(if d.from_provenance {
-        format!("{name}, from the image's provenance attestation{attestation} (no --dockerfile given)")
+        format!(
+            "{name}, from the image's provenance attestation{attestation} (no --dockerfile given)"
+        )
     } else if p.same_as_used {
         format!(
             "{} as given, the same as {name} in the image's provenance attestation{attestation}",

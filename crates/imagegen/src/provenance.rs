@@ -170,7 +170,11 @@ pub fn write_attestation(
     sink: &mut dyn Sink,
 ) -> io::Result<(Value, String, String)> {
     let statement_digest = sha256_hex(statement_bytes);
-    put(sink, &format!("blobs/sha256/{statement_digest}"), statement_bytes)?;
+    put(
+        sink,
+        &format!("blobs/sha256/{statement_digest}"),
+        statement_bytes,
+    )?;
     let config = json!({"architecture": "unknown", "os": "unknown", "config": {}, "rootfs": {"type": "layers", "diff_ids": [format!("sha256:{statement_digest}")]}})
         .to_string()
         .into_bytes();

@@ -141,10 +141,20 @@ fn bad_statements_are_errors_that_quote_little() {
     let good = String::from_utf8(statement(&spec(), &hex(0xaa), &blobs(3))).unwrap();
     // Another image's statement.
     let other = good.replace(&hex(0xaa), &hex(0xbb));
-    assert!(error(other.as_bytes()).contains("not about this image"), "{}", error(other.as_bytes()));
+    assert!(
+        error(other.as_bytes()).contains("not about this image"),
+        "{}",
+        error(other.as_bytes())
+    );
     // Not in-toto.
-    let e = error(good.replace("https://in-toto.io/Statement/v0.1", "x\\u001b[31m").as_bytes());
-    assert!(e.contains("not an in-toto statement") && !e.contains('\u{1b}'), "{e}");
+    let e = error(
+        good.replace("https://in-toto.io/Statement/v0.1", "x\\u001b[31m")
+            .as_bytes(),
+    );
+    assert!(
+        e.contains("not an in-toto statement") && !e.contains('\u{1b}'),
+        "{e}"
+    );
     // An SBOM is another predicate, told apart.
     let sbom = good.replace(SLSA_V02, "https://spdx.dev/Document");
     assert!(matches!(
@@ -153,20 +163,44 @@ fn bad_statements_are_errors_that_quote_little() {
     ));
     // A wrong type deep inside, with a long value: the message stays short and escaped.
     let long = "\\u001b".repeat(5000);
-    let bad = good.replacen("\"filename\":\"Dockerfile\"", &format!("\"filename\":[\"{long}\"]"), 1);
+    let bad = good.replacen(
+        "\"filename\":\"Dockerfile\"",
+        &format!("\"filename\":[\"{long}\"]"),
+        1,
+    );
     let e = error(bad.as_bytes());
     assert!(e.len() < 400 && !e.contains('\u{1b}'), "{e}");
-    let bad = good.replacen("\"start\":{\"line\":3}", "\"start\":{\"line\":\"three\"}", 1);
+    let bad = good.replacen(
+        "\"start\":{\"line\":3}",
+        "\"start\":{\"line\":\"three\"}",
+        1,
+    );
     assert!(error(bad.as_bytes()).contains("malformed statement"));
     // Lines that are no lines, sources that are not there, digests that are no digests.
     let bad = good.replacen("\"start\":{\"line\":3}", "\"start\":{\"line\":-3}", 1);
-    assert!(error(bad.as_bytes()).contains("not a line number"), "{}", error(bad.as_bytes()));
+    assert!(
+        error(bad.as_bytes()).contains("not a line number"),
+        "{}",
+        error(bad.as_bytes())
+    );
     let bad = good.replacen("{\"ranges\"", "{\"sourceIndex\":7,\"ranges\"", 1);
-    assert!(error(bad.as_bytes()).contains("source index 7"), "{}", error(bad.as_bytes()));
+    assert!(
+        error(bad.as_bytes()).contains("source index 7"),
+        "{}",
+        error(bad.as_bytes())
+    );
     let bad = good.replacen(&format!("sha256:{}", hex(2)), "sha256:zz", 1);
-    assert!(error(bad.as_bytes()).contains("malformed digest"), "{}", error(bad.as_bytes()));
+    assert!(
+        error(bad.as_bytes()).contains("malformed digest"),
+        "{}",
+        error(bad.as_bytes())
+    );
     let bad = good.replacen("\"data\":\"", "\"data\":\"*", 1);
-    assert!(error(bad.as_bytes()).contains("bad base64"), "{}", error(bad.as_bytes()));
+    assert!(
+        error(bad.as_bytes()).contains("bad base64"),
+        "{}",
+        error(bad.as_bytes())
+    );
     let bad = good.replacen("\"step2:0\":[[", "\"step2:x\":[[", 1);
     assert!(error(bad.as_bytes()).contains("does not name a step output"));
 }

@@ -18,7 +18,8 @@ pub(super) async fn read(
     entry: &Descriptor,
     image: &Digest,
 ) -> Attestation {
-    let unreadable = |why: String| Attestation::Unreadable(format!("attestation {}: {why}", entry.digest));
+    let unreadable =
+        |why: String| Attestation::Unreadable(format!("attestation {}: {why}", entry.digest));
     if entry.size > provenance::MAX_MANIFEST {
         return unreadable(format!(
             "the index says it is {} bytes, more than the {} read",
@@ -26,7 +27,14 @@ pub(super) async fn read(
             provenance::MAX_MANIFEST
         ));
     }
-    let layers = match fetch_manifest(client, reference, &entry.digest.to_string(), Some(&entry.digest)).await {
+    let layers = match fetch_manifest(
+        client,
+        reference,
+        &entry.digest.to_string(),
+        Some(&entry.digest),
+    )
+    .await
+    {
         Ok((_, Manifest::Image { layers, .. })) => layers,
         Ok((_, Manifest::Index(_))) => {
             return unreadable("an index where a manifest was expected".into());
