@@ -105,7 +105,8 @@ pub fn attach(read: &Read, image: &crate::image::Image, analysis: &mut Analysis)
     };
     let lines = dockerfile::apply_with(used, provenance, analysis);
     for note in &lines.notes {
-        tracing::warn!("{}: {note}", read.path.display());
+        // The path may be a file name from the image (its provenance): escaped like any.
+        tracing::warn!("{}: {note}", crate::escape::text(&path));
     }
     lines
 }

@@ -162,4 +162,58 @@ mod tests {
         markdown(&a, &mut o);
         assert!(o.is_empty());
     }
+
+    #[test]
+    fn the_origin_and_the_methods_are_said_in_text_and_markdown() {
+        use crate::analysis::ProvenanceDockerfile;
+        let mut a = analysis();
+        let d = a.dockerfile.as_mut().unwrap();
+        d.path = "Dockerfile".into();
+        d.mapped_layers = 1;
+        d.from_provenance = true;
+        d.methods = vec![Some(LineMethod::Provenance)];
+        d.provenance = Some(ProvenanceDockerfile {
+            attestation: Some(crate::image::Digest::sha256_of(b"a")),
+            filename: "Docker\x1b[31mfile".into(),
+            same_as_used: true,
+        });
+        let digest = crate::image::Digest::sha256_of(b"a");
+        let mut o = String::new();
+        section(&a, false, &mut o);
+        assert!(
+            o.contains(
+                "Dockerfile Dockerfile (1 of 1 layers mapped: 1 by provenance, 0 by history)"
+            ),
+            "{o}"
+        );
+        assert!(
+            o.contains(&format!(
+                "  from: Docker\\x1b[31mfile, from the image's provenance attestation {digest} (no --dockerfile given)"
+            )),
+            "{o}"
+        );
+        let mut md = String::new();
+        markdown(&a, &mut md);
+        assert!(
+            md.contains("1 of 1 layers mapped to an instruction (1 by provenance, 0 by history)."),
+            "{md}"
+        );
+        assert!(md.contains("From: Docker"), "{md}");
+        assert!(!md.contains('\x1b') && !o.contains('\x1b'));
+        // Given and different: said so.
+        let d = a.dockerfile.as_mut().unwrap();
+        d.from_provenance = false;
+        d.path = "ctx/Dockerfile".into();
+        if let Some(p) = d.provenance.as_mut() {
+            p.same_as_used = false;
+        }
+        let from = origin(a.dockerfile.as_ref().unwrap()).unwrap();
+        assert!(
+            from.starts_with("ctx/Dockerfile as given; it differs from Docker"),
+            "{from}"
+        );
+        // A file given alone has no origin line.
+        a.dockerfile.as_mut().unwrap().provenance = None;
+        assert_eq!(origin(a.dockerfile.as_ref().unwrap()), None);
+    }
 }
