@@ -263,10 +263,13 @@ fn merge(
             *m = Some(LineMethod::Provenance);
         }
     }
+    // What the history could not match is moot where the provenance mapped it, and what the
+    // provenance left out is moot where the history mapped it.
     if lines.lines.iter().all(Option::is_some) {
         lines.notes.clear();
+    } else {
+        lines.notes.extend(exact.notes);
     }
-    lines.notes.extend(exact.notes);
     if !disagree.is_empty() {
         lines.notes.push(format!(
             "the provenance attestation maps {} than the history does ({}): its lines are used",

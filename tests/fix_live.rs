@@ -508,5 +508,8 @@ fn fix_errors_name_the_file_and_line() {
     // asks for --dockerfile PATH (tests/provenance.rs).
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("missing.tar: no such file or directory"), "{err}");
+    assert!(
+        err.contains("missing.tar: no such file or directory"),
+        "{err}"
+    );
 }

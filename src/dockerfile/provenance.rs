@@ -26,37 +26,43 @@ pub fn map_layers(prov: &Provenance, df: &Dockerfile, digests: &[Option<&Digest>
         .and_then(|t| df.stage_named(t))
         .or_else(|| df.final_stage());
     let in_stage = |line: usize| stage.is_some_and(|s| span(df, s).contains(&line));
-    // digest -> (chain length, outside the built stage, step position, line): the least wins.
-    let mut best: HashMap<&Digest, (usize, bool, usize, usize)> = HashMap::new();
+    // digest -> (chain length, step position) of its owner: the step with the shortest chain
+    // holding it, the earlier on a tie (a step that adds nothing repeats its input's chain).
+    // Every step counts, with a location or not: a base image pulled from a named context has
+    // none, and its layers must not fall to the first later step that has one.
+    let mut owner: HashMap<&Digest, (usize, usize)> = HashMap::new();
     for (position, step) in prov.steps.iter().enumerate() {
-        let ranges: Vec<&LineRange> = step.ranges.iter().filter(|r| r.source == source).collect();
-        let Some(range) = ranges
-            .iter()
-            .find(|r| in_stage(r.first))
-            .or_else(|| ranges.first())
-        else {
-            continue;
-        };
-        let Some(line) = instruction_at(df, range.first) else {
-            continue;
-        };
         for (_, chain) in &step.layers {
             for digest in chain {
-                let key = (chain.len(), !in_stage(line), position, line);
-                let slot = best.entry(digest).or_insert(key);
+                let key = (chain.len(), position);
+                let slot = owner.entry(digest).or_insert(key);
                 if key < *slot {
                     *slot = key;
                 }
             }
         }
     }
+    // The owner's line: its range inside the stage built (a step two stages share has both),
+    // else its first; none when it has no location in the Dockerfile.
+    let line_of = |position: usize| -> Option<usize> {
+        let step = prov.steps.get(position)?;
+        let ranges: Vec<&LineRange> = step.ranges.iter().filter(|r| r.source == source).collect();
+        let range = ranges
+            .iter()
+            .find(|r| in_stage(r.first))
+            .or_else(|| ranges.first())?;
+        instruction_at(df, range.first)
+    };
     for (slot, digest) in out.lines.iter_mut().zip(digests) {
-        *slot = digest.and_then(|d| best.get(d)).map(|b| b.3);
+        *slot = digest
+            .and_then(|d| owner.get(d))
+            .and_then(|(_, position)| line_of(*position));
     }
+    let best = &owner;
     let missing = out.lines.iter().filter(|l| l.is_none()).count();
     if missing > 0 && !best.is_empty() {
         out.notes.push(format!(
-            "{missing} of {} layers are not in the provenance attestation's layer map",
+            "{missing} of {} layers have no line in the provenance attestation (not in its layer map, or made by a step without a location, such as a base image from a named context)",
             digests.len()
         ));
     }
@@ -151,7 +157,9 @@ mod tests {
         assert_eq!(out.lines, [Some(1), Some(1), Some(2), Some(3), None, None]);
         assert_eq!(
             out.notes,
-            ["2 of 6 layers are not in the provenance attestation's layer map"]
+            [
+                "2 of 6 layers have no line in the provenance attestation (not in its layer map, or made by a step without a location, such as a base image from a named context)"
+            ]
         );
     }
 
@@ -351,5 +359,94 @@ mod tests {
             .collect();
         let matched = crate::dockerfile::map_layers(&df, &rows, 6);
         assert_eq!(matched.lines, exact.lines, "{:?}", matched.notes);
+    }
+
+    /// BuildKit 0.11 gives a base image pulled from a named context (`--opt
+    /// context:base:1=oci-layout://…`) no location: its layers belong to that step all the same,
+    /// not to the first later step that has one, and so have no line from the provenance (the
+    /// history maps them to the `FROM`).
+    #[test]
+    fn base_layers_of_a_step_without_location_stay_unmapped() {
+        let text = "FROM base:1\nRUN echo hi > /hi && \\\n    rm -f /usr/bin/app\n";
+        let df = crate::dockerfile::parse("Dockerfile", text).unwrap();
+        let mut from = StepSpec::from_image("oci-layout://baselayout@sha256:1bd8", 1, 2);
+        from.lines.clear();
+        let spec = ProvenanceSpec {
+            filename: "Dockerfile".into(),
+            dockerfile: text.into(),
+            steps: vec![from, StepSpec::run(&["/bin/sh", "-c", "echo"], 2, 3, 3)],
+        };
+        let p = provenance(&spec, 3);
+        let all = digests(3);
+        let refs: Vec<Option<&Digest>> = all.iter().map(Some).collect();
+        assert_eq!(map_layers(&p, &df, &refs).lines, [None, None, Some(2)]);
+        // Merged with the history, which maps the base to the FROM: no note, both methods.
+        let mut a = analysis("RUN /bin/sh -c make     install # buildkit");
+        a.layers.truncate(3);
+        a.history = vec![
+            crate::analysis::HistoryRow {
+                command: "COPY a /a # buildkit".into(),
+                layer: Some(0),
+                created: None,
+            },
+            crate::analysis::HistoryRow {
+                command: "COPY b /b # buildkit".into(),
+                layer: Some(1),
+                created: None,
+            },
+            crate::analysis::HistoryRow {
+                command: "RUN /bin/sh -c echo hi > /hi &&     rm -f /usr/bin/app # buildkit".into(),
+                layer: Some(2),
+                created: None,
+            },
+        ];
+        let lines = crate::dockerfile::apply_with(used(&df, text, true), Some(&p), &mut a);
+        assert_eq!(lines.lines, [Some(1), Some(1), Some(2)]);
+        let d = a.dockerfile.as_ref().unwrap();
+        assert_eq!(
+            d.methods,
+            [
+                Some(LineMethod::History),
+                Some(LineMethod::History),
+                Some(LineMethod::Provenance)
+            ]
+        );
+        assert!(d.notes.is_empty(), "{:?}", d.notes);
+    }
+
+    /// A real BuildKit v0.11.6 statement of an unnamed build (`--output type=oci` without
+    /// `name`: no subject) whose base came from an OCI layout as a named context (its source
+    /// step has no location): only the RUN's layer gets a line from it.
+    #[test]
+    fn a_real_statement_without_subject_and_with_a_named_context_base() {
+        let bytes =
+            include_bytes!("../../testdata/provenance/buildkit-0.11.6-named-context.intoto.json");
+        let image = Digest::parse(
+            "sha256:0c2fb6e33444267418f6f5cc1ff97a7205239cd668f74ae1b0c81fe51c5e5892",
+        )
+        .unwrap();
+        let p = crate::image::provenance::parse(bytes, &image).unwrap();
+        let text = std::str::from_utf8(&p.dockerfile().unwrap().1.data).unwrap();
+        assert_eq!(
+            text,
+            "FROM base:1\nRUN echo hi > /hi && \\\n    rm -f /usr/bin/app\n"
+        );
+        let df = crate::dockerfile::parse("Dockerfile", text).unwrap();
+        let layers: Vec<Digest> = [
+            "55433e65969a6f94b655045869941167846de70477403c4a2a5271d9175e359e",
+            "c206679f6cd4a171ad5bb8cbbb723ffb785bd2318c355ada241a1bf8cb18218b",
+            "12cb54dc16ca6200dd356976d1b8ae645d884815b9aa8d74803013d31e2d1e66",
+            "9f828537fd3aceefadbc5511031039c100eb026fd8f831d500d047f926a40a6b",
+            "533b682a0218fcdc9e1f4fdc03a01c698c4565f3527eccb31e24eab46a7ef9db",
+            "f67273312a087ce1aa8f89960cfe5ad5d24c3de5d6a6e9189997c573ba78eb9f",
+            "c8d3429a17f11ed767a980cbed1138d7ee44d4ba61544cfe36d4738d6e7f7e53",
+        ]
+        .iter()
+        .map(|h| Digest::parse(&format!("sha256:{h}")).unwrap())
+        .collect();
+        let refs: Vec<Option<&Digest>> = layers.iter().map(Some).collect();
+        let mut want = vec![None; 6];
+        want.push(Some(2));
+        assert_eq!(map_layers(&p, &df, &refs).lines, want);
     }
 }

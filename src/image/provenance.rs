@@ -384,11 +384,15 @@ pub fn parse(bytes: &[u8], subject: &Digest) -> Result<Provenance, ProvenanceErr
             crate::escape::text(&short(&statement.kind))
         )));
     }
-    let about = statement.subject.iter().any(|s| {
-        s.digest
-            .get(subject.algorithm_name())
-            .is_some_and(|hex| hex.eq_ignore_ascii_case(subject.hex()))
-    });
+    // BuildKit writes no subject for an image built without a name (`--output type=oci` alone):
+    // the index's `vnd.docker.reference.digest` is then the only link, and enough. A subject
+    // that names other digests is another image's statement.
+    let about = statement.subject.is_empty()
+        || statement.subject.iter().any(|s| {
+            s.digest
+                .get(subject.algorithm_name())
+                .is_some_and(|hex| hex.eq_ignore_ascii_case(subject.hex()))
+        });
     if !about {
         return Err(ProvenanceError::Invalid(format!(
             "the statement is not about this image (its subject does not name {subject})"

@@ -146,6 +146,17 @@ fn bad_statements_are_errors_that_quote_little() {
         "{}",
         error(other.as_bytes())
     );
+    // No subject at all, as BuildKit writes for an image built without a name: the index's
+    // annotation is the link.
+    let unnamed = good.replace(
+        &format!(
+            "[{{\"digest\":{{\"sha256\":\"{}\"}},\"name\":\"pkg:docker/prov/app@latest?platform=linux%2Famd64\"}}]",
+            hex(0xaa)
+        ),
+        "[]",
+    );
+    assert_ne!(unnamed, good);
+    assert!(parse(unnamed.as_bytes(), &subject()).is_ok());
     // Not in-toto.
     let e = error(
         good.replace("https://in-toto.io/Statement/v0.1", "x\\u001b[31m")
