@@ -18,7 +18,7 @@ mod toolchain;
 pub mod waste;
 
 pub use base::Base;
-pub use dockerfile::{DockerfileFinding, DockerfileSummary};
+pub use dockerfile::{DockerfileFinding, DockerfileSummary, LineMethod, ProvenanceDockerfile};
 pub use findings::{Finding, is_base_layer};
 pub use ignore::{Ignore, Ignored};
 pub use kind::FindingKind;

@@ -9,6 +9,7 @@ pub mod fix;
 pub mod lint;
 pub mod map;
 mod parse;
+pub mod provenance;
 
 pub use expand::expand;
 pub use map::{LayerLines, map_layers};
@@ -160,17 +161,131 @@ impl Dockerfile {
 /// Maps `analysis`'s layers to `df` (read from `path`), sets each layer's `dockerfile_line` and
 /// adds the Dockerfile's own findings; returns the map for `plummet fix`.
 pub fn apply(path: &str, df: &Dockerfile, analysis: &mut crate::analysis::Analysis) -> LayerLines {
-    let lines = map_layers(df, &analysis.history, analysis.layers.len());
+    apply_with(
+        Used {
+            path,
+            dockerfile: df,
+            text: "",
+            from_provenance: false,
+        },
+        None,
+        analysis,
+    )
+}
+
+/// The Dockerfile a run maps the image to.
+#[derive(Debug, Clone, Copy)]
+pub struct Used<'a> {
+    /// As given on the command line, or the provenance's file name.
+    pub path: &'a str,
+    pub dockerfile: &'a Dockerfile,
+    /// Its text, to compare with the provenance's.
+    pub text: &'a str,
+    /// Whether it came from the provenance attestation.
+    pub from_provenance: bool,
+}
+
+/// As [`apply`], with the image's provenance attestation: when its Dockerfile is the one used,
+/// its step locations map the layers they cover (exactly, by blob digest) and the history maps
+/// the rest; when it differs, a note says so and the history alone maps.
+pub fn apply_with(
+    used: Used<'_>,
+    provenance: Option<&crate::image::provenance::Provenance>,
+    analysis: &mut crate::analysis::Analysis,
+) -> LayerLines {
+    use crate::analysis::{LineMethod, ProvenanceDockerfile};
+    let df = used.dockerfile;
+    let mut lines = map_layers(df, &analysis.history, analysis.layers.len());
+    let mut methods: Vec<Option<LineMethod>> = lines
+        .lines
+        .iter()
+        .map(|l| l.map(|_| LineMethod::History))
+        .collect();
+    let recorded = provenance.and_then(|p| p.dockerfile().map(|(_, file)| (p, file)));
+    let provenance_file = recorded.map(|(p, file)| ProvenanceDockerfile {
+        attestation: p.attestation.clone(),
+        filename: file.filename.clone(),
+        same_as_used: used.from_provenance || file.data == used.text.as_bytes(),
+    });
+    if let (Some((p, _)), Some(pf)) = (recorded, &provenance_file) {
+        if pf.same_as_used {
+            let digests: Vec<Option<&crate::image::Digest>> =
+                analysis.layers.iter().map(|l| l.digest.as_ref()).collect();
+            let exact = provenance::map_layers(p, df, &digests);
+            merge(&mut lines, &mut methods, exact);
+        } else {
+            lines.notes.push(format!(
+                "differs from the Dockerfile in the image's provenance attestation ({}{}): layers are mapped from the history only",
+                escape_short(&pf.filename),
+                pf.attestation
+                    .as_ref()
+                    .map(|d| format!(", attestation {d}"))
+                    .unwrap_or_default()
+            ));
+        }
+    }
     for (layer, line) in analysis.layers.iter_mut().zip(&lines.lines) {
         layer.dockerfile_line = *line;
     }
     analysis.dockerfile = Some(crate::analysis::DockerfileSummary {
-        path: path.to_string(),
+        path: used.path.to_string(),
         mapped_layers: lines.lines.iter().flatten().count(),
         notes: lines.notes.clone(),
         findings: lint::check(df),
+        from_provenance: used.from_provenance,
+        provenance: provenance_file,
+        methods,
     });
     lines
+}
+
+/// The provenance's lines over the history's: where both map a layer to different lines, the
+/// provenance (the builder's own record) wins and a note says so; where the provenance has no
+/// line, the history's stays. The history's notes about where its match stopped are kept only
+/// for layers the provenance did not map.
+fn merge(
+    lines: &mut LayerLines,
+    methods: &mut [Option<crate::analysis::LineMethod>],
+    exact: LayerLines,
+) {
+    use crate::analysis::LineMethod;
+    let mut disagree = Vec::new();
+    for (layer, (have, new)) in lines.lines.iter_mut().zip(exact.lines).enumerate() {
+        let Some(new) = new else { continue };
+        if have.is_some_and(|h| h != new) {
+            disagree.push(format!(
+                "layer {layer}: line {new}, not {}",
+                have.unwrap_or(0)
+            ));
+        }
+        *have = Some(new);
+        if let Some(m) = methods.get_mut(layer) {
+            *m = Some(LineMethod::Provenance);
+        }
+    }
+    // What the history could not match is moot where the provenance mapped it, and what the
+    // provenance left out is moot where the history mapped it.
+    if lines.lines.iter().all(Option::is_some) {
+        lines.notes.clear();
+    } else {
+        lines.notes.extend(exact.notes);
+    }
+    if !disagree.is_empty() {
+        lines.notes.push(format!(
+            "the provenance attestation maps {} than the history does ({}): its lines are used",
+            if disagree.len() == 1 {
+                "a layer to another line"
+            } else {
+                "layers to other lines"
+            },
+            disagree.join("; ")
+        ));
+    }
+}
+
+fn escape_short(s: &str) -> String {
+    let short: String = s.chars().take(80).collect();
+    crate::escape::text(&short).into_owned()
 }
 
 #[cfg(test)]

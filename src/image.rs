@@ -7,6 +7,7 @@ pub mod digest;
 pub mod index;
 pub mod manifest;
 pub mod platform;
+pub mod provenance;
 pub mod recompress;
 pub mod seek;
 
@@ -63,6 +64,19 @@ pub struct Image {
     /// reading a file jumps near it instead of reading its blob from the start
     /// ([`seek`]); `None` without a cache.
     pub seek_cache: Option<std::sync::Arc<index::store::DiskCache>>,
+    /// The provenance attestation the image's index carries for it, if any.
+    pub attestation: Attestation,
+}
+
+/// What an image's provenance attestation gave.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Attestation {
+    /// The source has none (or keeps none: a daemon, a legacy archive, a lone manifest).
+    #[default]
+    None,
+    Provenance(Box<provenance::Provenance>),
+    /// There is one but it could not be used: why, naming its digest (a warning, not an error).
+    Unreadable(String),
 }
 
 /// Opens a layer's blob again after the image was indexed, from where the source found it:
@@ -97,12 +111,19 @@ impl Image {
             blobs,
             reopen: None,
             seek_cache: None,
+            attestation: Attestation::None,
         }
     }
 
     /// The image with a way to read its layers' blobs again.
     pub fn with_reopen(mut self, reopen: std::sync::Arc<dyn Reopen>) -> Image {
         self.reopen = Some(reopen);
+        self
+    }
+
+    /// The image with what its provenance attestation gave.
+    pub fn with_attestation(mut self, attestation: Attestation) -> Image {
+        self.attestation = attestation;
         self
     }
 }

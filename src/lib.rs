@@ -170,8 +170,8 @@ fn explore(s: ExploreSettings) -> Result<Outcome, Error> {
     ui::run(
         move |progress| {
             let mut inspected = pipeline::inspect_on(&input, base.as_deref(), &options, progress)?;
-            if let Some(read) = &dockerfile {
-                patch::attach(read, &mut inspected.analysis);
+            if let Some(read) = patch::choose(dockerfile.as_ref(), &inspected.image) {
+                patch::attach(&read, &inspected.image, &mut inspected.analysis);
             }
             Ok(inspected)
         },
@@ -213,8 +213,8 @@ fn ci(s: &CiSettings) -> Result<Outcome, Error> {
     }
     let mut inspected = load_and_analyze(&s.image, s.base.as_deref(), &s.load, s.quiet)?;
     analysis::ignore::apply(&mut inspected.analysis, &inspected.image.tree, &s.ignore);
-    if let Some(read) = &dockerfile {
-        patch::attach(read, &mut inspected.analysis);
+    if let Some(read) = patch::choose(dockerfile.as_ref(), &inspected.image) {
+        patch::attach(&read, &inspected.image, &mut inspected.analysis);
     }
     let (image, analysis) = inspected.parts();
     if let Some(path) = &s.files_csv {
@@ -284,8 +284,8 @@ fn diff(s: &DiffSettings) -> Result<Outcome, Error> {
         analysis::ignore::apply(&mut side.analysis, &side.image.tree, &s.ignore);
     }
     // The Dockerfile is the one image B (the change under review) was built from.
-    if let Some(read) = &dockerfile {
-        patch::attach(read, &mut b.analysis);
+    if let Some(read) = patch::choose(dockerfile.as_ref(), &b.image) {
+        patch::attach(&read, &b.image, &mut b.analysis);
     }
     let (ia, aa) = a.parts();
     let (ib, ab) = b.parts();

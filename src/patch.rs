@@ -15,6 +15,9 @@ pub struct Read {
     pub path: PathBuf,
     pub text: String,
     pub dockerfile: Dockerfile,
+    /// Whether it is the Dockerfile of the image's provenance attestation (then `path` is the
+    /// file name the build recorded, not a file on disk).
+    pub from_provenance: bool,
 }
 
 /// Reads and parses the Dockerfile at `path`: a missing file, one that is not text, or one that
@@ -37,30 +40,97 @@ pub fn read(path: &Path) -> Result<Read, Error> {
         path: path.to_path_buf(),
         text,
         dockerfile,
+        from_provenance: false,
     })
 }
 
-/// Maps `analysis` to the Dockerfile read, warning on stderr where layers could not be mapped.
-pub fn attach(read: &Read, analysis: &mut Analysis) -> LayerLines {
-    let lines = dockerfile::apply(&read.path.to_string_lossy(), &read.dockerfile, analysis);
+/// The Dockerfile to map `image` to: the one given (`--dockerfile`), else the one the image's
+/// provenance attestation carries. An attestation that could not be read, or whose Dockerfile
+/// is not UTF-8 or does not parse, is a warning naming its digest: the run goes on without it.
+pub fn choose(given: Option<&Read>, image: &crate::image::Image) -> Option<Read> {
+    let provenance = provenance_of(image);
+    if let Some(read) = given {
+        return Some(read.clone());
+    }
+    let p = provenance?;
+    let (_, file) = p.dockerfile()?;
+    let attestation = p.attestation.as_ref().map_or_else(
+        || "the provenance attestation".to_string(),
+        |d| format!("attestation {d}"),
+    );
+    let shown = crate::escape::text(&file.filename).into_owned();
+    let Ok(text) = String::from_utf8(file.data.clone()) else {
+        tracing::warn!("{attestation}: its Dockerfile {shown} is not UTF-8 text; not using it");
+        return None;
+    };
+    match dockerfile::parse(&shown, &text) {
+        Ok(parsed) => Some(Read {
+            path: PathBuf::from(&file.filename),
+            text,
+            dockerfile: parsed,
+            from_provenance: true,
+        }),
+        Err(e) => {
+            tracing::warn!("{attestation}: its Dockerfile does not parse ({e}); not using it");
+            None
+        }
+    }
+}
+
+/// The image's provenance, warning when its attestation is there but unusable.
+fn provenance_of(image: &crate::image::Image) -> Option<&crate::image::provenance::Provenance> {
+    match &image.attestation {
+        crate::image::Attestation::Provenance(p) => Some(p),
+        crate::image::Attestation::Unreadable(why) => {
+            tracing::warn!("{why}; going on without it");
+            None
+        }
+        crate::image::Attestation::None => None,
+    }
+}
+
+/// Maps `analysis` of `image` to the Dockerfile read (with the image's provenance attestation,
+/// when it has one), warning on stderr where layers could not be mapped.
+pub fn attach(read: &Read, image: &crate::image::Image, analysis: &mut Analysis) -> LayerLines {
+    let provenance = match &image.attestation {
+        crate::image::Attestation::Provenance(p) => Some(p.as_ref()),
+        _ => None,
+    };
+    let path = read.path.to_string_lossy();
+    let used = dockerfile::Used {
+        path: &path,
+        dockerfile: &read.dockerfile,
+        text: &read.text,
+        from_provenance: read.from_provenance,
+    };
+    let lines = dockerfile::apply_with(used, provenance, analysis);
     for note in &lines.notes {
-        tracing::warn!("{}: {note}", read.path.display());
+        // The path may be a file name from the image (its provenance): escaped like any.
+        tracing::warn!("{}: {note}", crate::escape::text(&path));
     }
     lines
 }
 
 /// `plummet fix`.
 pub fn run(s: &FixSettings) -> Result<Outcome, Error> {
-    let read = read(&s.dockerfile)?;
+    let given = s.dockerfile.as_deref().map(read).transpose()?;
     let target = s.output.join("Dockerfile");
-    if same_file(&target, &s.dockerfile) {
+    if let Some(path) = s.dockerfile.as_deref().filter(|p| same_file(&target, p)) {
         return Err(Error::Usage(format!(
-            "-o {}: the fixed Dockerfile would overwrite the one given: choose another directory",
-            crate::escape::text(&s.output.to_string_lossy())
+            "-o {}: the fixed Dockerfile would overwrite the one given ({}): choose another directory",
+            crate::escape::text(&s.output.to_string_lossy()),
+            crate::escape::text(&path.to_string_lossy())
         )));
     }
     let mut inspected = crate::load_and_analyze(&s.image, s.base.as_deref(), &s.load, s.quiet)?;
-    let lines = attach(&read, &mut inspected.analysis);
+    let Some(read) = choose(given.as_ref(), &inspected.image) else {
+        return Err(Error::Usage(format!(
+            "plummet fix needs the Dockerfile {} was built from: --dockerfile PATH (the image \
+             carries no provenance attestation with its Dockerfile)",
+            crate::escape::text(&s.image)
+        )));
+    };
+    let lines = attach(&read, &inspected.image, &mut inspected.analysis);
     let plan = dockerfile::fix::plan(dockerfile::fix::Input {
         dockerfile: &read.dockerfile,
         text: &read.text,
@@ -75,7 +145,7 @@ pub fn run(s: &FixSettings) -> Result<Outcome, Error> {
     if let Some(text) = &ignore {
         write(&s.output, ".dockerignore", text)?;
     }
-    let old_name = format!("a/{}", s.dockerfile.display());
+    let old_name = format!("a/{}", crate::escape::text(&read.path.to_string_lossy()));
     let new_name = format!("b/{}", target.display());
     let mut out = plan.diff(&read.text, &old_name, &new_name);
     if let Some(text) = &ignore {
@@ -85,6 +155,14 @@ pub fn run(s: &FixSettings) -> Result<Outcome, Error> {
             &format!("a/{}", ignore_path.display()),
             &format!("b/{}", s.output.join(".dockerignore").display()),
         ));
+    }
+    if let Some(origin) = inspected
+        .analysis
+        .dockerfile
+        .as_ref()
+        .and_then(crate::report::dockerfile::origin)
+    {
+        out.push_str(&format!("\nDockerfile: {origin}\n"));
     }
     out.push_str(&crate::report::fix::render(
         &plan,

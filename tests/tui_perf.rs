@@ -45,6 +45,7 @@ fn synthetic_image() -> Image {
         blobs: Vec::new(),
         reopen: None,
         seek_cache: None,
+        attestation: Default::default(),
     }
 }
 

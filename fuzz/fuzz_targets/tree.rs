@@ -93,6 +93,7 @@ fuzz_target!(|data: &[u8]| {
         blobs: Vec::new(),
         reopen: None,
         seek_cache: None,
+        attestation: Default::default(),
     };
     let analysis = analyze(&image);
     let tree = &image.tree;

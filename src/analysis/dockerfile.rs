@@ -12,6 +12,42 @@ pub struct DockerfileSummary {
     /// Why some layers have no line (each a sentence); empty when all matched.
     pub notes: Vec<String>,
     pub findings: Vec<DockerfileFinding>,
+    /// Whether the Dockerfile is the one the image's provenance attestation carries (no
+    /// `--dockerfile` was given).
+    pub from_provenance: bool,
+    /// The Dockerfile the provenance attestation carries, when it carries one.
+    pub provenance: Option<ProvenanceDockerfile>,
+    /// How each layer's line was found (by layer index); `None` where it was not.
+    pub methods: Vec<Option<LineMethod>>,
+}
+
+/// The Dockerfile of a provenance attestation, as the reports name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProvenanceDockerfile {
+    /// The attestation manifest's digest.
+    pub attestation: Option<crate::image::Digest>,
+    /// Its file name as the build recorded it.
+    pub filename: String,
+    /// Whether it is byte for byte the Dockerfile in use.
+    pub same_as_used: bool,
+}
+
+/// How a layer was mapped to its instruction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineMethod {
+    /// The provenance attestation's step locations and layer map.
+    Provenance,
+    /// The image history's commands matched to the instructions.
+    History,
+}
+
+impl LineMethod {
+    pub fn name(self) -> &'static str {
+        match self {
+            LineMethod::Provenance => "provenance",
+            LineMethod::History => "history",
+        }
+    }
 }
 
 /// A finding only the Dockerfile shows.

@@ -86,6 +86,11 @@ impl Digest {
         &self.hex
     }
 
+    /// `sha256` or `sha512`, as digest sets (in-toto subjects) key it.
+    pub fn algorithm_name(&self) -> &'static str {
+        self.algorithm.name()
+    }
+
     /// `sha256:ab12cd34ef56` — enough to tell layers apart in messages.
     pub fn short(&self) -> String {
         format!("{}:{}", self.algorithm.name(), &self.hex[..12])

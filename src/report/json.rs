@@ -44,6 +44,21 @@ pub struct JsonDockerfile {
     pub mapped_layers: usize,
     pub notes: Vec<String>,
     pub findings: Vec<JsonDockerfileFinding>,
+    /// `file` (`--dockerfile`) or `provenance` (the image's provenance attestation; `path` is
+    /// then the file name the build recorded).
+    pub source: &'static str,
+    /// The Dockerfile the image's provenance attestation carries; null when it has none.
+    pub provenance: Option<JsonProvenanceDockerfile>,
+}
+
+/// The provenance attestation's Dockerfile.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JsonProvenanceDockerfile {
+    /// The attestation manifest's digest.
+    pub attestation: Option<String>,
+    pub filename: String,
+    /// Whether it is byte for byte the Dockerfile used (always true for `source: provenance`).
+    pub same_as_used: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -70,6 +85,16 @@ pub fn dockerfile(a: &Analysis) -> Option<JsonDockerfile> {
                 fix: f.fix.clone(),
             })
             .collect(),
+        source: if d.from_provenance {
+            "provenance"
+        } else {
+            "file"
+        },
+        provenance: d.provenance.as_ref().map(|p| JsonProvenanceDockerfile {
+            attestation: p.attestation.as_ref().map(ToString::to_string),
+            filename: p.filename.clone(),
+            same_as_used: p.same_as_used,
+        }),
     })
 }
 
@@ -181,6 +206,10 @@ pub struct JsonLayer {
     /// it could not be mapped; absent without `--dockerfile`).
     #[serde(skip_serializing_if = "is_absent")]
     pub dockerfile_line: Option<Option<usize>>,
+    /// With a Dockerfile: how `dockerfile_line` was found, `provenance` (the attestation's step
+    /// locations) or `history` (the history's commands matched); null when not mapped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dockerfile_line_method: Option<Option<&'static str>>,
 }
 
 /// Serde's test for a key that is left out.
@@ -338,6 +367,13 @@ pub fn report(image: &Image, a: &Analysis, rules: &[RuleResult], top: usize) -> 
                 reclaimable_bytes: l.changes.reclaimable_bytes,
                 base: l.base,
                 dockerfile_line: a.dockerfile.as_ref().map(|_| l.dockerfile_line),
+                dockerfile_line_method: a.dockerfile.as_ref().map(|d| {
+                    d.methods
+                        .get(l.index)
+                        .copied()
+                        .flatten()
+                        .map(crate::analysis::LineMethod::name)
+                }),
             })
             .collect(),
         wasted: a

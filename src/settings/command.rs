@@ -228,8 +228,10 @@ pub struct FixSettings {
     pub image: String,
     pub base: Option<String>,
     pub load: LoadOptions,
-    pub dockerfile: PathBuf,
-    /// The build context: `--context`, else the Dockerfile's directory.
+    /// `--dockerfile PATH`; without it, the Dockerfile of the image's provenance attestation.
+    pub dockerfile: Option<PathBuf>,
+    /// The build context: `--context`, else the Dockerfile's directory (the current directory
+    /// for a Dockerfile from the provenance attestation).
     pub context: PathBuf,
     pub output: PathBuf,
     pub quiet: bool,
@@ -320,14 +322,13 @@ fn ci(mut args: CiArgs, env: &Environment) -> Result<CiSettings, ConfigError> {
 
 fn fix(args: crate::cli::FixArgs) -> Result<FixSettings, ConfigError> {
     let file = ConfigFile::discover(args.source.config.as_deref())?;
-    let Some(dockerfile) = args.source.dockerfile.clone() else {
-        return Err(ConfigError::Invalid(
-            "plummet fix needs the Dockerfile the image was built from: --dockerfile PATH".into(),
-        ));
-    };
+    // Without --dockerfile, the image's provenance attestation may carry it: `patch::run`
+    // says so when it does not.
+    let dockerfile = args.source.dockerfile.clone();
     let context = args.context.clone().unwrap_or_else(|| {
         dockerfile
-            .parent()
+            .as_deref()
+            .and_then(Path::parent)
             .filter(|p| !p.as_os_str().is_empty())
             .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
     });

@@ -4,6 +4,7 @@
 //! byte ranges ([`members`]), the small JSON members are parsed, and each layer is streamed from
 //! its range by the parallel indexer.
 
+mod attest;
 mod docker;
 #[cfg(test)]
 mod fixture;
@@ -40,6 +41,8 @@ struct Plan {
     config: ImageConfig,
     layers: Vec<PlannedLayer>,
     annotations: std::collections::BTreeMap<String, String>,
+    /// The image's provenance attestation, when the layout has one for it.
+    attestation: crate::image::Attestation,
 }
 
 /// One layer to stream: its member in the archive and what it must hash to.
@@ -202,7 +205,9 @@ fn index(
         layers: metas,
         annotations: plan.annotations,
     };
-    Ok(Image::assemble(meta, layers).with_reopen(std::sync::Arc::new(reopen)))
+    Ok(Image::assemble(meta, layers)
+        .with_reopen(std::sync::Arc::new(reopen))
+        .with_attestation(plan.attestation))
 }
 
 /// An archive's layer members, opened again for file contents.

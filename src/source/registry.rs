@@ -2,6 +2,7 @@
 //! platform from an index), fetch and verify the config, then stream the layer blobs into the
 //! parallel indexer, which verifies their digests. Nothing is buffered whole or written to disk.
 
+mod attest;
 pub mod auth;
 pub mod client;
 pub mod manifest;
@@ -68,6 +69,8 @@ struct Resolved {
     config_digest: Digest,
     config: ImageConfig,
     layers: Vec<Descriptor>,
+    /// The provenance attestation the index carries for the manifest chosen.
+    attestation: crate::image::Attestation,
 }
 
 fn pull(
@@ -153,7 +156,9 @@ fn pull(
             .map(|d| (d.digest.clone(), d.size))
             .collect(),
     };
-    Ok(Image::assemble(meta, indexed).with_reopen(Arc::new(reopen)))
+    Ok(Image::assemble(meta, indexed)
+        .with_reopen(Arc::new(reopen))
+        .with_attestation(resolved.attestation))
 }
 
 /// Fetches the manifest (through an index if needed) and the config.
@@ -170,12 +175,17 @@ async fn resolve(
         wanted.as_ref(),
     )
     .await?;
+    let mut attestation = crate::image::Attestation::None;
     let (config, layers) = match top {
         Manifest::Image { config, layers } => (config, layers),
         Manifest::Index(entries) => {
             let chosen = manifest::select(&entries, platform)
                 .map_err(|e| err(format!("{reference}: {e}")))?;
             let digest = chosen.digest.to_string();
+            if let Some(entry) = crate::image::provenance::attestation_for(&entries, &chosen.digest)
+            {
+                attestation = attest::read(client, reference, entry, &chosen.digest).await;
+            }
             match fetch_manifest(client, reference, &digest, Some(&chosen.digest)).await? {
                 (_, Manifest::Image { config, layers }) => (config, layers),
                 (_, Manifest::Index(_)) => {
@@ -228,6 +238,7 @@ async fn resolve(
         config_digest: config.digest,
         config: parsed,
         layers,
+        attestation,
     })
 }
 

@@ -346,3 +346,35 @@ fn layer_details_show_the_dockerfile_line() {
     find(&terminal, "Dockerfile:4");
 }
 mod hands;
+
+/// The Dockerfile of the provenance attestation (no --dockerfile): the layer details say where
+/// the file and the line come from.
+#[test]
+fn layer_details_say_the_dockerfile_came_from_the_provenance() {
+    for (width, height) in [(80, 24), (160, 48)] {
+        let keymap = Keymap::new(&HashMap::new()).unwrap();
+        let mut app = App::new(
+            "example:latest".into(),
+            Theme::new(false),
+            keymap,
+            Start::default(),
+        );
+        app.resize(width, height);
+        let (image, mut analysis) = example();
+        let text =
+            "FROM alpine:3.19\nRUN apk add --no-progress py3-pip\nENV APP=/app\nCOPY . /app\n";
+        let df = crate::dockerfile::parse("Dockerfile", text).unwrap();
+        crate::dockerfile::apply("Dockerfile", &df, &mut analysis);
+        let d = analysis.dockerfile.as_mut().unwrap();
+        d.from_provenance = true;
+        d.methods = vec![Some(crate::analysis::LineMethod::Provenance); 3];
+        app.finish_loading(image, analysis);
+        keys(&mut app, "jj\t\t");
+        let terminal = draw(&mut app);
+        insta::assert_snapshot!(
+            format!("layer_details_dockerfile_from_provenance_{width}x{height}"),
+            terminal.backend()
+        );
+        find(&terminal, "Dockerfile:4 (from the provenance");
+    }
+}

@@ -11,6 +11,7 @@ pub mod example;
 pub mod findings;
 pub mod oci;
 pub mod oracle;
+pub mod provenance;
 pub mod scenarios;
 pub mod sink;
 pub mod spec;

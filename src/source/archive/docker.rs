@@ -103,6 +103,7 @@ pub(super) fn plan(
         config,
         layers,
         annotations: Default::default(),
+        attestation: Default::default(),
     })
 }
 

@@ -30,8 +30,10 @@ pub(super) fn plan(
     let mut walk = Walk {
         visited: HashSet::new(),
         out: &mut candidates,
+        attestations: Vec::new(),
     };
     collect(members, &index, &[], 0, verify, &mut walk)?;
+    let attestations = walk.attestations;
     let (present, absent): (Vec<Candidate>, Vec<Candidate>) = candidates
         .into_iter()
         .partition(|c| members.contains(&blob_path(&c.descriptor.digest)));
@@ -97,7 +99,9 @@ pub(super) fn plan(
         .enumerate()
         .map(|(position, layer)| plan_layer(position, layer, config.diff_ids.get(position)))
         .collect::<Result<Vec<_>, _>>()?;
+    let attestation = super::attest::read(members, &attestations, &descriptor.digest, verify);
     Ok(Plan {
+        attestation,
         source: if tar { "oci-archive" } else { "oci" },
         digest: Some(descriptor.digest.clone()),
         config_digest: Some(manifest.config.digest.clone()),
@@ -149,6 +153,8 @@ struct Walk<'a> {
     /// archive before).
     visited: HashSet<Digest>,
     out: &'a mut Vec<Candidate>,
+    /// The attestation manifests met on the way (read only for the image chosen).
+    attestations: Vec<Descriptor>,
 }
 
 /// Flattens an index into the images it offers, following nested indexes. Tags of an outer
@@ -167,6 +173,7 @@ fn collect(
     }
     for descriptor in &index.manifests {
         if descriptor.is_attestation() {
+            walk.attestations.push(descriptor.clone());
             continue;
         }
         let mut tags = descriptor.tags();

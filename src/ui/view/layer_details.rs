@@ -65,6 +65,15 @@ impl LayerDetailsView<'_> {
                 Some(n) => format!("{}:{n}", d.path),
                 None => format!("{} (not mapped)", d.path),
             };
+            // Say where the file and the line come from when the provenance attestation gave them.
+            let how = d.methods.get(layer.index).copied().flatten();
+            let at = match (d.from_provenance, how) {
+                (true, _) => format!("{at} (from the provenance attestation)"),
+                (false, Some(crate::analysis::LineMethod::Provenance)) => {
+                    format!("{at} (mapped by the provenance attestation)")
+                }
+                _ => at,
+            };
             lines.insert(3, row("Dockerfile", escape::text(&at).into_owned()));
         }
         lines.extend(super::packages::layer_lines(self.loaded, self.theme));
