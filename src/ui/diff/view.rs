@@ -24,7 +24,7 @@ use crate::ui::action::Action;
 use crate::ui::format;
 use crate::ui::keymap::BINDINGS;
 use crate::ui::theme::Theme;
-use crate::ui::view::{ProgressView, render_help, render_search_input, render_status};
+use crate::ui::view::{ProgressView, ViewerView, render_help, render_search_input, render_status};
 
 /// Draws the whole diff UI.
 pub fn render(app: &DiffApp, frame: &mut Frame) {
@@ -70,6 +70,15 @@ pub fn render(app: &DiffApp, frame: &mut Frame) {
             };
             frame.render_widget(&view, areas.tree);
         }
+    }
+    if let Some(open) = &app.viewer {
+        let full = frame.area();
+        let area = Rect {
+            height: full.height.saturating_sub(areas.status.height),
+            ..full
+        };
+        let viewer = &open.viewer;
+        frame.render_widget(&ViewerView { viewer, theme }, area);
     }
     frame.render_widget(&DiffStatusBar { app }, areas.status);
     if app.chrome.help {
@@ -231,11 +240,11 @@ fn diff_help(action: Action, help: &'static str) -> Option<&'static str> {
         Action::FilterRemoved => "show or hide removed paths (only in A)",
         Action::FilterUnchanged => "show or hide unchanged paths",
         Action::Sort => "sort by name / by size change",
-        Action::WastedOnly | Action::ToggleAll | Action::ToggleAttributes | Action::ClearSearch => {
-            return None;
-        }
-        // The file viewer is the single-image UI's.
-        Action::View | Action::ViewDiff | Action::ViewWrap => return None,
+        Action::WastedOnly | Action::ToggleAll | Action::ToggleAttributes => return None,
+        Action::ClearSearch => "close the viewer",
+        Action::View => "view the file: in B, else in A (also enter)",
+        Action::ViewDiff => "the file's diff A -> B (also in the viewer)",
+        Action::ViewSide => "viewer: the file in the other image (A / B)",
         _ => help,
     })
 }
