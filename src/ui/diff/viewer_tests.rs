@@ -275,14 +275,18 @@ fn the_viewer_searches_and_its_side_key_is_configurable() {
 #[test]
 fn the_help_lists_the_viewer_keys_in_the_diff_wording() {
     let mut app = app();
-    keys(&mut app, "?jjjjjjjjjjjjjjjjjjjj");
+    keys(&mut app, "?jjjjjjjjjjjjjjjjjjjjjjjjjjjjj");
     let screen = screen(&app);
     for help in [
         "view the file: in B, else in A (also enter)",
         "the file's diff A -> B (also in the viewer)",
         "viewer: the file in the other image (A / B)",
         "close the viewer",
+        "in A / in B: the image whose file it shows",
+        "only in B (added)",
     ] {
         assert!(screen.contains(help), "{help}:\n{screen}");
     }
+    // The single-image UI's legend is not the diff's.
+    assert!(!screen.contains("added in the selected layer"), "{screen}");
 }

@@ -182,9 +182,17 @@ impl DiffApp {
                 }
                 let image = Arc::clone(&images[side.index()]);
                 let rx = viewer::spawn_job(move || {
+                    let started = std::time::Instant::now();
                     let mut spool = Spool::in_memory(TEXT_LIMIT);
                     content::read_file(&image, None, &path, &mut spool, options)
                         .map_err(|e| e.to_string())?;
+                    // bench/diff-viewer reads this: the file's lookup and read, off the UI loop.
+                    tracing::debug!(
+                        read_ms = started.elapsed().as_millis() as u64,
+                        side = %side.letter(),
+                        bytes = spool.total(),
+                        "diff viewer file"
+                    );
                     Ok(viewer::file_body(&spool))
                 });
                 (title, rx)
@@ -192,6 +200,7 @@ impl DiffApp {
             Shown::Diff => {
                 let title = format!("{escaped}: A -> B");
                 let rx = viewer::spawn_job(move || {
+                    let started = std::time::Instant::now();
                     let [a, b] = &images;
                     let version = |image: &Image| {
                         compare::final_version(image, &path, options).map_err(|e| e.to_string())
@@ -200,6 +209,10 @@ impl DiffApp {
                     let (la, lb) = compare::labels(&path);
                     let text =
                         compare::render(&la, &mut va, &lb, &mut vb).map_err(|e| e.to_string())?;
+                    tracing::debug!(
+                        read_ms = started.elapsed().as_millis() as u64,
+                        "diff viewer diff"
+                    );
                     Ok(viewer::diff_body(&text))
                 });
                 (title, rx)
