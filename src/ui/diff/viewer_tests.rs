@@ -290,3 +290,48 @@ fn the_help_lists_the_viewer_keys_in_the_diff_wording() {
     // The single-image UI's legend is not the diff's.
     assert!(!screen.contains("added in the selected layer"), "{screen}");
 }
+
+#[test]
+fn a_path_that_is_a_directory_on_one_side_opens_the_other_and_is_not_compared() {
+    use super::union::{Change, UnionNode};
+    use super::viewing::{Side, default_side, nothing_to_compare};
+    use crate::diff::Aspects;
+    use crate::layer::EntryKind;
+    let node = |a: Option<EntryKind>, b: Option<EntryKind>, aspects: Aspects| UnionNode {
+        a,
+        b,
+        change: Change::Changed,
+        aspects,
+        bytes_a: 0,
+        bytes_b: 0,
+        changes: 1,
+    };
+    let kind = Aspects {
+        kind: true,
+        ..Aspects::default()
+    };
+    let dir_then_file = node(Some(EntryKind::Dir), Some(EntryKind::File), kind);
+    assert_eq!(default_side(&dir_then_file), Some(Side::B));
+    assert_eq!(
+        nothing_to_compare(&dir_then_file, "/x").as_deref(),
+        Some("nothing to compare: /x is a directory in A")
+    );
+    let file_then_dir = node(Some(EntryKind::File), Some(EntryKind::Dir), kind);
+    assert_eq!(default_side(&file_then_dir), Some(Side::A));
+    // A file that became a symlink is compared: the reader follows the link to its file.
+    let file_then_link = node(Some(EntryKind::File), Some(EntryKind::Symlink), kind);
+    assert_eq!(nothing_to_compare(&file_then_link, "/x"), None);
+    let dirs = node(
+        Some(EntryKind::Dir),
+        Some(EntryKind::Dir),
+        Aspects::default(),
+    );
+    assert_eq!(default_side(&dirs), None);
+    // A FIFO has no content to read or compare.
+    let fifo_then_file = node(Some(EntryKind::Fifo), Some(EntryKind::File), kind);
+    assert_eq!(default_side(&fifo_then_file), Some(Side::B));
+    assert_eq!(
+        nothing_to_compare(&fifo_then_file, "/x").as_deref(),
+        Some("nothing to compare: /x is a FIFO in A")
+    );
+}

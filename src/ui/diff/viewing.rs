@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::app::{DiffApp, DiffPane};
 use super::union::UnionNode;
-use crate::content::{self, ReadOptions, Spool, compare};
+use crate::content::{self, ReadOptions, Spool, compare, locate};
 use crate::image::Image;
 use crate::layer::EntryKind;
 use crate::tree::NodeId;
@@ -51,10 +51,14 @@ impl Side {
         }
     }
 
-    /// Whether the path is something other than a directory on this side (a file, or a link
-    /// the reader follows to one).
+    /// Whether the path is a file on this side, or a link the reader follows to one.
     fn has_file(self, node: &UnionNode) -> bool {
-        self.kind(node).is_some_and(|k| k != EntryKind::Dir)
+        self.kind(node).is_some_and(|k| {
+            matches!(
+                k,
+                EntryKind::File | EntryKind::Symlink | EntryKind::Hardlink
+            )
+        })
     }
 }
 
@@ -86,8 +90,8 @@ pub fn nothing_to_compare(node: &UnionNode, path: &str) -> Option<String> {
         (None, _) => format!("{path} is only in B"),
         (_, None) => format!("{path} is only in A"),
         (Some(EntryKind::Dir), Some(EntryKind::Dir)) => format!("{path} is a directory"),
-        (Some(EntryKind::Dir), _) => format!("{path} is a directory in A"),
-        (_, Some(EntryKind::Dir)) => format!("{path} is a directory in B"),
+        _ if !Side::A.has_file(node) => format!("{path} is a {} in A", kind_of(node.a)),
+        _ if !Side::B.has_file(node) => format!("{path} is a {} in B", kind_of(node.b)),
         _ if node.aspects.content || node.aspects.kind || node.aspects.link => return None,
         _ => {
             let other = node.aspects.names();
@@ -102,6 +106,10 @@ pub fn nothing_to_compare(node: &UnionNode, path: &str) -> Option<String> {
         }
     };
     Some(format!("nothing to compare: {why}"))
+}
+
+fn kind_of(kind: Option<EntryKind>) -> &'static str {
+    kind.map_or("path", locate::kind_name)
 }
 
 impl DiffApp {
@@ -142,7 +150,8 @@ impl DiffApp {
             match default_side(&entry) {
                 Some(side) => Shown::File(side),
                 None => {
-                    self.chrome.message = Some(format!("{path} is a directory"));
+                    let kind = entry.b.or(entry.a).map_or("path", locate::kind_name);
+                    self.chrome.message = Some(format!("{path} is a {kind}"));
                     return;
                 }
             }
@@ -286,7 +295,7 @@ impl DiffApp {
                 if !other.has_file(&entry) {
                     self.chrome.message = Some(match other.kind(&entry) {
                         None => format!("{path} is only in {}", side.letter()),
-                        Some(_) => format!("{path} is a directory in {}", other.letter()),
+                        kind => format!("{path} is a {} in {}", kind_of(kind), other.letter()),
                     });
                     return;
                 }
