@@ -335,3 +335,24 @@ fn a_path_that_is_a_directory_on_one_side_opens_the_other_and_is_not_compared() 
         Some("nothing to compare: /x is a FIFO in A")
     );
 }
+
+#[test]
+fn a_key_that_starts_a_read_waits_for_the_one_running() {
+    let mut app = app();
+    select(&mut app, "app.conf");
+    // No poll in between: the viewer is still loading when `o` comes.
+    for c in ['v', 'o'] {
+        handle(
+            &mut app,
+            Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
+        );
+    }
+    assert_eq!(
+        app.chrome.message.as_deref(),
+        Some("still reading: press it again once shown")
+    );
+    settle(&mut app);
+    assert_eq!(shown(&app), Some(Shown::File(super::viewing::Side::B)));
+    keys(&mut app, "o");
+    assert_eq!(shown(&app), Some(Shown::File(super::viewing::Side::A)));
+}

@@ -263,7 +263,11 @@ impl DiffApp {
             Action::NextMatch | Action::PrevMatch => {
                 self.chrome.message = v.next_match(action == Action::NextMatch);
             }
-            Action::ViewDiff | Action::ViewSide if !matches!(v.state, State::Loading(_)) => {
+            // One read at a time: a worker cannot be stopped, so keys do not pile them up.
+            Action::ViewDiff | Action::ViewSide if matches!(v.state, State::Loading(_)) => {
+                self.chrome.message = Some("still reading: press it again once shown".into());
+            }
+            Action::ViewDiff | Action::ViewSide => {
                 let (node, shown) = (open.node, open.shown);
                 self.switch(node, shown, action);
             }
