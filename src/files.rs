@@ -5,9 +5,9 @@
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 
-use crate::content::compare::{self, Version};
+use crate::content::compare;
 use crate::content::extract::{self, ExtractOptions};
-use crate::content::{self, ContentError, ReadOptions, Spool};
+use crate::content::{self, ReadOptions, Spool};
 use crate::image::{Image, Progress};
 use crate::settings::{CatSettings, DiffSettings, ExtractSettings};
 use crate::source::LoadOptions;
@@ -116,19 +116,15 @@ pub fn extract(s: &ExtractSettings) -> Result<Outcome, Error> {
 pub fn diff_file(s: &DiffSettings, path: &str) -> Result<Outcome, Error> {
     let a = load(&s.image_a, &s.load, s.quiet)?;
     let b = load(&s.image_b, &s.load, s.quiet)?;
-    let mut va = version(&a, path, read_options(&s.load))?;
-    let mut vb = version(&b, path, read_options(&s.load))?;
+    let mut va = compare::final_version(&a, path.as_bytes(), read_options(&s.load))?;
+    let mut vb = compare::final_version(&b, path.as_bytes(), read_options(&s.load))?;
     let shown = crate::escape::text(path.trim_start_matches('/')).into_owned();
-    let text = compare::render(
-        &format!("a/{shown}"),
-        &mut va,
-        &format!("b/{shown}"),
-        &mut vb,
-    )
-    .map_err(|e| Error::Output {
-        path: "diff".into(),
-        message: e.to_string(),
-    })?;
+    let (label_a, label_b) = compare::labels(path.as_bytes());
+    let text =
+        compare::render(&label_a, &mut va, &label_b, &mut vb).map_err(|e| Error::Output {
+            path: "diff".into(),
+            message: e.to_string(),
+        })?;
     let text = if text.is_empty() {
         format!("/{shown}: the same in both images\n")
     } else {
@@ -136,19 +132,6 @@ pub fn diff_file(s: &DiffSettings, path: &str) -> Result<Outcome, Error> {
     };
     crate::output::write_stdout(&text)?;
     Ok(Outcome::Passed)
-}
-
-/// One image's version of the file: its bytes, or why there are none (a path missing from one
-/// image is a difference, not an error; anything else is).
-fn version(image: &Image, path: &str, options: ReadOptions) -> Result<Version, Error> {
-    let mut spool = Spool::unbounded();
-    match content::read_file(image, None, path.as_bytes(), &mut spool, options) {
-        Ok(_) => Ok(Version::File(spool)),
-        Err(ContentError::Lookup(e @ content::LookupError::Missing { .. })) => {
-            Ok(Version::Absent(format!("absent ({e})")))
-        }
-        Err(e) => Err(e.into()),
-    }
 }
 
 /// Refuses a `--files-csv` target that cannot be written, before any image is read: standard

@@ -4,7 +4,8 @@
 
 use std::io::{self, Write};
 
-use super::Spool;
+use super::{ContentError, LookupError, ReadOptions, Spool};
+use crate::image::Image;
 
 /// Largest file compared line by line (each side); larger ones get sizes and fingerprints.
 pub const MAX_TEXT_DIFF: u64 = 8 << 20;
@@ -94,6 +95,32 @@ pub fn render(
         }
     }
     Ok(out)
+}
+
+/// One image's final version of the file at `path`: its bytes, or why there are none (a path
+/// missing from one image is a difference, not an error; anything else is). `plummet diff
+/// --file` and the diff UI's viewer compare what this returns.
+pub fn final_version(
+    image: &Image,
+    path: &[u8],
+    options: ReadOptions,
+) -> Result<Version, ContentError> {
+    let mut spool = Spool::unbounded();
+    match super::read_file(image, None, path, &mut spool, options) {
+        Ok(_) => Ok(Version::File(spool)),
+        Err(ContentError::Lookup(e @ LookupError::Missing { .. })) => {
+            Ok(Version::Absent(format!("absent ({e})")))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The `a/…` and `b/…` labels of a comparison of `path` (escaped, without its leading slashes).
+pub fn labels(path: &[u8]) -> (String, String) {
+    let start = path.iter().position(|&c| c != b'/').unwrap_or(path.len());
+    let path = &path[start..];
+    let shown = crate::escape::bytes(path);
+    (format!("a/{shown}"), format!("b/{shown}"))
 }
 
 fn as_text(s: &Spool) -> &str {

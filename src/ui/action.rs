@@ -62,4 +62,6 @@ pub enum Action {
     ViewDiff,
     /// In the viewer: wrap long lines, or cut them.
     ViewWrap,
+    /// In the diff UI's viewer: the file as of the other image (A or B).
+    ViewSide,
 }

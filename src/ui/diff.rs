@@ -1,6 +1,7 @@
 //! The diff mode of the terminal UI (`plummet diff A B --ui`): both images load concurrently
 //! behind two progress views, then the layer matches, a summary of A -> B and the union of both
-//! final filesystems coloured by change.
+//! final filesystems coloured by change. On a file, the viewer shows it as of A or of B, or its
+//! diff A -> B ([`viewing`]).
 //!
 //! Same loop as the single-image UI: every queued event handled, then one draw.
 
@@ -9,6 +10,7 @@ pub mod layout;
 pub mod treeview;
 pub mod union;
 pub mod view;
+pub mod viewing;
 
 use std::sync::Arc;
 use std::sync::mpsc;
@@ -53,7 +55,7 @@ pub fn run_diff(
         .spawn(move || {
             let result = load(&pa, &pb).map(|(a, b)| {
                 pa.set_stage("comparing".to_string());
-                DiffModel::new(a.parts(), b.parts())
+                DiffModel::new(a.parts(), b.parts()).with_images(a.image, b.image)
             });
             // The receiver is gone only when the user quit first.
             let _ = tx.send(result);
@@ -84,7 +86,15 @@ impl Screen for DiffApp {
     fn chrome(&self) -> &Chrome {
         &self.chrome
     }
+    fn working(&self) -> bool {
+        self.viewer.as_ref().is_some_and(|v| v.viewer.loading())
+    }
+    fn poll_work(&mut self) -> bool {
+        self.viewer.as_mut().is_some_and(|v| v.viewer.poll())
+    }
 }
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod viewer_tests;

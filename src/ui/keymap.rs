@@ -150,6 +150,12 @@ pub const BINDINGS: &[Binding] = &[
         &["W"],
         "viewer: wrap long lines",
     ),
+    b(
+        Action::ViewSide,
+        "view_side",
+        &["o"],
+        "diff viewer: the other image's version (A / B)",
+    ),
 ];
 
 const fn b(

@@ -8,7 +8,7 @@ mod load;
 
 use std::sync::mpsc::{Receiver, TryRecvError};
 
-pub use load::{Request, spawn};
+pub use load::{Request, diff_body, file_body, spawn, spawn_job};
 
 /// Bytes shown at most (the rest of a larger file is summed up in a note).
 pub const TEXT_LIMIT: u64 = 1 << 20;

@@ -1,11 +1,14 @@
 //! The diff UI's state and `update(Action)`: loading progress of both images, then the layer
 //! matches, the summary and the union tree's view model.
 
+use std::sync::Arc;
+
 use ratatui::layout::Rect;
 
 pub use super::layout::{DiffAreas, areas, tree_parts};
 use super::treeview::{DiffSort, DiffTreeView};
 use super::union::UnionTree;
+use super::viewing::DiffViewer;
 use crate::analysis::Analysis;
 use crate::diff::{self, Comparison};
 use crate::image::Image;
@@ -24,13 +27,26 @@ const AUTO_EXPAND: usize = 2_000;
 pub struct DiffModel {
     pub comparison: Comparison,
     pub union: UnionTree,
+    /// A and B, kept for the file viewer to read their layers again (shared with its worker
+    /// threads); `None` until [`DiffModel::with_images`].
+    pub images: Option<[Arc<Image>; 2]>,
 }
 
 impl DiffModel {
     pub fn new(a: (&Image, &Analysis), b: (&Image, &Analysis)) -> DiffModel {
         let comparison = diff::compare(a, b);
         let union = UnionTree::build(a, b, &comparison);
-        DiffModel { comparison, union }
+        DiffModel {
+            comparison,
+            union,
+            images: None,
+        }
+    }
+
+    /// Keeps A and B for the file viewer.
+    pub fn with_images(mut self, a: Image, b: Image) -> DiffModel {
+        self.images = Some([Arc::new(a), Arc::new(b)]);
+        self
     }
 }
 
@@ -85,6 +101,8 @@ pub struct DiffApp {
     pub focus: DiffPane,
     /// Help, search input, status note, quit, theme, keys, size: shared with the single-image UI.
     pub chrome: Chrome,
+    /// The file viewer, when open: it takes the keys until closed.
+    pub viewer: Option<DiffViewer>,
 }
 
 impl DiffApp {
@@ -95,6 +113,7 @@ impl DiffApp {
             reference_b: references.1,
             focus: DiffPane::Tree,
             chrome: Chrome::new(theme, keymap),
+            viewer: None,
         }
     }
 
@@ -105,7 +124,7 @@ impl DiffApp {
         }
     }
 
-    fn loaded_mut(&mut self) -> Option<&mut DiffLoaded> {
+    pub(super) fn loaded_mut(&mut self) -> Option<&mut DiffLoaded> {
         match &mut self.phase {
             DiffPhase::Ready(l) => Some(l),
             DiffPhase::Loading(..) => None,
@@ -165,11 +184,18 @@ impl DiffApp {
         match self.chrome.update(action, self.loaded().is_some()) {
             // The diff keeps its matches shown when the input is closed with Esc.
             Handled::Done | Handled::SearchCancelled => {}
+            Handled::SearchSubmitted(text) if self.viewer.is_some() => {
+                self.chrome.message = self.viewer.as_mut().map(|v| v.viewer.search(&text));
+            }
             Handled::SearchSubmitted(text) => {
                 if let Some(loaded) = self.loaded_mut() {
                     self.chrome.message = Some(loaded.search(&text));
                 }
                 self.focus_pane(DiffPane::Tree);
+            }
+            Handled::Pass(action) if self.viewer.is_some() => self.update_viewer(action),
+            Handled::Pass(action) if self.opens_viewer(action) => {
+                self.open_viewer(action == Action::ViewDiff);
             }
             Handled::Pass(action) => self.update_panes(action),
         }

@@ -22,9 +22,9 @@ use crate::escape;
 use crate::tree::Status;
 use crate::ui::action::Action;
 use crate::ui::format;
-use crate::ui::keymap::BINDINGS;
+use crate::ui::keymap::{BINDINGS, LEGEND};
 use crate::ui::theme::Theme;
-use crate::ui::view::{ProgressView, render_help, render_search_input, render_status};
+use crate::ui::view::{ProgressView, ViewerView, render_help, render_search_input, render_status};
 
 /// Draws the whole diff UI.
 pub fn render(app: &DiffApp, frame: &mut Frame) {
@@ -70,6 +70,15 @@ pub fn render(app: &DiffApp, frame: &mut Frame) {
             };
             frame.render_widget(&view, areas.tree);
         }
+    }
+    if let Some(open) = &app.viewer {
+        let full = frame.area();
+        let area = Rect {
+            height: full.height.saturating_sub(areas.status.height),
+            ..full
+        };
+        let viewer = &open.viewer;
+        frame.render_widget(&ViewerView { viewer, theme }, area);
     }
     frame.render_widget(&DiffStatusBar { app }, areas.status);
     if app.chrome.help {
@@ -231,14 +240,23 @@ fn diff_help(action: Action, help: &'static str) -> Option<&'static str> {
         Action::FilterRemoved => "show or hide removed paths (only in A)",
         Action::FilterUnchanged => "show or hide unchanged paths",
         Action::Sort => "sort by name / by size change",
-        Action::WastedOnly | Action::ToggleAll | Action::ToggleAttributes | Action::ClearSearch => {
-            return None;
-        }
-        // The file viewer is the single-image UI's.
-        Action::View | Action::ViewDiff | Action::ViewWrap => return None,
+        Action::WastedOnly | Action::ToggleAll | Action::ToggleAttributes => return None,
+        Action::ClearSearch => "close the viewer",
+        Action::View => "view the file: in B, else in A (also enter)",
+        Action::ViewDiff => "the file's diff A -> B (also in the viewer)",
+        Action::ViewSide => "viewer: the file in the other image (A / B)",
         _ => help,
     })
 }
+
+/// What the marks in the diff's tree and the viewer's title mean, after the keys in its help.
+const DIFF_LEGEND: &[(&str, &str)] = &[
+    ("mark +", "only in B (added)"),
+    ("mark -", "only in A (removed)"),
+    ("mark ~", "in both, changed: what changed follows the name"),
+    ("▸ ▾", "a collapsed / an expanded directory"),
+    ("viewer title", "in A / in B: the image whose file it shows"),
+];
 
 /// The help overlay, generated from the keymap with the diff's wording.
 pub struct DiffHelp<'a> {
@@ -249,8 +267,10 @@ impl Widget for &DiffHelp<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let theme = self.app.chrome.theme;
         let all = self.app.chrome.keymap.help_rows();
-        // The first rows follow the binding table; the rest (search input, mouse) are kept.
-        let rows: Vec<(String, &str)> = all
+        // The first rows follow the binding table; the search input's keys and the mouse are
+        // kept; the single-image UI's legend, last, gives way to the diff's.
+        let legend = all.len().saturating_sub(LEGEND.len());
+        let mut rows: Vec<(String, &str)> = all[..legend]
             .iter()
             .enumerate()
             .filter_map(|(i, (keys, help))| match BINDINGS.get(i) {
@@ -258,6 +278,7 @@ impl Widget for &DiffHelp<'_> {
                 None => Some((keys.clone(), *help)),
             })
             .collect();
+        rows.extend(DIFF_LEGEND.iter().map(|(k, h)| ((*k).to_string(), *h)));
         render_help(&rows, theme, self.app.chrome.help_scroll, area, buf);
     }
 }

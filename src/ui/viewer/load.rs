@@ -26,9 +26,18 @@ pub fn spawn(
     request: Request,
     options: ReadOptions,
 ) -> Receiver<Result<Body, String>> {
+    spawn_job(move || build(&blobs, request, options))
+}
+
+/// Runs `job` on a worker thread; its answer arrives on the receiver. The diff UI's viewer,
+/// which reads from two images, starts its reads through this too.
+pub fn spawn_job(
+    job: impl FnOnce() -> Result<Body, String> + Send + 'static,
+) -> Receiver<Result<Body, String>> {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
-        let _ = tx.send(build(&blobs, request, options));
+        // The receiver is gone only when the viewer was closed first.
+        let _ = tx.send(job());
     });
     rx
 }
@@ -39,7 +48,7 @@ pub fn build(blobs: &Blobs, request: Request, options: ReadOptions) -> Result<Bo
         Request::View(member) => {
             let mut spool = Spool::in_memory(TEXT_LIMIT);
             read_member(blobs, &member, &mut spool, options).map_err(|e| e.to_string())?;
-            Ok(view(&spool))
+            Ok(file_body(&spool))
         }
         Request::Diff {
             before,
@@ -60,22 +69,27 @@ pub fn build(blobs: &Blobs, request: Request, options: ReadOptions) -> Result<Bo
             let (mut a, mut b) = (version(before)?, version(after)?);
             let text =
                 compare::render(&labels.0, &mut a, &labels.1, &mut b).map_err(|e| e.to_string())?;
-            let lines: Vec<String> = text.lines().map(|l| l.replace('\t', "    ")).collect();
-            Ok(Body {
-                style: Style::Diff,
-                note: if lines.is_empty() {
-                    "the same content in both".into()
-                } else {
-                    format!("{} lines of diff", lines.len())
-                },
-                lines,
-            })
+            Ok(diff_body(&text))
         }
     }
 }
 
+/// The body of a diff as [`compare::render`] wrote it.
+pub fn diff_body(text: &str) -> Body {
+    let lines: Vec<String> = text.lines().map(|l| l.replace('\t', "    ")).collect();
+    Body {
+        style: Style::Diff,
+        note: if lines.is_empty() {
+            "the same content in both".into()
+        } else {
+            format!("{} lines of diff", lines.len())
+        },
+        lines,
+    }
+}
+
 /// Text with line numbers, or hex with a type line; a note when the file is cut short.
-fn view(spool: &Spool) -> Body {
+pub fn file_body(spool: &Spool) -> Body {
     let bytes = spool.bytes().unwrap_or_default();
     let total = spool.total();
     let cut = |shown: u64| {
