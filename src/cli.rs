@@ -250,7 +250,7 @@ pub struct SourceArgs {
     #[arg(long, global = true, value_name = "PATH")]
     pub dockerfile: Option<PathBuf>,
     /// Keep layer indexes in DIR and reuse them for any image with the same layer (on by
-    /// default for `scan`, `cat`, `extract` and the UI; see docs/fleet.md).
+    /// default for `scan`, `cat`, `extract`, the UI and `diff --ui`; see docs/fleet.md).
     #[arg(long, global = true, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
 

@@ -349,7 +349,16 @@ fn diff(args: &DiffArgs, env: &Environment) -> Result<DiffSettings, ConfigError>
         image_a: args.image_a.clone(),
         image_b: args.image_b.clone(),
         rules: diff_rules(args)?,
-        load: estimating(load_options(&args.source, &file)?, &args.report),
+        // The diff UI's viewer opens files as the single-image UI's does: the cache (and its seek
+        // maps) on by default there; the reports keep it opt-in, as `ci` does.
+        load: estimating(
+            if args.ui && !env.ci {
+                super::files::content_load_options(&args.source, &file)?
+            } else {
+                load_options(&args.source, &file)?
+            },
+            &args.report,
+        ),
         reports: Reports::new(&args.report, env)?,
         quiet: args.source.quiet,
         ui: (args.ui && !env.ci).then(|| UiStart::new(&args.source, &file, &dive, env)),

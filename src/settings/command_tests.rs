@@ -87,7 +87,7 @@ fn diff_rules_are_built_here_and_ci_turns_the_diff_ui_into_the_report() {
 }
 
 #[test]
-fn cat_extract_and_the_ui_use_the_cache_by_default_and_ci_does_not() {
+fn cat_extract_and_both_uis_use_the_cache_by_default_and_the_reports_do_not() {
     let env = Environment::default();
     let dir = |s: &Settings| {
         let load = match s {
@@ -95,6 +95,7 @@ fn cat_extract_and_the_ui_use_the_cache_by_default_and_ci_does_not() {
             Settings::Cat(s) => &s.load,
             Settings::Extract(s) => &s.load,
             Settings::Ci(s) => &s.load,
+            Settings::Diff(s) => &s.load,
             _ => panic!("unexpected command"),
         };
         load.index
@@ -107,6 +108,7 @@ fn cat_extract_and_the_ui_use_the_cache_by_default_and_ci_does_not() {
         &["img.tar"][..],
         &["cat", "img.tar", "/etc/hosts"],
         &["extract", "img.tar", "/etc", "-o", "out"],
+        &["diff", "a.tar", "b.tar", "--ui"],
     ] {
         assert_eq!(dir(&settings(argv, env)), default, "{argv:?}");
         let mut off = argv.to_vec();
@@ -121,4 +123,6 @@ fn cat_extract_and_the_ui_use_the_cache_by_default_and_ci_does_not() {
     }
     let ci = settings(&["ci", "img.tar", "--ci-config", "/dev/null"], env);
     assert_eq!(dir(&ci), None);
+    // The diff reports keep it opt-in, as `ci` does; only the diff UI (its viewer) has it.
+    assert_eq!(dir(&settings(&["diff", "a.tar", "b.tar"], env)), None);
 }
