@@ -10,65 +10,15 @@
 )]
 
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
 use serde_json::Value;
 
-fn run(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// Builds `NAME-VERSION-1.noarch.rpm` with `rpmbuild`: files of the given sizes, one symlink.
-fn rpm_package(
-    dir: &Path,
-    name: &str,
-    version: &str,
-    requires: &str,
-    files: &[(&str, usize)],
-) -> PathBuf {
-    let top = dir.join(format!("top-{name}-{version}"));
-    std::fs::create_dir_all(top.join("SPECS")).unwrap();
-    let mut install = String::new();
-    let mut listed = String::new();
-    for (i, (path, size)) in files.iter().enumerate() {
-        let parent = Path::new(path).parent().unwrap().display().to_string();
-        install.push_str(&format!(
-            "mkdir -p %{{buildroot}}{parent}\nhead -c {size} /dev/zero | tr '\\0' '{}' > %{{buildroot}}{path}\n",
-            (b'a' + i as u8) as char
-        ));
-        listed.push_str(&format!("{path}\n"));
-    }
-    let (first, _) = files[0];
-    install.push_str(&format!(
-        "ln -s {} %{{buildroot}}{first}.link\n",
-        Path::new(first).file_name().unwrap().to_str().unwrap()
-    ));
-    listed.push_str(&format!("{first}.link\n"));
-    let requires = if requires.is_empty() {
-        String::new()
-    } else {
-        format!("Requires: {requires}\n")
-    };
-    std::fs::write(
-        top.join("SPECS/p.spec"),
-        format!("Name: {name}\nVersion: {version}\nRelease: 1\nSummary: plummet test\nLicense: MIT\nBuildArch: noarch\n{requires}%description\nplummet test package\n%install\n{install}%files\n{listed}"),
-    )
-    .unwrap();
-    run(Command::new("rpmbuild")
-        .arg("--define")
-        .arg(format!("_topdir {}", top.display()))
-        .args(["--quiet", "-bb"])
-        .arg(top.join("SPECS/p.spec")));
-    top.join(format!("RPMS/noarch/{name}-{version}-1.noarch.rpm"))
-}
+#[path = "rpm_support/build.rs"]
+mod build;
+use build::{rpm_package, run};
 
 fn rpm(root: &Path, args: &[&str]) -> String {
     run(Command::new("rpm")

@@ -18,45 +18,9 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
-fn run(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// Builds `NAME-VERSION-1.noarch.rpm`: files of the given sizes and a symlink to the first.
-fn rpm_package(dir: &Path, name: &str, version: &str, files: &[(&str, usize)]) -> PathBuf {
-    let top = dir.join(format!("top-{name}-{version}"));
-    std::fs::create_dir_all(top.join("SPECS")).unwrap();
-    let mut install = String::new();
-    let mut listed = String::new();
-    for (path, size) in files {
-        let parent = Path::new(path).parent().unwrap().display();
-        install.push_str(&format!(
-            "mkdir -p %{{buildroot}}{parent}\nhead -c {size} /dev/zero > %{{buildroot}}{path}\n"
-        ));
-        listed.push_str(&format!("{path}\n"));
-    }
-    let first = files[0].0;
-    let target = Path::new(first).file_name().unwrap().to_str().unwrap();
-    install.push_str(&format!("ln -s {target} %{{buildroot}}{first}.link\n"));
-    listed.push_str(&format!("{first}.link\n"));
-    std::fs::write(
-        top.join("SPECS/p.spec"),
-        format!("Name: {name}\nVersion: {version}\nRelease: 1\nSummary: plummet test\nLicense: MIT\nBuildArch: noarch\n%description\nplummet test package\n%install\n{install}%files\n{listed}"),
-    )
-    .unwrap();
-    run(Command::new("rpmbuild")
-        .arg("--define")
-        .arg(format!("_topdir {}", top.display()))
-        .args(["--quiet", "-bb"])
-        .arg(top.join("SPECS/p.spec")));
-    top.join(format!("RPMS/noarch/{name}-{version}-1.noarch.rpm"))
-}
+#[path = "rpm_support/build.rs"]
+mod build;
+use build::{rpm_package, run};
 
 /// The real rpm on the rootfs, with its SQLite database moved in from `keep` for the call and
 /// back out after it, so the image carries only the Berkeley DB file.
@@ -181,11 +145,11 @@ fn built() -> &'static Built {
             })
             .collect();
         let many: Vec<(&str, usize)> = many.iter().map(|(p, s)| (p.as_str(), *s)).collect();
-        let hello1 = rpm_package(d, "plummet-hello", "1.2", HELLO1);
-        let hello2 = rpm_package(d, "plummet-hello", "2.0", HELLO2);
-        let lib = rpm_package(d, "plummet-lib", "1.0", LIB);
-        let big = rpm_package(d, "plummet-many", "3", &many);
-        let extra = rpm_package(d, "plummet-extra", "0.1", EXTRA);
+        let hello1 = rpm_package(d, "plummet-hello", "1.2", "", HELLO1);
+        let hello2 = rpm_package(d, "plummet-hello", "2.0", "", HELLO2);
+        let lib = rpm_package(d, "plummet-lib", "1.0", "", LIB);
+        let big = rpm_package(d, "plummet-many", "3", "", &many);
+        let extra = rpm_package(d, "plummet-extra", "0.1", "", EXTRA);
         let path = |p: &PathBuf| p.to_str().unwrap().to_string();
         let mut expected = Vec::new();
         let mut rpm_sizes = Vec::new();
