@@ -5,54 +5,29 @@
 //! or `xmllint` fails the test; on a developer machine without them, the check is skipped with
 //! a message saying how to get them.
 
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use sha2::{Digest as _, Sha256};
+#[allow(
+    clippy::duplicate_mod,
+    reason = "a test file may include both the SARIF and the JUnit validator"
+)]
+#[path = "../schema_support/pinned.rs"]
+mod pinned;
 
-/// The pinned SHA-256 of pytest 8.3.5's `testing/example_scripts/junit-10.xsd`
+/// The schema: pytest 8.3.5's `testing/example_scripts/junit-10.xsd`, pinned by its SHA-256
 /// (scripts/junit-schema has it too).
-const SHA256: &str = "a1a816f58d1bf95ebabf371994df0b9246dee66ea9572fbec4f9296f1b2c0ff6";
-
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
-}
-
-fn unavailable(why: &str) {
-    let hint = "run scripts/junit-schema and install libxml2-utils";
-    assert!(
-        !in_ci(),
-        "JUnit schema validation unavailable in CI: {why} ({hint})"
-    );
-    eprintln!("skipped JUnit schema validation: {why} ({hint})");
-}
-
-fn schema() -> Option<PathBuf> {
-    let path = std::env::var_os("PLUMMET_JUNIT_SCHEMA").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/junit-10.xsd"),
-        PathBuf::from,
-    );
-    let Ok(bytes) = std::fs::read(&path) else {
-        unavailable(&format!("no schema at {}", path.display()));
-        return None;
-    };
-    let digest: String = Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    assert_eq!(
-        digest,
-        SHA256,
-        "{} is not the pinned junit-10.xsd",
-        path.display()
-    );
-    Some(path)
-}
+const PINNED: pinned::Pinned = pinned::Pinned {
+    what: "JUnit (junit-10.xsd)",
+    env: "PLUMMET_JUNIT_SCHEMA",
+    default: "target/junit-10.xsd",
+    sha256: "a1a816f58d1bf95ebabf371994df0b9246dee66ea9572fbec4f9296f1b2c0ff6",
+    hint: "run scripts/junit-schema and install libxml2-utils",
+};
 
 /// The validator's verdict on `xml`: `Ok(())`, `Err(xmllint's messages)`, or `None` where
 /// validation is unavailable (a developer machine without it).
 pub fn check(xml: &str) -> Option<Result<(), String>> {
-    let schema = schema()?;
+    let schema = PINNED.path()?;
     let child = Command::new("xmllint")
         .arg("--noout")
         .arg("--schema")
@@ -63,7 +38,7 @@ pub fn check(xml: &str) -> Option<Result<(), String>> {
         .stderr(Stdio::piped())
         .spawn();
     let Ok(mut child) = child else {
-        unavailable("no xmllint");
+        PINNED.unavailable("no xmllint");
         return None;
     };
     {

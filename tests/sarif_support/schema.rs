@@ -6,14 +6,24 @@
 //! (`CI=true`) a missing schema or validator fails the test; on a developer machine without
 //! them, the check is skipped with a message saying how to get them.
 
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use sha2::{Digest as _, Sha256};
+#[allow(
+    clippy::duplicate_mod,
+    reason = "a test file may include both the SARIF and the JUnit validator"
+)]
+#[path = "../schema_support/pinned.rs"]
+mod pinned;
 
-/// The pinned SHA-256 of serde-sarif 0.8.0's `src/schema.json` (scripts/sarif-schema has it
+/// The schema: serde-sarif 0.8.0's `src/schema.json`, pinned by its SHA-256 (scripts/sarif-schema has it
 /// too).
-const SHA256: &str = "af47e7b67f24efe74076621fd3a5fbe7398add9e84fe820c971219a385895cea";
+const PINNED: pinned::Pinned = pinned::Pinned {
+    what: "SARIF 2.1.0",
+    env: "PLUMMET_SARIF_SCHEMA",
+    default: "target/sarif-schema-2.1.0.json",
+    sha256: "af47e7b67f24efe74076621fd3a5fbe7398add9e84fe820c971219a385895cea",
+    hint: "run scripts/sarif-schema and install python3-jsonschema python3-rfc3987",
+};
 
 const VALIDATE: &str = r#"
 import json, sys
@@ -48,48 +58,10 @@ fn python() -> &'static str {
     }
 }
 
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
-}
-
-/// Fails in CI, and says why the check is skipped elsewhere.
-fn unavailable(why: &str) {
-    let hint = "run scripts/sarif-schema and install python3-jsonschema python3-rfc3987";
-    assert!(
-        !in_ci(),
-        "SARIF schema validation unavailable in CI: {why} ({hint})"
-    );
-    eprintln!("skipped SARIF schema validation: {why} ({hint})");
-}
-
-/// The schema's path, checked against the pinned digest; `None` (after saying why) where it is
-/// absent on a developer machine.
-pub fn schema() -> Option<PathBuf> {
-    let path = std::env::var_os("PLUMMET_SARIF_SCHEMA").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/sarif-schema-2.1.0.json"),
-        PathBuf::from,
-    );
-    let Ok(bytes) = std::fs::read(&path) else {
-        unavailable(&format!("no schema at {}", path.display()));
-        return None;
-    };
-    let digest: String = Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    assert_eq!(
-        digest,
-        SHA256,
-        "{} is not the pinned SARIF 2.1.0 schema",
-        path.display()
-    );
-    Some(path)
-}
-
 /// The validator's verdict on `sarif`: `Ok(())`, `Err(errors)` one line per violation, or
 /// `None` where validation is unavailable (a developer machine without it).
 pub fn check(sarif: &str) -> Option<Result<(), String>> {
-    let schema = schema()?;
+    let schema = PINNED.path()?;
     let mut child = Command::new(python())
         .args(["-c", VALIDATE])
         .arg(&schema)
@@ -109,7 +81,7 @@ pub fn check(sarif: &str) -> Option<Result<(), String>> {
         Some(0) => Some(Ok(())),
         Some(1) => Some(Err(stdout)),
         Some(3) => {
-            unavailable(stdout.trim());
+            PINNED.unavailable(stdout.trim());
             None
         }
         _ => panic!(
