@@ -10,9 +10,6 @@
     reason = "tests fail on bad input"
 )]
 
-use std::path::Path;
-use std::process::{Command, Output};
-
 use imagegen::spec::{ImageSpec, LayerSpec, Op};
 use serde_json::Value;
 
@@ -21,23 +18,9 @@ mod junit_schema;
 #[path = "sarif_support/schema.rs"]
 mod sarif_schema;
 
-fn plummet(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_plummet"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("PLUMMET_LOG")
-        .env_remove("CI")
-        .output()
-        .expect("run plummet")
-}
-
-fn example_dir() -> tempfile::TempDir {
-    let tmp = tempfile::tempdir().unwrap();
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/example.tar");
-    std::fs::copy(src, tmp.path().join("example.tar")).unwrap();
-    tmp
-}
+#[path = "cli_support/binary.rs"]
+mod binary;
+use binary::{example_dir, plummet};
 
 /// The validator is real: a valid log passes, and each thing the SARIF 2.1.0 schema forbids
 /// (a level outside its enum, a URI reference with a space, a missing required property, an

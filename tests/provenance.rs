@@ -15,11 +15,15 @@
 mod tmux;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
 use imagegen::provenance::{ProvenanceSpec, StepSpec, WrittenAttested, write_oci};
 use imagegen::sink::{DirSink, TarSink};
 use imagegen::{ImageSpec, LayerSpec, Op};
+
+#[path = "cli_support/binary.rs"]
+mod binary;
+use binary::plummet;
 
 const DOCKERFILE: &str = "FROM base:1\n\
 COPY app /app\n\
@@ -85,16 +89,6 @@ fn write_tar(path: &Path, statement: Option<&[u8]>) -> WrittenAttested {
     let written = write_oci(&image(), &provenance(), statement, &mut sink).unwrap();
     sink.finish().unwrap();
     written
-}
-
-fn plummet(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_plummet"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("CI")
-        .output()
-        .unwrap()
 }
 
 fn json(dir: &Path, args: &[&str]) -> (serde_json::Value, String) {

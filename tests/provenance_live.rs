@@ -5,7 +5,7 @@
 #![expect(clippy::unwrap_used, reason = "tests fail on bad input")]
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
 use imagegen::provenance::{ProvenanceSpec, StepSpec, WrittenAttested, write_oci};
 use imagegen::sink::TarSink;
@@ -13,6 +13,10 @@ use imagegen::{ImageSpec, LayerSpec, Op};
 
 #[path = "harness/env.rs"]
 mod harness_env;
+
+#[path = "cli_support/binary.rs"]
+mod binary;
+use binary::plummet;
 
 const DOCKERFILE: &str = "FROM base:1\nCOPY app /app\nRUN make && \\\n    rm -rf /build\n";
 
@@ -70,16 +74,6 @@ fn push(dir: &Path, reference: &str, statement: Option<&[u8]>) -> WrittenAtteste
         String::from_utf8_lossy(&out.stderr)
     );
     written
-}
-
-fn plummet(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_plummet"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("CI")
-        .output()
-        .unwrap()
 }
 
 fn registry() -> Option<String> {
