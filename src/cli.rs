@@ -268,7 +268,7 @@ pub struct SourceArgs {
 }
 
 /// The rule flags `ci` and `scan` share (with `scan`'s own wording of their help, see
-/// [`ScanArgs`]); [`crate::settings::rules`] reads them over the config files.
+/// [`ScanArgs`]); the settings step (`settings::rules`) reads them over the config files.
 #[derive(Debug, Args, Clone, Default)]
 pub struct RuleArgs {
     /// dive's CI rules file (default: ./.dive-ci when present).
