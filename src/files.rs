@@ -98,9 +98,9 @@ pub fn extract(s: &ExtractSettings) -> Result<Outcome, Error> {
     )?;
     if !s.quiet {
         for skipped in &summary.skipped {
-            eprintln!("skipped {skipped}");
+            crate::say!("skipped {skipped}");
         }
-        eprintln!(
+        crate::say!(
             "extracted {} files ({} bytes), {} directories and {} symlinks into {}",
             summary.files,
             summary.bytes,

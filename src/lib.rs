@@ -22,6 +22,7 @@ mod progress;
 pub mod report;
 pub mod settings;
 pub mod source;
+pub mod stderr;
 pub mod suggestion;
 #[cfg(test)]
 pub mod testutil;
@@ -113,7 +114,7 @@ pub fn init_logging(cli: &Cli) {
     }
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(|| stderr::Stderr)
         .try_init();
 }
 

@@ -15,7 +15,7 @@ fn main() -> ExitCode {
             let first = std::env::args().nth(1).unwrap_or_default();
             if let Some(command) = plummet::suggestion::mistyped_command(&first) {
                 let message = plummet::suggestion::message(&first, command);
-                eprintln!("plummet: error: {}", escape::text(&message));
+                plummet::say!("plummet: error: {}", escape::text(&message));
                 return ExitCode::from(2);
             }
             return usage_error(&e);
@@ -27,7 +27,7 @@ fn main() -> ExitCode {
         Err(e) => {
             // Errors quote image strings, registry answers and tags: escaped, so that one error
             // is one line and cannot drive the terminal.
-            eprintln!("plummet: error: {}", escape::text(&e.to_string()));
+            plummet::say!("plummet: error: {}", escape::text(&e.to_string()));
             ExitCode::from(e.exit_code())
         }
     }
@@ -45,7 +45,7 @@ fn usage_error(e: &clap::Error) -> ExitCode {
     ) {
         e.exit();
     }
-    eprintln!(
+    plummet::say!(
         "plummet: error: {}",
         escape::text(&one_line(&e.to_string()))
     );

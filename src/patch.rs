@@ -171,7 +171,7 @@ pub fn run(s: &FixSettings) -> Result<Outcome, Error> {
         &s.context,
         ignore.is_some(),
     ));
-    print!("{out}");
+    crate::output::write_stdout(&out)?;
     Ok(Outcome::Passed)
 }
 

@@ -171,7 +171,7 @@ fn scan(s: &ScanSettings) -> Result<ScanReport, Error> {
         }
     }
     if let (Some(cache), false) = (&s.load.index.disk_cache, s.quiet) {
-        eprintln!(
+        crate::say!(
             "layer-index cache {}: {} layers reused, {} indexed and stored",
             cache.dir().display(),
             cache.hits(),

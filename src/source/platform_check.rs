@@ -34,7 +34,7 @@ pub fn check(
         return Ok(());
     };
     if options.force_platform {
-        eprintln!(
+        crate::say!(
             "plummet: warning: {} (reading it anyway: --force)",
             crate::escape::text(&message)
         );
