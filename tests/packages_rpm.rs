@@ -18,7 +18,7 @@ use serde_json::Value;
 
 #[path = "rpm_support/build.rs"]
 mod build;
-use build::{rpm_package, run};
+use build::{Expected, expect_row, rpm_package, rpm_rows, run};
 
 fn rpm(root: &Path, args: &[&str]) -> String {
     run(Command::new("rpm")
@@ -52,7 +52,7 @@ struct Built {
     _dir: tempfile::TempDir,
     layout: String,
     /// (name, layer, change, bytes, files)
-    expected: Vec<(&'static str, u64, &'static str, u64, u64)>,
+    expected: Vec<Expected>,
     /// Whether layer 1 shipped the WAL but not the database file.
     wal_only: bool,
 }
@@ -169,25 +169,9 @@ fn rpm_packages_are_read_from_the_sqlite_database_and_its_wal() {
         "the fixture's layer 1 must carry its changes in the WAL only"
     );
     let json = json_of(&built.layout);
-    let packages: Vec<&Value> = json["packages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|p| p["ecosystem"] == "rpm")
-        .collect();
-    for (name, layer, change, bytes, files) in &built.expected {
-        let row = packages
-            .iter()
-            .find(|p| p["name"] == *name && p["layer"] == *layer);
-        assert!(
-            row.is_some(),
-            "no rpm {name} in layer {layer}: {packages:#?}"
-        );
-        let row = row.unwrap();
-        assert_eq!(row["change"], *change, "{row}");
-        assert_eq!(row["bytes"], *bytes, "{row}");
-        assert_eq!(row["files"], *files, "{row}");
-        assert_eq!(row["location"], "/var/lib/rpm", "{row}");
+    let packages = rpm_rows(&json);
+    for expected in &built.expected {
+        expect_row(&packages, expected);
     }
     assert_eq!(packages.len(), built.expected.len(), "{packages:#?}");
     let hello = packages

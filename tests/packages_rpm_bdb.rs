@@ -20,7 +20,7 @@ use serde_json::Value;
 
 #[path = "rpm_support/build.rs"]
 mod build;
-use build::{rpm_package, run};
+use build::{Expected, expect_row, rpm_package, rpm_rows, run};
 
 /// The real rpm on the rootfs, with its SQLite database moved in from `keep` for the call and
 /// back out after it, so the image carries only the Berkeley DB file.
@@ -98,7 +98,7 @@ struct Built {
     _dir: tempfile::TempDir,
     layout: String,
     /// (name, layer, change, bytes, files)
-    expected: Vec<(&'static str, u64, &'static str, u64, u64)>,
+    expected: Vec<Expected>,
     /// rpm's `%{SIZE}` per layer, read back by its own Berkeley DB reader.
     rpm_sizes: Vec<Vec<(String, u64)>>,
 }
@@ -250,30 +250,15 @@ fn rpm_packages_are_read_from_real_berkeley_db_files() {
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(matches!(o.status.code(), Some(0 | 1)), "{stderr}");
     let json: Value = serde_json::from_slice(&o.stdout).unwrap();
-    let packages: Vec<&Value> = json["packages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|p| p["ecosystem"] == "rpm")
-        .collect();
-    for (name, layer, change, bytes, files) in &built.expected {
-        let row = packages
-            .iter()
-            .find(|p| p["name"] == *name && p["layer"] == *layer);
-        assert!(
-            row.is_some(),
-            "no rpm {name} in layer {layer}: {packages:#?}"
-        );
-        let row = row.unwrap();
-        assert_eq!(row["change"], *change, "{row}");
-        assert_eq!(row["bytes"], *bytes, "{row}");
-        assert_eq!(row["files"], *files, "{row}");
-        assert_eq!(row["location"], "/var/lib/rpm", "{row}");
-        if *change == "removed" {
+    let packages = rpm_rows(&json);
+    for expected in &built.expected {
+        expect_row(&packages, expected);
+        let &(name, layer, change, bytes, _) = expected;
+        if change == "removed" {
             continue;
         }
         // rpm's %{SIZE} adds the symlink's target length (the name of the package's first file).
-        let size = built.rpm_sizes[*layer as usize]
+        let size = built.rpm_sizes[layer as usize]
             .iter()
             .find(|(n, _)| n == name)
             .map(|s| s.1);

@@ -61,3 +61,37 @@ pub fn rpm_package(
         .arg(top.join("SPECS/p.spec")));
     top.join(format!("RPMS/noarch/{name}-{version}-1.noarch.rpm"))
 }
+
+/// A package the fixture expects in the report: name, layer, change, bytes, files.
+pub type Expected = (&'static str, u64, &'static str, u64, u64);
+
+/// The `rpm` rows of a report's `packages[]`.
+pub fn rpm_rows(json: &serde_json::Value) -> Vec<&serde_json::Value> {
+    json["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["ecosystem"] == "rpm")
+        .collect()
+}
+
+/// The row of an expected package, checked against it: its change, bytes and files, read from
+/// `/var/lib/rpm`.
+pub fn expect_row<'a>(
+    packages: &[&'a serde_json::Value],
+    &(name, layer, change, bytes, files): &Expected,
+) -> &'a serde_json::Value {
+    let row = packages
+        .iter()
+        .find(|p| p["name"] == name && p["layer"] == layer);
+    assert!(
+        row.is_some(),
+        "no rpm {name} in layer {layer}: {packages:#?}"
+    );
+    let row = row.unwrap();
+    assert_eq!(row["change"], change, "{row}");
+    assert_eq!(row["bytes"], bytes, "{row}");
+    assert_eq!(row["files"], files, "{row}");
+    assert_eq!(row["location"], "/var/lib/rpm", "{row}");
+    row
+}
