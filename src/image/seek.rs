@@ -15,12 +15,14 @@
 //! bits from the block's start (shifted to a byte boundary) goes on exactly as the full read did.
 
 pub mod format;
+mod members;
 mod record;
 mod resume;
 mod verify;
 
 use std::io::{self, Read};
 
+pub use self::members::Members;
 pub use self::record::{Recorder, Recording, SpanHasher};
 pub use self::resume::Resume;
 pub use self::verify::Verified;

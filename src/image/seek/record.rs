@@ -146,19 +146,30 @@ impl<R: BufRead> Recorder<R> {
         w
     }
 
+    /// Keeps the last [`WINDOW`] bytes of output and the probe of a pending candidate. This runs
+    /// on every chunk the indexer reads, so it copies slices, and skips the ring while the next
+    /// stop is more than a window away (`produced` already counts `out`): every byte from a
+    /// window before the earliest stop on is still copied, in order, so the ring is right there.
     fn remember(&mut self, out: &[u8]) {
-        let tail = &out[out.len().saturating_sub(WINDOW)..];
-        for &b in tail {
-            if self.ring.len() < WINDOW {
-                self.ring.push(b);
-            } else {
-                self.ring[self.ring_pos] = b;
-                self.ring_pos = (self.ring_pos + 1) % WINDOW;
-            }
-        }
         if let Some(p) = &mut self.pending {
             let room = PROBE.saturating_sub(p.expect.len());
             p.expect.extend_from_slice(&out[..room.min(out.len())]);
+        }
+        // A blob of several members gets no checkpoints, so no ring either.
+        if self.members > 1 || self.produced.saturating_add(WINDOW as u64) < self.next_at {
+            return;
+        }
+        let mut tail = &out[out.len().saturating_sub(WINDOW)..];
+        if self.ring.len() < WINDOW {
+            let fill = (WINDOW - self.ring.len()).min(tail.len());
+            self.ring.extend_from_slice(&tail[..fill]);
+            tail = &tail[fill..];
+        }
+        while !tail.is_empty() {
+            let n = (WINDOW - self.ring_pos).min(tail.len());
+            self.ring[self.ring_pos..self.ring_pos + n].copy_from_slice(&tail[..n]);
+            self.ring_pos = (self.ring_pos + n) % WINDOW;
+            tail = &tail[n..];
         }
     }
 
