@@ -10,48 +10,12 @@
 
 use std::io::{self, BufRead, Read};
 
-use sha2::{Digest as _, Sha256};
 use zlib_rs::{Inflate, InflateFlush, Status};
 
-use super::{Checkpoint, INTERVAL, MAX_CHECKPOINTS, SPAN, WINDOW};
+use super::{Checkpoint, INTERVAL, MAX_CHECKPOINTS, WINDOW};
 
 /// Output compared when testing a candidate checkpoint.
 const PROBE: usize = 4096;
-
-/// The SHA-256 of each [`SPAN`] of a byte stream, fed as it passes.
-#[derive(Debug, Default)]
-pub struct SpanHasher {
-    hasher: Sha256,
-    filled: u64,
-    total: u64,
-    spans: Vec<[u8; 32]>,
-}
-
-impl SpanHasher {
-    pub fn update(&mut self, mut data: &[u8]) {
-        self.total += data.len() as u64;
-        while !data.is_empty() {
-            let room = (SPAN - self.filled) as usize;
-            let (now, rest) = data.split_at(room.min(data.len()));
-            self.hasher.update(now);
-            self.filled += now.len() as u64;
-            data = rest;
-            if self.filled == SPAN {
-                self.spans
-                    .push(std::mem::take(&mut self.hasher).finalize().into());
-                self.filled = 0;
-            }
-        }
-    }
-
-    /// The spans' digests (the last one partial) and the stream's length.
-    pub fn finish(mut self) -> (Vec<[u8; 32]>, u64) {
-        if self.filled > 0 {
-            self.spans.push(self.hasher.finalize().into());
-        }
-        (self.spans, self.total)
-    }
-}
 
 /// What the recorder found, for the seek map.
 #[derive(Debug, Default)]
