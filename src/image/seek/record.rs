@@ -16,6 +16,12 @@ use super::{Checkpoint, INTERVAL, MAX_CHECKPOINTS, WINDOW};
 
 /// Output compared when testing a candidate checkpoint.
 const PROBE: usize = 4096;
+/// Compressed bytes kept to test a candidate: deflate spends at most 15 bits on a literal, so
+/// [`PROBE`] bytes of output never need more than ~8 KiB plus block headers. The step after a
+/// stop consumes up to a whole read buffer (256 KiB); keeping and shifting all of it for each of
+/// the 8 trials cost more than the rest of the recording. A candidate cut short by this bound
+/// just fails its test (one checkpoint fewer), never a wrong one.
+const PROBE_INPUT: usize = 16 * 1024;
 
 /// What the recorder found, for the seek map.
 #[derive(Debug, Default)]
@@ -190,7 +196,8 @@ impl<R: BufRead> Recorder<R> {
         let made = (self.inflate.total_out() - out0) as usize;
         let left_in = input.len() - used;
         if let Some(p) = &mut self.pending {
-            p.input.extend_from_slice(&input[..used]);
+            let room = PROBE_INPUT.saturating_sub(p.input.len());
+            p.input.extend_from_slice(&input[..used.min(room)]);
         }
         if used > 0 {
             self.last_byte = input[used - 1];
