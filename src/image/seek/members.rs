@@ -1,6 +1,6 @@
 //! Where each regular file's tar headers start in the uncompressed stream, noted as a full read
 //! of the layer passes (the indexer's, or the first verified read of `cat` and the viewer), with
-//! the same occurrence count the reads of [`crate::content`] use.
+//! the same occurrence count the later reads of file contents use.
 
 use std::collections::HashMap;
 
