@@ -281,6 +281,30 @@ pub fn index<R: Read>(
     budget: &Budget,
     keep: Keep,
 ) -> Result<(LayerIndex, R), IndexError> {
+    index_noting(reader, budget, keep, None)
+}
+
+/// One tar member as [`index_noting`] passes it: enough to say where its headers start in the
+/// uncompressed stream (the end of the previous member's data, rounded up to a block).
+#[derive(Debug, Clone, Copy)]
+pub struct Passed<'a> {
+    pub kind: tar::EntryType,
+    /// The path as the headers give it (not cleaned).
+    pub path: &'a [u8],
+    /// Offset of the member's data in the uncompressed stream.
+    pub data_start: u64,
+    /// The member's data size as the tar reader skips it.
+    pub size: u64,
+}
+
+/// As [`index`], and calls `note` with every member (global headers included), in tar order;
+/// `None` costs nothing. The seek-map recorder uses it to learn where each file starts.
+pub fn index_noting<R: Read>(
+    reader: R,
+    budget: &Budget,
+    keep: Keep,
+    mut note: Option<&mut dyn FnMut(Passed<'_>)>,
+) -> Result<(LayerIndex, R), IndexError> {
     let left = Rc::new(Cell::new(None));
     let data = Rc::new(Cell::new(0));
     let mut archive = tar::Archive::new(HeaderGuard {
@@ -302,6 +326,14 @@ pub fn index<R: Read>(
         let Some(entry) = next else { break };
         let mut entry = entry?;
         data.set(0);
+        if let Some(note) = note.as_mut() {
+            note(Passed {
+                kind: entry.header().entry_type(),
+                path: &entry.path_bytes(),
+                data_start: entry.raw_file_position(),
+                size: entry.size(),
+            });
+        }
         let before = layer.entries.len();
         head.clear();
         let files = Files {

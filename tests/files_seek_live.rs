@@ -1,6 +1,7 @@
 //! Live: `plummet cat` through the seek map on an image built by the harness's dockerd and pushed
-//! to the harness registry: the first cat records the map, the next one asks the registry for
-//! the layer from an offset (an HTTP Range request), and a registry that ignores ranges (answers
+//! to the harness registry: indexing records the map (`ci --cache-dir` or the first cat's own
+//! index pass), a cat asks the registry for the layer from an offset (an HTTP Range request),
+//! and a registry that ignores ranges (answers
 //! 200 with the whole blob) or refuses them (416) still gives the right bytes, streamed from the
 //! start. A small proxy in front of the registry logs and rewrites the requests.
 #![allow(
@@ -157,9 +158,11 @@ fn a_warm_cat_asks_the_registry_for_a_range_and_falls_back_when_refused() {
     let cache = tempfile::tempdir().unwrap();
     let (address, seen) = proxy(registry.clone(), Ranges::Forward);
     let image = format!("docker://{address}/{REPO}:v1");
-    // Cold cache: the blob is read from its start, and its map recorded.
+    // Cold cache: indexing reads the blob from its start and records its map, so the cat
+    // itself already asks for a range.
     assert_eq!(ok(&cat(&image, cache.path(), "/data/zz-last")), LAST);
-    assert!(blob_ranges(&seen.lock().unwrap()).is_empty());
+    let ranges = blob_ranges(&seen.lock().unwrap());
+    assert_eq!(ranges.len(), 1, "{:?}", seen.lock().unwrap());
     seen.lock().unwrap().clear();
     // Warm cache: one Range request from well into the blob.
     assert_eq!(ok(&cat(&image, cache.path(), "/data/zz-last")), LAST);
@@ -191,4 +194,26 @@ fn a_warm_cat_asks_the_registry_for_a_range_and_falls_back_when_refused() {
         let layer_gets = heads.iter().filter(|h| line(h) == ranged).count();
         assert_eq!(layer_gets, 2, "{heads:?}");
     }
+}
+
+#[test]
+fn a_first_cat_after_ci_with_a_cache_asks_the_registry_for_a_range() {
+    let Some(registry) = setup() else { return };
+    let cache = tempfile::tempdir().unwrap();
+    let (address, seen) = proxy(registry, Ranges::Forward);
+    let image = format!("docker://{address}/{REPO}:v1");
+    let o = Command::new(env!("CARGO_BIN_EXE_plummet"))
+        .args(["ci", "-q", "--cache-dir"])
+        .arg(cache.path())
+        .arg(&image)
+        .env_remove("CI")
+        .output()
+        .unwrap();
+    assert!(o.status.code().is_some_and(|c| c < 2), "{o:?}");
+    assert!(blob_ranges(&seen.lock().unwrap()).is_empty());
+    seen.lock().unwrap().clear();
+    assert_eq!(ok(&cat(&image, cache.path(), "/data/zz-last")), LAST);
+    let ranges = blob_ranges(&seen.lock().unwrap());
+    assert_eq!(ranges.len(), 1, "{:?}", seen.lock().unwrap());
+    assert!(ranges[0] > 0);
 }

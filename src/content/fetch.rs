@@ -18,7 +18,7 @@ use crate::image::Image;
 use crate::image::blob::{Blob, BlobOptions, Expected, READ_BUFFER};
 use crate::image::index::store::DiskCache;
 use crate::image::index::store::seek::SeekLookup;
-use crate::image::seek::{self, MemberAt};
+use crate::image::seek::Members;
 use crate::layer::clean_path;
 
 /// How layers are read again.
@@ -201,7 +201,12 @@ pub fn read_members(
             if let Some(m) = &mut members {
                 path.clear();
                 clean_path(&entry.path_bytes(), &mut path);
-                m.note(&entry, &path);
+                m.note(
+                    entry.header().entry_type(),
+                    &path,
+                    entry.raw_file_position(),
+                    entry.size(),
+                );
             }
             if left == 0 {
                 continue;
@@ -254,60 +259,4 @@ pub fn read_members(
         }
     }
     Ok(())
-}
-
-/// Where each regular file's headers start in the uncompressed tar, noted as the full read
-/// passes, with the same occurrence count the read uses.
-#[derive(Default)]
-struct Members {
-    next_start: u64,
-    seen: HashMap<u64, u32>,
-    at: Vec<MemberAt>,
-    /// A sparse member: positions after it are not known the way the map needs them.
-    broken: bool,
-}
-
-impl Members {
-    fn note<R: Read>(&mut self, entry: &tar::Entry<'_, R>, cleaned: &[u8]) {
-        let start = self.next_start;
-        let kind = entry.header().entry_type();
-        self.next_start = (entry.raw_file_position() + entry.size()).next_multiple_of(512);
-        if kind == tar::EntryType::GNUSparse {
-            self.broken = true;
-        }
-        if matches!(kind, tar::EntryType::XGlobalHeader) || self.broken {
-            return;
-        }
-        let hash = seek::path_hash(cleaned);
-        let count = self.seen.entry(hash).or_insert(0);
-        let occurrence = *count;
-        *count += 1;
-        let file_like = !matches!(
-            kind,
-            tar::EntryType::Directory
-                | tar::EntryType::Symlink
-                | tar::EntryType::Link
-                | tar::EntryType::Char
-                | tar::EntryType::Block
-                | tar::EntryType::Fifo
-        );
-        if file_like {
-            self.at.push(MemberAt {
-                hash,
-                occurrence,
-                start,
-            });
-        }
-    }
-
-    /// The members, sorted for lookup; `None` when they cannot be trusted.
-    fn done(mut self) -> Option<Vec<MemberAt>> {
-        if self.broken {
-            return None;
-        }
-        self.at.sort_unstable();
-        // Two paths of one hash: their occurrences are counted together, still unique.
-        self.at.dedup_by_key(|m| (m.hash, m.occurrence));
-        Some(self.at)
-    }
 }

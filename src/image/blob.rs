@@ -148,6 +148,8 @@ pub struct Blob<R: Read> {
     max_uncompressed: u64,
     /// Plain blob hashed once: the diff_id is also the blob digest.
     same_stream: bool,
+    /// The blob digest comes from the span hasher (a map is recorded).
+    chained: bool,
     expected: Expected,
 }
 
@@ -212,14 +214,20 @@ impl<R: Read> Blob<R> {
             |d: &Option<Digest>| d.as_ref().map_or(Algorithm::Sha256, Digest::algorithm);
         let same_stream = compression == Compression::None
             && algorithm_of(&expected.digest) == algorithm_of(&expected.diff_id);
+        // Recording a map of a SHA-256 blob: the span hasher computes the blob digest too, so
+        // the spans cost no second pass over the bytes (see seek/chain.rs).
+        let chained = record
+            && options.verify
+            && compression != Compression::Zstd
+            && algorithm_of(&expected.digest) == Algorithm::Sha256;
         let raw = Raw {
             inner: BufReader::with_capacity(READ_BUFFER, Cursor::new(head).chain(reader)),
-            hasher: if same_stream {
+            hasher: if same_stream || chained {
                 None
             } else {
                 hasher_for(&expected.digest)
             },
-            spans: (record && compression != Compression::Zstd).then(SpanHasher::default),
+            spans: chained.then(SpanHasher::default),
             bytes: 0,
             progress: options.progress,
         };
@@ -237,7 +245,13 @@ impl<R: Read> Blob<R> {
         Ok(Blob {
             decoder,
             compression,
-            uncompressed: hasher_for(&expected.diff_id),
+            // A plain blob hashed once: by the span hasher when it runs.
+            uncompressed: if same_stream && chained {
+                None
+            } else {
+                hasher_for(&expected.diff_id)
+            },
+            chained,
             uncompressed_bytes: 0,
             max_uncompressed: options.max_uncompressed,
             same_stream,
@@ -269,9 +283,21 @@ impl<R: Read> Blob<R> {
                 d.into_inner()
             }
         };
-        let spans = raw.spans.take();
-        let diff_id = self.uncompressed.map(Hasher::finish);
-        let digest = if self.same_stream {
+        let (spans, chain_digest) = match raw.spans.take() {
+            Some(hasher) => {
+                let (spans, len, digest) = hasher.finish();
+                (Some((spans, len)), Some(Digest::sha256_from_bytes(&digest)))
+            }
+            None => (None, None),
+        };
+        let diff_id = match self.uncompressed {
+            Some(h) => Some(h.finish()),
+            None if self.same_stream && self.chained => chain_digest.clone(),
+            None => None,
+        };
+        let digest = if self.chained {
+            chain_digest
+        } else if self.same_stream {
             diff_id.clone()
         } else {
             raw.hasher.map(Hasher::finish)
@@ -346,10 +372,9 @@ impl<R: Read> Read for Blob<R> {
 /// of no use (a gzip blob of several members).
 fn seek_map(
     summary: &BlobSummary,
-    spans: SpanHasher,
+    (spans, compressed_len): (Vec<[u8; 32]>, u64),
     recording: Option<Recording>,
 ) -> Option<SeekMap> {
-    let (spans, compressed_len) = spans.finish();
     let checkpoints = match (summary.compression, recording) {
         (Compression::None, None) => Vec::new(),
         (Compression::Gzip, Some(r)) if r.usable => r.checkpoints,

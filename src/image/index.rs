@@ -10,8 +10,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use self::cache::{Hit, LayerCache};
 use self::store::{DiskCache, Lookup, admit, persistent_key};
-use super::blob::{Blob, BlobError, BlobOptions, BlobSummary, Expected, READ_BUFFER};
+use super::blob::{Blob, BlobError, BlobOptions, BlobSummary, Compression, Expected, READ_BUFFER};
 use super::recompress::{Recompressor, Tee};
+use super::seek::{Members, SeekMap};
 use super::{ImageError, LayerError};
 use crate::layer::{self, Budget, CaptureRule, Keep, LayerIndex, Limits};
 
@@ -171,15 +172,33 @@ pub fn index_blob<R: Read>(
     budget: &Budget,
     counter: Option<Arc<AtomicU64>>,
 ) -> Result<IndexedLayer, LayerError> {
-    let blob = Blob::open(
-        reader,
-        expected,
-        BlobOptions {
-            verify: options.verify,
-            max_uncompressed: options.max_layer_bytes,
-            progress: counter,
-        },
-    )?;
+    index_blob_recording(reader, expected, options, budget, counter, false).map(|(layer, _)| layer)
+}
+
+/// As [`index_blob`]; with `record`, the same pass also records the blob's seek map
+/// ([`super::seek`]: span digests, inflate checkpoints and where each file starts), returned
+/// only when the blob matched a known digest and a map applies (gzip of one member, or plain).
+pub fn index_blob_recording<R: Read>(
+    reader: R,
+    expected: Expected,
+    options: &IndexOptions,
+    budget: &Budget,
+    counter: Option<Arc<AtomicU64>>,
+    record: bool,
+) -> Result<(IndexedLayer, Option<SeekMap>), LayerError> {
+    let blob_options = BlobOptions {
+        verify: options.verify,
+        max_uncompressed: options.max_layer_bytes,
+        progress: counter,
+    };
+    let blob = if record {
+        Blob::open_recording(reader, expected, blob_options)?
+    } else {
+        Blob::open(reader, expected, blob_options)?
+    };
+    // zstd blobs get no map (docs/files.md): their members are not worth noting.
+    let mut members = (record && blob.compression() != Compression::Zstd).then(Members::default);
+    let noting_members = members.is_some();
     let recompressor = if options.estimate_zstd {
         Some(Recompressor::start().map_err(BlobError::from)?)
     } else {
@@ -192,13 +211,28 @@ pub fn index_blob<R: Read>(
         },
         recompressor,
     };
-    let (index, mut reader) = layer::index(
+    let mut cleaned = Vec::new();
+    let mut note = |passed: layer::Passed<'_>| {
+        if let Some(m) = &mut members {
+            cleaned.clear();
+            layer::clean_path(passed.path, &mut cleaned);
+            m.note(passed.kind, &cleaned, passed.data_start, passed.size);
+        }
+    };
+    // Without a map to record the indexer gets no callback at all: today's path, at no cost.
+    let noting: Option<&mut dyn FnMut(layer::Passed<'_>)> = if noting_members {
+        Some(&mut note)
+    } else {
+        None
+    };
+    let (index, mut reader) = layer::index_noting(
         BufReader::with_capacity(READ_BUFFER, metered),
         budget,
         Keep {
             capture: options.capture,
             fingerprints: options.content_digests,
         },
+        noting,
     )?;
     if options.estimate_zstd {
         // The estimate covers the whole tar, padding after its end included, as a blob would.
@@ -206,11 +240,19 @@ pub fn index_blob<R: Read>(
     }
     // Bytes still buffered were already hashed when they left the decompressor.
     let tee = reader.into_inner();
-    let mut blob = tee.inner.inner.finish()?;
+    let (mut blob, map) = tee.inner.inner.finish_recording()?;
     if let Some(r) = tee.recompressor {
         blob.zstd = Some(r.finish().map_err(BlobError::from)?);
     }
-    Ok(IndexedLayer { index, blob })
+    // The map exists only when both digests matched (`finish_recording` checked them).
+    let map = match (map, members.and_then(Members::done)) {
+        (Some(mut map), Some(at)) => {
+            map.members = at;
+            Some(map)
+        }
+        _ => None,
+    };
+    Ok((IndexedLayer { index, blob }, map))
 }
 
 /// Charges every uncompressed byte to the image's total budget (`--max-total-bytes`), so a
@@ -400,12 +442,19 @@ fn read_job(
         }
     }
     let reader = (job.open)().map_err(|e| wrap(LayerError::Blob(e.into())))?;
-    let layer = index_blob(
+    // With a cache, this pass also records the blob's seek map (as the first verified read of
+    // `cat` or the viewer would), unless the cache holds one already.
+    let record = options.verify
+        && persistent
+            .as_ref()
+            .is_some_and(|(cache, key, _)| !cache.has_seek(key));
+    let (layer, map) = index_blob_recording(
         reader,
         job.expected.clone(),
         options,
         budget,
         progress.counter(job.position),
+        record,
     )
     .map_err(wrap)?;
     if let Some((cache, key, profile)) = &persistent {
@@ -419,6 +468,11 @@ fn read_job(
                     cache.dir().display()
                 );
             }
+            if let Some(map) = map {
+                if let Err(e) = cache.store_seek(key, &map) {
+                    tracing::warn!("could not keep the seek map of layer {}: {e}", job.name);
+                }
+            }
         }
     }
     Ok(layer)
@@ -426,3 +480,6 @@ fn read_job(
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod map_tests;

@@ -2,8 +2,9 @@
 //! verified once, lets a later read start near a tar member instead of at the blob's first byte.
 //!
 //! A map holds (see docs/files.md):
-//! - the SHA-256 of every span of [`SPAN`] compressed bytes, so that a read that no longer covers
-//!   the whole blob still checks every byte it uses before anything comes out of it;
+//! - for every span of [`SPAN`] compressed bytes, the blob's SHA-256 chaining state after it (the
+//!   digest itself for the last; see [`chain`]), so that a read that no longer covers the whole
+//!   blob still checks every byte it uses before anything comes out of it;
 //! - for gzip blobs, inflate checkpoints about every [`INTERVAL`] uncompressed bytes (zran-style:
 //!   the bit where a deflate block starts and the 32 KiB of output before it), so a read inflates
 //!   at most one interval before the member;
@@ -14,14 +15,18 @@
 //! output, so a raw inflater given that window (as a stored block in front) and the compressed
 //! bits from the block's start (shifted to a byte boundary) goes on exactly as the full read did.
 
+mod chain;
 pub mod format;
+mod members;
 mod record;
 mod resume;
 mod verify;
 
 use std::io::{self, Read};
 
-pub use self::record::{Recorder, Recording, SpanHasher};
+pub use self::chain::SpanHasher;
+pub use self::members::Members;
+pub use self::record::{Recorder, Recording};
 pub use self::resume::Resume;
 pub use self::verify::Verified;
 use super::blob::Compression;
@@ -63,7 +68,8 @@ pub struct SeekMap {
     pub compression: Compression,
     pub compressed_len: u64,
     pub uncompressed_len: u64,
-    /// SHA-256 of each [`SPAN`] of the compressed blob, the last one shorter.
+    /// The blob's SHA-256 chaining state after each [`SPAN`] of it; for the last (shorter)
+    /// span, the blob's SHA-256.
     pub spans: Vec<[u8; 32]>,
     /// Sorted by position; empty for a plain blob.
     pub checkpoints: Vec<Checkpoint>,

@@ -19,7 +19,7 @@ use crate::image::blob::Compression;
 
 const MAGIC: &[u8; 8] = b"PLMSEEK\0";
 /// Bump when the format or what a map means changes: older files are then misses.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 /// Largest seek map read (a 64 GiB layer's map is well under it).
 pub const MAX_FILE: u64 = 256 << 20;
 

@@ -10,48 +10,18 @@
 
 use std::io::{self, BufRead, Read};
 
-use sha2::{Digest as _, Sha256};
 use zlib_rs::{Inflate, InflateFlush, Status};
 
-use super::{Checkpoint, INTERVAL, MAX_CHECKPOINTS, SPAN, WINDOW};
+use super::{Checkpoint, INTERVAL, MAX_CHECKPOINTS, WINDOW};
 
 /// Output compared when testing a candidate checkpoint.
 const PROBE: usize = 4096;
-
-/// The SHA-256 of each [`SPAN`] of a byte stream, fed as it passes.
-#[derive(Debug, Default)]
-pub struct SpanHasher {
-    hasher: Sha256,
-    filled: u64,
-    total: u64,
-    spans: Vec<[u8; 32]>,
-}
-
-impl SpanHasher {
-    pub fn update(&mut self, mut data: &[u8]) {
-        self.total += data.len() as u64;
-        while !data.is_empty() {
-            let room = (SPAN - self.filled) as usize;
-            let (now, rest) = data.split_at(room.min(data.len()));
-            self.hasher.update(now);
-            self.filled += now.len() as u64;
-            data = rest;
-            if self.filled == SPAN {
-                self.spans
-                    .push(std::mem::take(&mut self.hasher).finalize().into());
-                self.filled = 0;
-            }
-        }
-    }
-
-    /// The spans' digests (the last one partial) and the stream's length.
-    pub fn finish(mut self) -> (Vec<[u8; 32]>, u64) {
-        if self.filled > 0 {
-            self.spans.push(self.hasher.finalize().into());
-        }
-        (self.spans, self.total)
-    }
-}
+/// Compressed bytes kept to test a candidate: deflate spends at most 15 bits on a literal, so
+/// [`PROBE`] bytes of output never need more than ~8 KiB plus block headers. The step after a
+/// stop consumes up to a whole read buffer (256 KiB); keeping and shifting all of it for each of
+/// the 8 trials cost more than the rest of the recording. A candidate cut short by this bound
+/// just fails its test (one checkpoint fewer), never a wrong one.
+const PROBE_INPUT: usize = 16 * 1024;
 
 /// What the recorder found, for the seek map.
 #[derive(Debug, Default)]
@@ -146,19 +116,30 @@ impl<R: BufRead> Recorder<R> {
         w
     }
 
+    /// Keeps the last [`WINDOW`] bytes of output and the probe of a pending candidate. This runs
+    /// on every chunk the indexer reads, so it copies slices, and skips the ring while the next
+    /// stop is more than a window away (`produced` already counts `out`): every byte from a
+    /// window before the earliest stop on is still copied, in order, so the ring is right there.
     fn remember(&mut self, out: &[u8]) {
-        let tail = &out[out.len().saturating_sub(WINDOW)..];
-        for &b in tail {
-            if self.ring.len() < WINDOW {
-                self.ring.push(b);
-            } else {
-                self.ring[self.ring_pos] = b;
-                self.ring_pos = (self.ring_pos + 1) % WINDOW;
-            }
-        }
         if let Some(p) = &mut self.pending {
             let room = PROBE.saturating_sub(p.expect.len());
             p.expect.extend_from_slice(&out[..room.min(out.len())]);
+        }
+        // A blob of several members gets no checkpoints, so no ring either.
+        if self.members > 1 || self.produced.saturating_add(WINDOW as u64) < self.next_at {
+            return;
+        }
+        let mut tail = &out[out.len().saturating_sub(WINDOW)..];
+        if self.ring.len() < WINDOW {
+            let fill = (WINDOW - self.ring.len()).min(tail.len());
+            self.ring.extend_from_slice(&tail[..fill]);
+            tail = &tail[fill..];
+        }
+        while !tail.is_empty() {
+            let n = (WINDOW - self.ring_pos).min(tail.len());
+            self.ring[self.ring_pos..self.ring_pos + n].copy_from_slice(&tail[..n]);
+            self.ring_pos = (self.ring_pos + n) % WINDOW;
+            tail = &tail[n..];
         }
     }
 
@@ -215,7 +196,8 @@ impl<R: BufRead> Recorder<R> {
         let made = (self.inflate.total_out() - out0) as usize;
         let left_in = input.len() - used;
         if let Some(p) = &mut self.pending {
-            p.input.extend_from_slice(&input[..used]);
+            let room = PROBE_INPUT.saturating_sub(p.input.len());
+            p.input.extend_from_slice(&input[..used.min(room)]);
         }
         if used > 0 {
             self.last_byte = input[used - 1];

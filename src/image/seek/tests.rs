@@ -27,7 +27,7 @@ fn text(lines: usize) -> Vec<u8> {
 fn record(blob: &[u8], interval: u64) -> (Vec<u8>, SeekMap) {
     let mut spans = SpanHasher::default();
     spans.update(blob);
-    let (spans, compressed_len) = spans.finish();
+    let (spans, compressed_len, _) = spans.finish();
     let mut recorder = Recorder::with_interval(BufReader::new(blob), interval);
     let mut out = Vec::new();
     recorder.read_to_end(&mut out).unwrap();
@@ -126,7 +126,7 @@ fn a_plain_blob_is_read_from_the_offset() {
     let data = text(10_000);
     let mut spans = SpanHasher::default();
     spans.update(&data);
-    let (spans, len) = spans.finish();
+    let (spans, len, _) = spans.finish();
     let map = SeekMap {
         compression: Compression::None,
         compressed_len: len,

@@ -1,10 +1,8 @@
 //! The compressed blob from a byte offset, one whole span at a time: each span is read in full
-//! and checked against the SHA-256 the verified read recorded before any of its bytes is
-//! handed on, so a blob that changed is an error and never inflated into output.
+//! and checked against the SHA-256 chaining states the verified read recorded (see
+//! [`super::chain`]) before any of its bytes is handed on, so a blob that changed is an error and never inflated into output.
 
 use std::io::{self, Read};
-
-use sha2::{Digest as _, Sha256};
 
 use super::{SPAN, SeekMap};
 
@@ -43,9 +41,9 @@ impl<'a> Verified<'a> {
     fn load(&mut self) -> io::Result<()> {
         self.buf.clear();
         self.pos = 0;
-        let Some(expected) = self.map.spans.get(self.next) else {
+        if self.next >= self.map.spans.len() {
             return Ok(());
-        };
+        }
         let start = self.next as u64 * SPAN;
         let len = SPAN.min(self.map.compressed_len.saturating_sub(start));
         (&mut self.inner).take(len).read_to_end(&mut self.buf)?;
@@ -59,8 +57,12 @@ impl<'a> Verified<'a> {
                 ),
             ));
         }
-        let actual: [u8; 32] = Sha256::digest(&self.buf).into();
-        if &actual != expected {
+        if !super::chain::check(
+            &self.map.spans,
+            self.map.compressed_len,
+            self.next,
+            &self.buf,
+        ) {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
                 format!(

@@ -34,6 +34,12 @@ impl DiskCache {
             .join(format!("s{}-{algorithm}-{}.idx", format::FORMAT, key.hex()))
     }
 
+    /// Whether a seek map of blob `key` is there (not whether it is intact: a corrupt one is
+    /// deleted when loaded, and recorded again by the next full read).
+    pub fn has_seek(&self, key: &Digest) -> bool {
+        fs::symlink_metadata(self.seek_path(key)).is_ok_and(|m| m.is_file())
+    }
+
     pub fn load_seek(&self, key: &Digest) -> SeekLookup {
         let path = self.seek_path(key);
         let discard = |why: String| {
