@@ -74,8 +74,14 @@ fn a_cached_layer_is_not_read_again_and_a_corrupt_entry_is_discarded() {
     let args = ["ci", "-q", "--cache-dir", cache, "--json", "-", &images[0]];
     let first = plummet(&args);
     assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
-    let entries: Vec<_> = std::fs::read_dir(cache).unwrap().collect();
-    assert_eq!(entries.len(), 2, "one entry per layer");
+    let names: Vec<String> = std::fs::read_dir(cache)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    // An index per layer, and (`ci` with a cache) each gzip layer's seek map beside it.
+    let count = |prefix: &str| names.iter().filter(|n| n.starts_with(prefix)).count();
+    assert_eq!(count("i"), 2, "one index entry per layer: {names:?}");
+    assert_eq!(count("s"), 2, "one seek map per layer: {names:?}");
 
     // The blobs are damaged (same size): only the cache can answer, and it answers the same.
     let blobs = layer_blobs(&images[0]);

@@ -44,6 +44,11 @@ pub struct IndexOptions {
     /// Recompress every layer with zstd as it is read, to estimate the pull size and
     /// decompression time zstd would give (`--estimate-zstd`; costly, so off by default).
     pub estimate_zstd: bool,
+    /// With a disk cache, record each gzip or plain layer's seek map in the index pass, so that
+    /// the first file opened from it jumps near the file (docs/files.md). On by default: `cat`,
+    /// the UI and `ci --cache` keep maps for the opens that follow; `scan` turns it off, as a
+    /// fleet scan opens no file and recording costs 10-14 % of CPU (docs/benchmarks.md).
+    pub seek_maps: bool,
 }
 
 impl Default for IndexOptions {
@@ -58,6 +63,7 @@ impl Default for IndexOptions {
             layer_cache: None,
             disk_cache: None,
             estimate_zstd: false,
+            seek_maps: true,
         }
     }
 }
@@ -445,6 +451,7 @@ fn read_job(
     // With a cache, this pass also records the blob's seek map (as the first verified read of
     // `cat` or the viewer would), unless the cache holds one already.
     let record = options.verify
+        && options.seek_maps
         && persistent
             .as_ref()
             .is_some_and(|(cache, key, _)| !cache.has_seek(key));

@@ -72,6 +72,8 @@ pub fn scan(args: &ScanArgs, env: &Environment) -> Result<ScanSettings, ConfigEr
     // A fleet repeats its base layers: the cache is what makes scanning it cheap.
     // (`--merge` reads no image: no cache directory to find.)
     load.index.disk_cache = disk_cache(&args.source, args.merge.is_empty())?;
+    // A fleet scan opens no file: its cache keeps layer indexes only, not seek maps.
+    load.index.seek_maps = false;
     Ok(ScanSettings {
         inputs,
         base: args.source.base.clone(),
@@ -161,6 +163,22 @@ mod tests {
         assert_eq!(rules.max_reclaimable_bytes, Some(1_000_000));
         assert!(rules.no_secrets && rules.non_root && rules.user_layers_only);
         assert_eq!(rules.max_kind_bytes.len(), 1);
+    }
+
+    /// A fleet scan keeps layer indexes in its cache but records no seek maps (it opens no
+    /// file); the commands that open files keep the default, on.
+    #[test]
+    fn scan_records_no_seek_maps() {
+        use clap::Parser;
+        let argv = ["plummet", "scan", "a.tar", "--cache-dir", "/var/cache/p"];
+        let Some(crate::cli::Command::Scan(args)) = crate::cli::Cli::parse_from(argv).command
+        else {
+            panic!("not scan");
+        };
+        let load = scan(&args, &Environment::default()).unwrap().load;
+        assert!(load.index.disk_cache.is_some());
+        assert!(!load.index.seek_maps);
+        assert!(crate::image::IndexOptions::default().seek_maps);
     }
 
     #[test]
