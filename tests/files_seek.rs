@@ -85,6 +85,22 @@ fn maps(cache: &Path) -> usize {
     })
 }
 
+/// Flips one byte 50 bytes before the end of the largest layer blob in the archive (same size,
+/// so only the digest checks can tell).
+fn flip_byte_near_the_end_of_the_largest_layer(image: &Path) {
+    let end = largest_member_end(image);
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(image)
+        .unwrap();
+    file.seek(SeekFrom::Start(end - 50)).unwrap();
+    let mut byte = [0u8; 1];
+    std::io::Read::read_exact(&mut file, &mut byte).unwrap();
+    file.seek(SeekFrom::Start(end - 50)).unwrap();
+    file.write_all(&[byte[0] ^ 0x20]).unwrap();
+}
+
 #[test]
 fn a_first_cat_reads_through_the_map_its_index_pass_recorded_from_gzip_and_plain_layers() {
     let tmp = tempfile::tempdir().unwrap();
@@ -176,18 +192,7 @@ fn a_layer_that_fails_its_digest_while_indexed_leaves_no_map() {
     let tmp = tempfile::tempdir().unwrap();
     let image = image(tmp.path(), Compression::Gzip);
     // Flip a byte near the end of the big layer's blob before anything was read.
-    let end = largest_member_end(&image);
-    let mut file = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(&image)
-        .unwrap();
-    file.seek(SeekFrom::Start(end - 50)).unwrap();
-    let mut byte = [0u8; 1];
-    std::io::Read::read_exact(&mut file, &mut byte).unwrap();
-    file.seek(SeekFrom::Start(end - 50)).unwrap();
-    file.write_all(&[byte[0] ^ 0x20]).unwrap();
-    drop(file);
+    flip_byte_near_the_end_of_the_largest_layer(&image);
     let cache = tmp.path().join("cache");
     let home = tmp.path().join("home");
     let o = ci(&image, Some(&cache), &home);
@@ -242,18 +247,7 @@ fn a_layer_changed_after_its_map_was_recorded_is_an_error_and_no_output() {
     let image = image(tmp.path(), Compression::Gzip);
     assert_eq!(cat(&image, &cache, "/data/zz-last").stdout, LAST);
     // Flip a byte near the end of the layer blob (the index and the map stay cached).
-    let end = largest_member_end(&image);
-    let mut file = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(&image)
-        .unwrap();
-    file.seek(SeekFrom::Start(end - 50)).unwrap();
-    let mut byte = [0u8; 1];
-    std::io::Read::read_exact(&mut file, &mut byte).unwrap();
-    file.seek(SeekFrom::Start(end - 50)).unwrap();
-    file.write_all(&[byte[0] ^ 0x20]).unwrap();
-    drop(file);
+    flip_byte_near_the_end_of_the_largest_layer(&image);
     let o = Command::new(env!("CARGO_BIN_EXE_plummet"))
         .args(["cat", "-q", "--cache-dir"])
         .arg(&cache)
