@@ -82,7 +82,7 @@ fn provenance_of(image: &crate::image::Image) -> Option<&crate::image::provenanc
     match &image.attestation {
         crate::image::Attestation::Provenance(p) => Some(p),
         crate::image::Attestation::Unreadable(why) => {
-            tracing::warn!("{why}; going on without it");
+            tracing::warn!("{}; going on without it", crate::escape::text(why));
             None
         }
         crate::image::Attestation::None => None,
